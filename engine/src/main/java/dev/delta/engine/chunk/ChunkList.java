@@ -1,0 +1,160 @@
+package dev.delta.engine.chunk;
+
+import dev.delta.engine.hash.ChunkId;
+
+import java.util.Arrays;
+
+/**
+ * The ordered chunks of one file: (length, id) pairs, with offsets derived.
+ *
+ * <p>Stored as parallel primitive arrays (24 bytes a chunk, no object per chunk), so a
+ * manifest of a million chunks costs tens of megabytes, not hundreds. Immutable once built.
+ */
+public final class ChunkList {
+    public static final ChunkList EMPTY = new ChunkList(new long[0], new long[0], new long[0], 0);
+
+    private final long[] ends; // ends[i] = offset of the byte after chunk i
+    private final long[] his;
+    private final long[] los;
+    private final int size;
+
+    private ChunkList(long[] ends, long[] his, long[] los, int size) {
+        this.ends = ends;
+        this.his = his;
+        this.los = los;
+        this.size = size;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** Total bytes covered: the file's size. */
+    public long totalLength() {
+        return size == 0 ? 0 : ends[size - 1];
+    }
+
+    public long offset(int i) {
+        check(i);
+        return i == 0 ? 0 : ends[i - 1];
+    }
+
+    public int length(int i) {
+        check(i);
+        return (int) (ends[i] - (i == 0 ? 0 : ends[i - 1]));
+    }
+
+    public long idHi(int i) {
+        check(i);
+        return his[i];
+    }
+
+    public long idLo(int i) {
+        check(i);
+        return los[i];
+    }
+
+    public ChunkId id(int i) {
+        check(i);
+        return ChunkId.of(his[i], los[i]);
+    }
+
+    private void check(int i) {
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException("chunk " + i + " of " + size);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof ChunkList)) {
+            return false;
+        }
+        ChunkList c = (ChunkList) o;
+        return size == c.size
+                && Arrays.equals(ends, 0, size, c.ends, 0, size)
+                && Arrays.equals(his, 0, size, c.his, 0, size)
+                && Arrays.equals(los, 0, size, c.los, 0, size);
+    }
+
+    @Override
+    public int hashCode() {
+        int h = size;
+        for (int i = 0; i < size; i++) {
+            h = 31 * h + Long.hashCode(ends[i] ^ his[i] ^ los[i]);
+        }
+        return h;
+    }
+
+    @Override
+    public String toString() {
+        return "ChunkList[" + size + " chunks, " + totalLength() + " bytes]";
+    }
+
+    public static Builder builder() {
+        return new Builder(16);
+    }
+
+    public static Builder builder(int expectedChunks) {
+        return new Builder(expectedChunks);
+    }
+
+    /** Appends chunks in file order; amortized O(1), no object per chunk. */
+    public static final class Builder {
+        private long[] ends;
+        private long[] his;
+        private long[] los;
+        private int size;
+
+        private Builder(int capacity) {
+            int c = Math.max(1, capacity);
+            ends = new long[c];
+            his = new long[c];
+            los = new long[c];
+        }
+
+        public Builder add(int length, long idHi, long idLo) {
+            if (length <= 0) {
+                throw new IllegalArgumentException("chunk length must be positive, got " + length);
+            }
+            if (size == ends.length) {
+                int c = size + Math.max(16, size >> 1);
+                ends = Arrays.copyOf(ends, c);
+                his = Arrays.copyOf(his, c);
+                los = Arrays.copyOf(los, c);
+            }
+            long start = size == 0 ? 0 : ends[size - 1];
+            ends[size] = start + length;
+            his[size] = idHi;
+            los[size] = idLo;
+            size++;
+            return this;
+        }
+
+        public Builder add(int length, ChunkId id) {
+            return add(length, id.hi(), id.lo());
+        }
+
+        public int size() {
+            return size;
+        }
+
+        public long totalLength() {
+            return size == 0 ? 0 : ends[size - 1];
+        }
+
+        public ChunkList build() {
+            if (size == 0) {
+                return EMPTY;
+            }
+            return new ChunkList(Arrays.copyOf(ends, size), Arrays.copyOf(his, size), Arrays.copyOf(los, size), size);
+        }
+    }
+}

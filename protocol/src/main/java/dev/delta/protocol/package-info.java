@@ -1,0 +1,2 @@
+/** Delta wire protocol (see docs/protocol.md, to come). */
+package dev.delta.protocol;
