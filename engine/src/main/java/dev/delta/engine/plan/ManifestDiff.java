@@ -1,0 +1,111 @@
+package dev.delta.engine.plan;
+
+import dev.delta.engine.manifest.Entry;
+import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.manifest.ManifestPath;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Per-path differences between two manifests, in canonical path order. Computed by one merge
+ * walk over both sorted entry lists: O(n), no hashing.
+ */
+public final class ManifestDiff {
+    private final List<PathChange> changes;
+    private final Map<ChangeAction, Integer> counts;
+
+    private ManifestDiff(List<PathChange> changes) {
+        this.changes = Collections.unmodifiableList(changes);
+        Map<ChangeAction, Integer> c = new EnumMap<>(ChangeAction.class);
+        for (ChangeAction a : ChangeAction.values()) {
+            c.put(a, 0);
+        }
+        for (PathChange ch : changes) {
+            c.merge(ch.action(), 1, Integer::sum);
+        }
+        this.counts = Collections.unmodifiableMap(c);
+    }
+
+    /** Compares {@code oldManifest} (may be null: everything is added) with {@code newManifest}. */
+    public static ManifestDiff between(Manifest oldManifest, Manifest newManifest) {
+        List<Entry> a = oldManifest == null ? List.of() : oldManifest.entries();
+        List<Entry> b = newManifest.entries();
+        List<PathChange> out = new ArrayList<>(Math.max(a.size(), b.size()));
+        int i = 0;
+        int j = 0;
+        while (i < a.size() || j < b.size()) {
+            int cmp;
+            if (i == a.size()) {
+                cmp = 1;
+            } else if (j == b.size()) {
+                cmp = -1;
+            } else {
+                cmp = ManifestPath.compare(a.get(i).path(), b.get(j).path());
+            }
+            if (cmp < 0) {
+                Entry o = a.get(i++);
+                out.add(new PathChange(o.path(), ChangeAction.DELETE, o, null));
+            } else if (cmp > 0) {
+                Entry n = b.get(j++);
+                out.add(new PathChange(n.path(), ChangeAction.ADD, null, n));
+            } else {
+                Entry o = a.get(i++);
+                Entry n = b.get(j++);
+                out.add(new PathChange(n.path(), classify(o, n), o, n));
+            }
+        }
+        return new ManifestDiff(out);
+    }
+
+    /** The action for a path present in both manifests. */
+    static ChangeAction classify(Entry o, Entry n) {
+        if (o.type() != n.type()) {
+            return ChangeAction.TYPE_CHANGE;
+        }
+        switch (n.type()) {
+            case FILE:
+                if (!o.sameContent(n)) {
+                    return ChangeAction.UPDATE;
+                }
+                break;
+            case SYMLINK:
+                if (!o.target().equals(n.target())) {
+                    return ChangeAction.UPDATE;
+                }
+                break;
+            default:
+                break;
+        }
+        return o.mode() == n.mode() && o.mtimeNanos() == n.mtimeNanos()
+                ? ChangeAction.UNCHANGED : ChangeAction.METADATA;
+    }
+
+    /** Every path of either manifest, unchanged ones included, in canonical order. */
+    public List<PathChange> all() {
+        return changes;
+    }
+
+    /** Only the paths that differ. */
+    public List<PathChange> changes() {
+        List<PathChange> out = new ArrayList<>();
+        for (PathChange c : changes) {
+            if (c.action() != ChangeAction.UNCHANGED) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    public int count(ChangeAction action) {
+        return counts.get(action);
+    }
+
+    /** True when any path was added, updated, deleted, changed type or metadata. */
+    public boolean hasDifferences() {
+        return count(ChangeAction.UNCHANGED) != changes.size();
+    }
+}

@@ -1,0 +1,44 @@
+package dev.delta.engine.plan;
+
+/**
+ * A run of bytes of a file being assembled, and where they come from.
+ *
+ * @param kind          where the bytes come from
+ * @param offset        offset in the file being assembled
+ * @param length        number of bytes
+ * @param sourcePath    LOCAL: path in the source release; DUPLICATE: path in the new version; FETCH: null
+ * @param sourceVersion LOCAL: version of the source release; otherwise the target version
+ * @param sourceOffset  offset in the source file (FETCH: equals {@code offset})
+ */
+public record Segment(Kind kind, long offset, long length, String sourcePath, long sourceVersion, long sourceOffset) {
+
+    /** Where a segment's bytes come from. */
+    public enum Kind {
+        /** Copy from a file of a release already on this node. */
+        LOCAL,
+        /** Fetch from upstream: bytes {@code [offset, offset+length)} of this file in the target version. */
+        FETCH,
+        /** Copy from another place of the target version that is fetched by this plan; fill after fetches. */
+        DUPLICATE
+    }
+
+    public long end() {
+        return offset + length;
+    }
+
+    /** True when {@code next} continues this segment without a gap and can be merged into it. */
+    boolean continuedBy(Segment next) {
+        if (next.kind != kind || next.offset != end()) {
+            return false;
+        }
+        if (kind == Kind.FETCH) {
+            return true;
+        }
+        return next.sourceVersion == sourceVersion && next.sourcePath.equals(sourcePath)
+                && next.sourceOffset == sourceOffset + length;
+    }
+
+    Segment extendedBy(long more) {
+        return new Segment(kind, offset, length + more, sourcePath, sourceVersion, sourceOffset);
+    }
+}
