@@ -1,0 +1,61 @@
+package dev.delta.node.cli;
+
+import dev.delta.engine.chunk.ChunkerParams;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** The chunker flags shared by commands that chunk files; defaults come from {@link ChunkerParams#DEFAULT}. */
+final class ChunkerOptions {
+    @Option(names = "--min", paramLabel = "BYTES", converter = SizeConverter.class,
+            description = "Minimum chunk size (default: 4KiB). Accepts suffixes K, KiB, M, MiB.")
+    Integer min;
+
+    @Option(names = "--avg", paramLabel = "BYTES", converter = SizeConverter.class,
+            description = "Average chunk size, a power of two (default: 16KiB).")
+    Integer avg;
+
+    @Option(names = "--max", paramLabel = "BYTES", converter = SizeConverter.class,
+            description = "Maximum chunk size (default: 64KiB, at most 16MiB).")
+    Integer max;
+
+    @Option(names = "--nc", paramLabel = "LEVEL", description = "FastCDC normalization level 0-3 (default: 2).")
+    Integer nc;
+
+    /** The parameters, or a usage error that says what is wrong. */
+    ChunkerParams params(CommandLine cl) {
+        ChunkerParams d = ChunkerParams.DEFAULT;
+        try {
+            return new ChunkerParams(min != null ? min : d.min(), avg != null ? avg : d.avg(),
+                    max != null ? max : d.max(), nc != null ? nc : d.normalization());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "invalid chunker parameters: " + e.getMessage());
+        }
+    }
+
+    /** Parses sizes such as 4096, 4K, 4KiB, 1M, 1MiB. */
+    static final class SizeConverter implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            String v = value.trim();
+            long mult = 1;
+            String upper = v.toUpperCase(java.util.Locale.ROOT);
+            for (String[] s : new String[][]{{"KIB", "1024"}, {"MIB", "1048576"}, {"KB", "1024"}, {"MB", "1048576"},
+                    {"K", "1024"}, {"M", "1048576"}, {"B", "1"}}) {
+                if (upper.endsWith(s[0])) {
+                    mult = Long.parseLong(s[1]);
+                    v = v.substring(0, v.length() - s[0].length()).trim();
+                    break;
+                }
+            }
+            try {
+                long n = Long.parseLong(v) * mult;
+                if (n <= 0 || n > Integer.MAX_VALUE) {
+                    throw new CommandLine.TypeConversionException("size out of range: '" + value + "'");
+                }
+                return (int) n;
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException("not a size: '" + value + "' (try 4096, 4K or 1MiB)");
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.delta.node.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code delta manifest …}: build, inspect, compare, verify and sign manifests. */
+@Command(name = "manifest",
+        mixinStandardHelpOptions = true,
+        description = "Build, inspect, compare, verify and sign block manifests.",
+        subcommands = {
+                ManifestBuildCommand.class,
+                ManifestShowCommand.class,
+                ManifestDiffCommand.class,
+                ManifestStatsCommand.class,
+                ManifestVerifyCommand.class,
+                ManifestSignCommand.class,
+                ManifestCheckCommand.class})
+final class ManifestCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
