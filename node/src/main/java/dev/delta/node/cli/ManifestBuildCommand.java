@@ -1,0 +1,170 @@
+package dev.delta.node.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.delta.engine.hash.Sha256;
+import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.manifest.ManifestCodec;
+import dev.delta.engine.scan.FileStateCache;
+import dev.delta.engine.scan.ScanOptions;
+import dev.delta.engine.scan.ScanProblem;
+import dev.delta.engine.scan.ScanResult;
+import dev.delta.engine.scan.ScanStats;
+import dev.delta.engine.scan.Scanner;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code delta manifest build DIR}: scan a tree and write its manifest. */
+@Command(name = "build",
+        mixinStandardHelpOptions = true,
+        description = {
+                "Scan DIR and write its block manifest: every file chunked with FastCDC (on all cores), hashed with",
+                "XXH3-128 per chunk and SHA-256 per file; directories (empty ones too), symlinks (never followed),",
+                "modes and mtimes recorded. Ignore rules come from DIR/.deltaignore and --exclude (gitignore syntax).",
+                "With --cache, files whose size, mtime, inode and ctime are unchanged are not read again.",
+                "Paths that cannot be read are listed and the build fails (exit 3) unless --allow-problems."})
+final class ManifestBuildCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "DIR", description = "The directory to scan.")
+    Path dir;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = "Where to write the manifest (default: <DIR name>.dm in the current directory).")
+    Path output;
+
+    @Option(names = "--dataset", paramLabel = "NAME", description = "Dataset name (default: DIR's name).")
+    String dataset;
+
+    @Option(names = "--version", paramLabel = "N", defaultValue = "1", description = "Version number (default: ${DEFAULT-VALUE}).")
+    long version;
+
+    @Option(names = "--parent", paramLabel = "N", defaultValue = "0", description = "Parent version, 0 for none (default: ${DEFAULT-VALUE}).")
+    long parent;
+
+    @Mixin
+    ChunkerOptions chunker;
+
+    @Option(names = "--exclude", paramLabel = "PATTERN", description = "Ignore pattern (gitignore syntax); repeatable.")
+    List<String> excludes = new ArrayList<>();
+
+    @Option(names = "--no-ignore-file", description = "Do not read DIR/.deltaignore.")
+    boolean noIgnoreFile;
+
+    @Option(names = "--cache", paramLabel = "DIR", description = "File-state cache directory: unchanged files are not read again.")
+    Path cacheDir;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Chunking threads (default: one per core).")
+    Integer threads;
+
+    @Option(names = "--allow-problems", description = "Write the manifest without the paths that could not be read.")
+    boolean allowProblems;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar and no summary.")
+    boolean quiet;
+
+    @Option(names = "--json", description = "Print the summary as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        CommandLine cl = spec.commandLine();
+        if (!Files.isDirectory(dir)) {
+            throw new CommandLine.ParameterException(cl, "not a directory: " + dir);
+        }
+        String name = dataset != null ? dataset : defaultDataset(dir);
+        Path out = output != null ? output : Path.of(defaultDataset(dir) + ".dm");
+        ScanOptions.Builder ob;
+        try {
+            ob = ScanOptions.builder(name).version(version).parentVersion(parent).chunker(chunker.params(cl))
+                    .excludes(excludes).useIgnoreFile(!noIgnoreFile);
+            if (threads != null) {
+                ob.threads(threads);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
+        ScanResult r;
+        try (FileStateCache cache = cacheDir == null ? FileStateCache.disabled() : FileStateCache.open(cacheDir, 1024);
+             ProgressBar bar = new ProgressBar("chunking", ProgressBar.wanted(quiet || json))) {
+            ScanOptions opts = ob.cache(cacheDir == null ? null : cache)
+                    .progress((phase, fd, ft, bd, bt) -> bar.update(fd, ft, bd, bt)).build();
+            r = new Scanner(opts).scan(dir);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
+        PrintWriter err = cl.getErr();
+        for (ScanProblem p : r.problems()) {
+            err.println("delta: " + (allowProblems ? "skipped " : "cannot include ") + p);
+        }
+        if (!r.isComplete() && !allowProblems) {
+            err.println("delta: " + r.problems().size() + " path(s) could not be read; no manifest written"
+                    + " (use --allow-problems to write one without them)");
+            return ExitCode.BAD_INPUT;
+        }
+        Manifest m = r.manifest();
+        long encoded = ManifestFiles.write(m, out);
+        byte[] root = new ManifestCodec().rootDigest(m);
+        if (!quiet) {
+            summary(cl.getOut(), out, m, r.stats(), root, encoded);
+        }
+        return ExitCode.OK;
+    }
+
+    private void summary(PrintWriter o, Path out, Manifest m, ScanStats s, byte[] root, long encoded) throws IOException {
+        if (json) {
+            try (JsonGenerator g = Json.generator(o)) {
+                g.writeStartObject();
+                g.writeStringField("manifest", out.toString());
+                g.writeStringField("dataset", m.dataset());
+                g.writeNumberField("version", m.version());
+                g.writeStringField("root_digest", Sha256.hex(root));
+                g.writeNumberField("manifest_bytes", encoded);
+                g.writeNumberField("files", s.files());
+                g.writeNumberField("dirs", s.dirs());
+                g.writeNumberField("symlinks", s.symlinks());
+                g.writeNumberField("ignored", s.ignored());
+                g.writeNumberField("bytes", s.bytes());
+                g.writeNumberField("chunks", m.chunkCount());
+                g.writeNumberField("bytes_read", s.bytesRead());
+                g.writeNumberField("bytes_from_cache", s.bytesReused());
+                g.writeNumberField("cache_hits", s.cacheHits());
+                g.writeNumberField("duration_ms", s.duration().toMillis());
+                g.writeEndObject();
+            }
+            return;
+        }
+        o.printf("wrote %s: %s v%d, %s files, %s dirs, %s symlinks, %s in %s chunks%n", out, m.dataset(), m.version(),
+                Units.count(s.files()), Units.count(s.dirs()), Units.count(s.symlinks()), Units.bytes(s.bytes()),
+                Units.count(m.chunkCount()));
+        o.printf("root digest %s (manifest %s)%n", Sha256.hex(root), Units.bytes(encoded));
+        o.printf("scanned in %s: read %s (%s)%s%s%n", Units.millis(s.duration().toMillis()), Units.bytes(s.bytesRead()),
+                Units.rate(s.bytesRead(), s.duration().toNanos()),
+                s.cacheHits() > 0 ? ", " + Units.count(s.cacheHits()) + " files (" + Units.bytes(s.bytesReused())
+                        + ") unchanged from cache" : "",
+                s.ignored() > 0 ? ", " + Units.count(s.ignored()) + " ignored" : "");
+        o.flush();
+    }
+
+    /** DIR's name made into a valid dataset name. */
+    static String defaultDataset(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        String n = abs.getFileName() == null ? "root" : abs.getFileName().toString();
+        String s = n.replaceAll("[^A-Za-z0-9._-]", "-");
+        if (s.startsWith(".")) {
+            s = "d" + s;
+        }
+        return s.length() > 128 ? s.substring(0, 128) : s.isEmpty() ? "root" : s;
+    }
+}

@@ -1,0 +1,230 @@
+package dev.delta.node.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ManifestCommandsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    private Path tree() throws IOException {
+        Path t = tmp.resolve("site");
+        Files.createDirectories(t.resolve("css"));
+        Files.createDirectories(t.resolve("empty"));
+        Files.writeString(t.resolve("index.html"), "<html>hello</html>\n".repeat(100));
+        Files.writeString(t.resolve("css/site.css"), "body { color: red }\n".repeat(50));
+        byte[] big = new byte[300_000];
+        new Random(1).nextBytes(big);
+        Files.write(t.resolve("big.bin"), big);
+        Files.writeString(t.resolve("scratch.tmp"), "ignored");
+        Files.writeString(t.resolve(".deltaignore"), "*.tmp\n");
+        Files.createSymbolicLink(t.resolve("home.html"), Path.of("index.html"));
+        Files.setPosixFilePermissions(t.resolve("css/site.css"), PosixFilePermissions.fromString("rw-------"));
+        return t;
+    }
+
+    private Path build(Path dir, String name, String... extra) {
+        Path out = tmp.resolve(name);
+        String[] args = new String[5 + extra.length];
+        args[0] = "manifest";
+        args[1] = "build";
+        args[2] = dir.toString();
+        args[3] = "-o";
+        args[4] = out.toString();
+        System.arraycopy(extra, 0, args, 5, extra.length);
+        CliRunner r = CliRunner.run(args);
+        assertEquals(0, r.code(), r.toString());
+        return out;
+    }
+
+    @Test
+    void build_thenShowJson_listsEveryEntryAndChunk() throws IOException {
+        Path m = build(tree(), "v1.dm");
+        CliRunner r = CliRunner.run("manifest", "show", m.toString(), "--json");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode root = JSON.readTree(r.out());
+        JsonNode entries = root.get("entries");
+        StringBuilder paths = new StringBuilder();
+        entries.forEach(e -> paths.append(e.get("path").asText()).append(' '));
+        assertEquals(".deltaignore big.bin css css/site.css empty home.html index.html ", paths.toString(),
+                "ignored scratch.tmp is absent, the empty dir and the symlink are present");
+        JsonNode big = entries.get(1);
+        long sum = 0;
+        for (JsonNode c : big.get("chunks")) {
+            assertEquals(sum, c.get("offset").asLong());
+            assertEquals(32, c.get("id").asText().length());
+            sum += c.get("length").asLong();
+        }
+        assertEquals(300_000, sum);
+        assertTrue(big.get("chunks").size() > 3, "300 kB of random data is more than three 16 KiB-average chunks");
+    }
+
+    @Test
+    void show_tablePrintsHeaderAndPaths() throws IOException {
+        Path m = build(tree(), "v1.dm");
+        CliRunner r = CliRunner.run("manifest", "show", m.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("dataset   site"), r.out());
+        assertTrue(r.out().contains("home.html -> index.html"), r.out());
+        assertTrue(r.out().contains("0600"), "mode of css/site.css: " + r.out());
+    }
+
+    @Test
+    void diff_reportsChangesAndExitsOne() throws IOException {
+        Path t = tree();
+        Path v1 = build(t, "v1.dm");
+        Files.writeString(t.resolve("index.html"), "<html>changed</html>\n".repeat(100));
+        Files.move(t.resolve("big.bin"), t.resolve("renamed.bin"));
+        Files.delete(t.resolve("css/site.css"));
+        Path v2 = build(t, "v2.dm", "--version", "2", "--parent", "1");
+
+        CliRunner text = CliRunner.run("manifest", "diff", v1.toString(), v2.toString());
+        assertEquals(1, text.code(), text.toString());
+        assertTrue(text.out().contains("update       index.html"), text.out());
+        assertTrue(text.out().contains("delete       css/site.css"), text.out());
+
+        CliRunner json = CliRunner.run("manifest", "diff", v1.toString(), v2.toString(), "--json");
+        assertEquals(1, json.code(), json.toString());
+        JsonNode root = JSON.readTree(json.out());
+        boolean sawUpdate = false;
+        for (JsonNode c : root.get("changes")) {
+            if (c.get("file").asText().equals("index.html")) {
+                assertEquals("update", c.get("action").asText());
+                assertEquals(64, c.get("hash").asText().length());
+                sawUpdate = true;
+            }
+        }
+        assertTrue(sawUpdate);
+        JsonNode transfer = root.get("transfer");
+        assertEquals(Files.size(t.resolve("index.html")), transfer.get("bytes_to_fetch").asLong(),
+                "the renamed 300 kB file costs nothing; only the rewritten index.html is fetched");
+        assertEquals(300_000, transfer.get("bytes_reused_local").asLong());
+    }
+
+    @Test
+    void diff_ofIdenticalManifestsExitsZero() throws IOException {
+        Path t = tree();
+        Path v1 = build(t, "v1.dm");
+        Path again = build(t, "again.dm");
+        CliRunner r = CliRunner.run("manifest", "diff", v1.toString(), again.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("0 added, 0 updated, 0 deleted"), r.out());
+    }
+
+    @Test
+    void stats_countsFilesAndDedup() throws IOException {
+        Path t = tree();
+        Files.copy(t.resolve("big.bin"), t.resolve("copy.bin"));
+        Path m = build(t, "v1.dm");
+        CliRunner r = CliRunner.run("manifest", "stats", m.toString(), "--json");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode s = JSON.readTree(r.out());
+        assertEquals(5, s.get("files").asInt());
+        assertEquals(1, s.get("symlinks").asInt());
+        assertTrue(s.get("dedup_ratio").asDouble() > 1.9, "the copy dedups: " + s);
+        assertTrue(s.get("histogram").size() > 0);
+    }
+
+    @Test
+    void verify_matchesThenListsEachDifference() throws IOException {
+        Path t = tree();
+        Path m = build(t, "v1.dm");
+        CliRunner ok = CliRunner.run("manifest", "verify", m.toString(), t.toString());
+        assertEquals(0, ok.code(), ok.toString());
+        assertTrue(ok.out().startsWith("OK"), ok.out());
+
+        Files.writeString(t.resolve("index.html"), "tampered");
+        Files.writeString(t.resolve("extra.txt"), "new");
+        Files.delete(t.resolve("home.html"));
+        Files.setPosixFilePermissions(t.resolve("big.bin"), PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setLastModifiedTime(t.resolve("big.bin"), FileTime.fromMillis(0));
+        CliRunner bad = CliRunner.run("manifest", "verify", m.toString(), t.toString());
+        assertEquals(1, bad.code(), bad.toString());
+        assertTrue(bad.out().contains("content     index.html"), bad.out());
+        assertTrue(bad.out().contains("extra       extra.txt"), bad.out());
+        assertTrue(bad.out().contains("missing     home.html"), bad.out());
+        assertTrue(bad.out().contains("mode expected 0644, found 0777"), bad.out());
+        assertTrue(bad.out().contains("mtime expected"), bad.out());
+    }
+
+    @Test
+    void build_withCache_secondRunReadsNothing() throws IOException {
+        Path t = tree();
+        Path cache = tmp.resolve("cache");
+        build(t, "v1.dm", "--cache", cache.toString());
+        Path out = tmp.resolve("v2.dm");
+        CliRunner r = CliRunner.run("manifest", "build", t.toString(), "-o", out.toString(), "--cache", cache.toString(),
+                "--json");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode s = JSON.readTree(r.out());
+        assertEquals(0, s.get("bytes_read").asLong(), r.out());
+        assertEquals(5, s.get("cache_hits").asLong(), r.out());
+        assertEquals(Files.readAllBytes(tmp.resolve("v1.dm")).length, s.get("manifest_bytes").asLong());
+    }
+
+    @Test
+    void build_rejectsBadChunkerParametersAsUsageError() throws IOException {
+        CliRunner r = CliRunner.run("manifest", "build", tree().toString(), "--avg", "10000");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("power of two"), r.err());
+        CliRunner size = CliRunner.run("manifest", "build", tree().toString(), "--min", "lots");
+        assertEquals(2, size.code(), size.toString());
+        assertTrue(size.err().contains("not a size"), size.err());
+    }
+
+    @Test
+    void build_ofMissingDirIsUsageError() {
+        CliRunner r = CliRunner.run("manifest", "build", tmp.resolve("nope").toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("not a directory"), r.err());
+    }
+
+    @Test
+    void show_ofCorruptOrTruncatedManifestIsBadInputNamingTheFile() throws IOException {
+        Path m = build(tree(), "v1.dm");
+        byte[] b = Files.readAllBytes(m);
+        Path truncated = tmp.resolve("truncated.dm");
+        Files.write(truncated, java.util.Arrays.copyOf(b, b.length / 2));
+        CliRunner r = CliRunner.run("manifest", "show", truncated.toString());
+        assertEquals(3, r.code(), r.toString());
+        assertTrue(r.err().contains("truncated.dm"), r.err());
+        assertFalse(r.err().contains("Exception"), "no stack trace: " + r.err());
+
+        Path garbage = tmp.resolve("garbage.dm");
+        Files.writeString(garbage, "this is not a manifest");
+        CliRunner g = CliRunner.run("manifest", "stats", garbage.toString());
+        assertEquals(3, g.code(), g.toString());
+
+        CliRunner missing = CliRunner.run("manifest", "show", tmp.resolve("absent.dm").toString());
+        assertEquals(3, missing.code());
+        assertTrue(missing.err().contains("no such file"), missing.err());
+    }
+
+    @Test
+    void unknownCommandIsUsageErrorAndHelpWorksEverywhere() {
+        assertEquals(2, CliRunner.run("manifest", "frobnicate").code());
+        for (String[] cmd : new String[][]{{"--help"}, {"manifest", "--help"}, {"manifest", "build", "--help"},
+                {"manifest", "show", "--help"}, {"manifest", "diff", "--help"}, {"manifest", "stats", "--help"},
+                {"manifest", "verify", "--help"}, {"manifest", "sign", "--help"}, {"manifest", "check", "--help"},
+                {"keygen", "--help"}, {"demo", "--help"}}) {
+            CliRunner r = CliRunner.run(cmd);
+            assertEquals(0, r.code(), String.join(" ", cmd) + ": " + r);
+            assertTrue(r.out().contains("Usage:"), r.out());
+        }
+    }
+}
