@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -31,6 +32,9 @@ public final class FileChunker {
      * direct buffer of the same size, cached per thread by the JDK; capping reads keeps it small.
      */
     static final int MAX_READ = 1024 * 1024;
+
+    /** Cap on the chunk list presized from a channel's length (about 100 MiB of list). */
+    static final int MAX_PRESIZED_CHUNKS = 1 << 22;
 
     private final ChunkerParams params;
     private final FastCdc cdc;
@@ -92,7 +96,7 @@ public final class FileChunker {
         Objects.requireNonNull(sink, "sink");
         sha.reset();
         int max = params.max();
-        ChunkList.Builder chunks = ChunkList.builder(64);
+        ChunkList.Builder chunks = ChunkList.builder(expectedChunks(in));
         long base = 0; // file offset of buf[0]
         int pos = 0; // next byte to cut from
         int limit = 0; // end of buffered bytes
@@ -127,6 +131,19 @@ public final class FileChunker {
         }
         long size = base + limit;
         return new ChunkedFile(size, sha.digest(), chunks.build());
+    }
+
+    /**
+     * Sizes the chunk list up front when the channel knows its length, so a large file's list is
+     * not regrown (and copied) a dozen times.
+     */
+    private int expectedChunks(ReadableByteChannel in) throws IOException {
+        if (in instanceof SeekableByteChannel) {
+            SeekableByteChannel s = (SeekableByteChannel) in;
+            long left = Math.max(0, s.size() - s.position());
+            return (int) Math.min(MAX_PRESIZED_CHUNKS, left / params.avg() + 1);
+        }
+        return 64;
     }
 
     /**

@@ -29,7 +29,7 @@ class FastCdcTest {
         int pos = 0;
         while (pos < size) {
             int n = cdc.cut(data, pos, size - pos);
-            assertEquals(ReferenceCdc.cut(p, data, pos, size - pos).length(), n, () -> p + " at " + pos(data));
+            assertEquals(ReferenceCdc.cut(p, data, pos, size - pos).length(), n, () -> p + ", " + data.length + "-byte input");
             pos += n;
         }
     }
@@ -130,9 +130,5 @@ class FastCdcTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Gear.mask(4));
         assertTrue(e.getMessage().contains("2^5 .. 2^25"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Gear.mask(26));
-    }
-
-    private static String pos(byte[] data) {
-        return data.length + "-byte input";
     }
 }

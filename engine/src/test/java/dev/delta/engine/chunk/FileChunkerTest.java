@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.Channels;
@@ -55,7 +56,7 @@ class FileChunkerTest {
         SplittableRandom r = new SplittableRandom(seed);
         ChunkerParams p = TestData.params(r);
         byte[] data = input(seed, p, r);
-        ChunkedFile expected = new FileChunker(p).chunk(Channels.newChannel(new java.io.ByteArrayInputStream(data)));
+        ChunkedFile expected = new FileChunker(p).chunk(Channels.newChannel(new ByteArrayInputStream(data)));
         int[] bufferSizes = {p.max(), p.max() + 1, p.max() + 1 + r.nextInt(p.max()), 3 * p.max() + 7};
         for (int bufferSize : bufferSizes) {
             ChunkedFile got = new FileChunker(p, bufferSize).chunk(new ShortReadChannel(data, seed, 1 + r.nextInt(3 * p.max())));
@@ -114,8 +115,8 @@ class FileChunkerTest {
         edited[at] = 42;
         System.arraycopy(old, at, edited, at + 1, old.length - at);
         FileChunker chunker = new FileChunker(ChunkerParams.DEFAULT);
-        ChunkList a = chunker.chunk(Channels.newChannel(new java.io.ByteArrayInputStream(old))).chunks();
-        ChunkList b = chunker.chunk(Channels.newChannel(new java.io.ByteArrayInputStream(edited))).chunks();
+        ChunkList a = chunker.chunk(Channels.newChannel(new ByteArrayInputStream(old))).chunks();
+        ChunkList b = chunker.chunk(Channels.newChannel(new ByteArrayInputStream(edited))).chunks();
         assertTrue(a.size() > 3000, "64 MiB in 16 KiB chunks: " + a.size());
         Set<ChunkId> before = new HashSet<>();
         for (int i = 0; i < a.size(); i++) {
