@@ -19,7 +19,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -175,6 +174,10 @@ final class DemoCommand implements Callable<Integer> {
         });
         applier.apply(target, plan);
         boolean verified = verify(target, newDir) && applier.bytesFetched() == plan.bytesToFetch();
+        if (current != null && applier.bytesFetched() * 4 > plan.bytesTotal()) {
+            out.println("  an incremental release should fetch well under a quarter of the dataset");
+            verified = false;
+        }
         out.printf("%s: fetched %s of %s (%s), reused %s locally%n", step, Units.bytes(applier.bytesFetched()),
                 Units.bytes(plan.bytesTotal()), Units.percent(applier.bytesFetched(), plan.bytesTotal()),
                 Units.bytes(plan.bytesReused()));
