@@ -65,6 +65,17 @@ public final class Entry {
         if (target.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("symlink " + ManifestPath.quote(path) + " has a NUL in its target");
         }
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (!Character.isHighSurrogate(c) || i + 1 == target.length()
+                        || !Character.isLowSurrogate(target.charAt(i + 1))) {
+                    throw new IllegalArgumentException("symlink " + ManifestPath.quote(path)
+                            + " has a target with an unpaired surrogate (not valid Unicode)");
+                }
+                i++;
+            }
+        }
         if (target.length() > MAX_TARGET_BYTES
                 || target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_TARGET_BYTES) {
             throw new IllegalArgumentException("symlink " + ManifestPath.quote(path) + " has a target longer than "

@@ -1,0 +1,221 @@
+package dev.delta.engine.manifest;
+
+import dev.delta.engine.chunk.ChunkList;
+import dev.delta.engine.chunk.ChunkerParams;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.zip.CRC32C;
+
+import static dev.delta.engine.manifest.ManifestCodec.CHECKSUM_BYTES;
+import static dev.delta.engine.manifest.ManifestCodec.CHUNK_RECORD_BYTES;
+
+/**
+ * Writes the canonical encoding (see {@link ManifestCodec}) into a scratch buffer that is either
+ * the exact-size result array or a 64 KiB window flushed to an {@link OutputStream}, so a
+ * million-chunk manifest is never held twice in memory. Not thread-safe; one per encoding.
+ */
+final class ManifestEncoder {
+    /** Window size when streaming; larger than the longest string field plus its length prefix. */
+    static final int STREAM_BUFFER = 64 * 1024 + 64;
+
+    private final byte[] buf;
+    private final OutputStream out; // null when buf is the whole result
+    private final CRC32C crc = new CRC32C();
+    private int pos;
+    private int crcPos; // buf[crcPos, pos) is not yet in the CRC
+    private long flushed;
+
+    private ManifestEncoder(byte[] buf, OutputStream out) {
+        this.buf = buf;
+        this.out = out;
+    }
+
+    /** Encodes into a new array of exactly {@link #encodedSize} bytes. */
+    static byte[] toArray(Manifest m) {
+        long size = encodedSize(m);
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("manifest encodes to " + size
+                    + " bytes, too many for one array; stream it with encode(Manifest, OutputStream)");
+        }
+        ManifestEncoder enc = new ManifestEncoder(new byte[(int) size], null);
+        try {
+            enc.write(m);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreachable: no stream to fail", e);
+        }
+        return enc.buf;
+    }
+
+    /** Encodes to {@code out}, returning the number of bytes written; does not close {@code out}. */
+    static long toStream(Manifest m, OutputStream out) throws IOException {
+        ManifestEncoder enc = new ManifestEncoder(new byte[STREAM_BUFFER], out);
+        enc.write(m);
+        enc.flush();
+        return enc.flushed;
+    }
+
+    /** Exact length of the encoding of {@code m}, checksum included. */
+    static long encodedSize(Manifest m) {
+        long n = ManifestCodec.HEADER_FIXED_BYTES + utf8Length(m.dataset());
+        for (Entry e : m.entries()) {
+            n += ManifestCodec.ENTRY_FIXED_BYTES + utf8Length(e.path());
+            switch (e.type()) {
+                case FILE:
+                    n += ManifestCodec.FILE_FIXED_BYTES + (long) CHUNK_RECORD_BYTES * e.chunks().size();
+                    break;
+                case SYMLINK:
+                    n += 2 + utf8Length(e.target());
+                    break;
+                default:
+                    break;
+            }
+        }
+        return n + CHECKSUM_BYTES;
+    }
+
+    private void write(Manifest m) throws IOException {
+        ensure(ManifestCodec.HEADER_FIXED_BYTES);
+        putInt(ManifestCodec.MAGIC);
+        putShort(ManifestCodec.FORMAT_VERSION);
+        putShort(0); // flags
+        putString(m.dataset());
+        ensure(8 * 3 + 4 * 3 + 1 + 4);
+        putLong(m.version());
+        putLong(m.parentVersion());
+        putLong(m.createdMillis());
+        ChunkerParams p = m.chunker();
+        putInt(p.min());
+        putInt(p.avg());
+        putInt(p.max());
+        buf[pos++] = (byte) p.normalization();
+        putInt(m.entries().size());
+        for (Entry e : m.entries()) {
+            writeEntry(e);
+        }
+        crc.update(buf, crcPos, pos - crcPos);
+        crcPos = pos;
+        ensure(CHECKSUM_BYTES);
+        putInt((int) crc.getValue());
+    }
+
+    private void writeEntry(Entry e) throws IOException {
+        ensure(1);
+        buf[pos++] = (byte) e.type().code();
+        putString(e.path());
+        ensure(2 + 8);
+        putShort(e.mode());
+        putLong(e.mtimeNanos());
+        if (e.isFile()) {
+            ensure(ManifestCodec.FILE_FIXED_BYTES);
+            putLong(e.size());
+            byte[] sha = e.sha256();
+            System.arraycopy(sha, 0, buf, pos, sha.length);
+            pos += sha.length;
+            ChunkList chunks = e.chunks();
+            int n = chunks.size();
+            putInt(n);
+            for (int i = 0; i < n; i++) {
+                ensure(CHUNK_RECORD_BYTES);
+                putInt(chunks.length(i));
+                putLong(chunks.idHi(i));
+                putLong(chunks.idLo(i));
+            }
+        } else if (e.isSymlink()) {
+            putString(e.target());
+        }
+    }
+
+    private void ensure(int n) throws IOException {
+        if (buf.length - pos < n) {
+            if (out == null) {
+                throw new IllegalStateException("encoded size miscomputed: need " + n + " bytes at " + pos
+                        + " of " + buf.length);
+            }
+            flush();
+        }
+    }
+
+    private void flush() throws IOException {
+        crc.update(buf, crcPos, pos - crcPos);
+        out.write(buf, 0, pos);
+        flushed += pos;
+        pos = 0;
+        crcPos = 0;
+    }
+
+    private void putShort(int v) {
+        buf[pos] = (byte) (v >>> 8);
+        buf[pos + 1] = (byte) v;
+        pos += 2;
+    }
+
+    private void putInt(int v) {
+        buf[pos] = (byte) (v >>> 24);
+        buf[pos + 1] = (byte) (v >>> 16);
+        buf[pos + 2] = (byte) (v >>> 8);
+        buf[pos + 3] = (byte) v;
+        pos += 4;
+    }
+
+    private void putLong(long v) {
+        putInt((int) (v >>> 32));
+        putInt((int) v);
+    }
+
+    /** Length-prefixed UTF-8, encoded straight into the buffer (no byte[] per string). */
+    private void putString(String s) throws IOException {
+        int len = utf8Length(s);
+        if (len > 0xffff) {
+            throw new IllegalArgumentException("string of " + len + " UTF-8 bytes does not fit a 16-bit length: "
+                    + ManifestPath.quote(s));
+        }
+        ensure(2 + len);
+        putShort(len);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                buf[pos++] = (byte) c;
+            } else if (c < 0x800) {
+                buf[pos++] = (byte) (0xc0 | (c >>> 6));
+                buf[pos++] = (byte) (0x80 | (c & 0x3f));
+            } else if (Character.isSurrogate(c)) {
+                int cp = s.codePointAt(i); // utf8Length has checked the pair
+                buf[pos++] = (byte) (0xf0 | (cp >>> 18));
+                buf[pos++] = (byte) (0x80 | ((cp >>> 12) & 0x3f));
+                buf[pos++] = (byte) (0x80 | ((cp >>> 6) & 0x3f));
+                buf[pos++] = (byte) (0x80 | (cp & 0x3f));
+                i++;
+            } else {
+                buf[pos++] = (byte) (0xe0 | (c >>> 12));
+                buf[pos++] = (byte) (0x80 | ((c >>> 6) & 0x3f));
+                buf[pos++] = (byte) (0x80 | (c & 0x3f));
+            }
+        }
+    }
+
+    /** UTF-8 length of {@code s}; rejects unpaired surrogates, which have no UTF-8 form. */
+    static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isSurrogate(c)) {
+                if (!Character.isHighSurrogate(c) || i + 1 >= s.length()
+                        || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    throw new IllegalArgumentException("string has an unpaired surrogate, not valid Unicode: "
+                            + ManifestPath.quote(s));
+                }
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+}
