@@ -1,0 +1,174 @@
+package dev.delta.engine.scan;
+
+import dev.delta.engine.chunk.ChunkerParams;
+import dev.delta.engine.manifest.Manifest;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How to scan a tree and what to stamp on the manifest it produces. Build one with
+ * {@link #builder(String)}; immutable.
+ */
+public final class ScanOptions {
+    /** Most worker threads accepted. */
+    public static final int MAX_THREADS = 256;
+
+    private final String dataset;
+    private final long version;
+    private final long parentVersion;
+    private final long createdMillis;
+    private final ChunkerParams chunker;
+    private final int threads;
+    private final List<String> excludes;
+    private final boolean useIgnoreFile;
+    private final FileStateCache cache;
+    private final ScanProgress progress;
+
+    private ScanOptions(Builder b) {
+        this.dataset = Manifest.validateDataset(b.dataset);
+        if (b.version < 1) {
+            throw new IllegalArgumentException("version must be 1 or more, got " + b.version);
+        }
+        if (b.parentVersion < 0 || b.parentVersion >= b.version) {
+            throw new IllegalArgumentException("parent version must be 0 (none) or below version " + b.version
+                    + ", got " + b.parentVersion);
+        }
+        if (b.threads < 1 || b.threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be 1 to " + MAX_THREADS + ", got " + b.threads);
+        }
+        this.version = b.version;
+        this.parentVersion = b.parentVersion;
+        this.createdMillis = b.createdMillis;
+        this.chunker = b.chunker;
+        this.threads = b.threads;
+        this.excludes = List.copyOf(b.excludes);
+        this.useIgnoreFile = b.useIgnoreFile;
+        this.cache = b.cache;
+        this.progress = b.progress;
+    }
+
+    /** Options for a scan of {@code dataset}, version 1, default chunking, one thread per core. */
+    public static Builder builder(String dataset) {
+        return new Builder(dataset);
+    }
+
+    public String dataset() {
+        return dataset;
+    }
+
+    public long version() {
+        return version;
+    }
+
+    public long parentVersion() {
+        return parentVersion;
+    }
+
+    public long createdMillis() {
+        return createdMillis;
+    }
+
+    public ChunkerParams chunker() {
+        return chunker;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** Extra ignore patterns, applied after the ignore file's. */
+    public List<String> excludes() {
+        return excludes;
+    }
+
+    /** Whether the root's {@value IgnoreRules#FILE_NAME} is read. */
+    public boolean useIgnoreFile() {
+        return useIgnoreFile;
+    }
+
+    /** The file-state cache, or null to read every file. */
+    public FileStateCache cache() {
+        return cache;
+    }
+
+    public ScanProgress progress() {
+        return progress;
+    }
+
+    /** Collects scan options; every setter checks its argument. */
+    public static final class Builder {
+        private final String dataset;
+        private long version = 1;
+        private long parentVersion;
+        private long createdMillis = System.currentTimeMillis();
+        private ChunkerParams chunker = ChunkerParams.DEFAULT;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private List<String> excludes = List.of();
+        private boolean useIgnoreFile = true;
+        private FileStateCache cache;
+        private ScanProgress progress = ScanProgress.NONE;
+
+        private Builder(String dataset) {
+            this.dataset = dataset;
+        }
+
+        public Builder version(long version) {
+            this.version = version;
+            return this;
+        }
+
+        /** The version this one derives from; 0 (the default) for none. */
+        public Builder parentVersion(long parentVersion) {
+            this.parentVersion = parentVersion;
+            return this;
+        }
+
+        /** Creation time to record, milliseconds since the epoch (default: now). */
+        public Builder createdMillis(long createdMillis) {
+            this.createdMillis = createdMillis;
+            return this;
+        }
+
+        public Builder chunker(ChunkerParams chunker) {
+            this.chunker = Objects.requireNonNull(chunker, "chunker");
+            return this;
+        }
+
+        /** Worker threads for chunking (default: available processors). */
+        public Builder threads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        /** Extra ignore patterns (gitignore syntax), applied after the ignore file's. */
+        public Builder excludes(List<String> patterns) {
+            for (String p : patterns) {
+                Objects.requireNonNull(p, "exclude pattern");
+            }
+            this.excludes = List.copyOf(patterns);
+            return this;
+        }
+
+        /** Whether to read the root's {@value IgnoreRules#FILE_NAME} (default: yes). */
+        public Builder useIgnoreFile(boolean use) {
+            this.useIgnoreFile = use;
+            return this;
+        }
+
+        /** A file-state cache to reuse unchanged files' chunks from; null (the default) for none. */
+        public Builder cache(FileStateCache cache) {
+            this.cache = cache;
+            return this;
+        }
+
+        public Builder progress(ScanProgress progress) {
+            this.progress = Objects.requireNonNull(progress, "progress");
+            return this;
+        }
+
+        public ScanOptions build() {
+            return new ScanOptions(this);
+        }
+    }
+}

@@ -1,0 +1,285 @@
+package dev.delta.engine.scan;
+
+import dev.delta.engine.chunk.ChunkedFile;
+import dev.delta.engine.chunk.ChunkerParams;
+import dev.delta.engine.chunk.FileChunker;
+import dev.delta.engine.manifest.Entry;
+import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.manifest.ManifestPath;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Turns a directory tree into a {@link Manifest}.
+ *
+ * <p>Two phases. The <em>walk</em> ({@link TreeWalker}) lists the tree on the calling thread
+ * with one {@code lstat} per entry, records directories (empty ones too, never the root) and
+ * symlinks (their target, never followed), applies the {@link IgnoreRules} without descending
+ * into ignored directories, and reports names it cannot represent. The <em>chunk</em> phase
+ * hands the regular files to a fixed pool of {@code threads} workers, biggest first; each
+ * worker owns one {@link FileChunker} and pulls the next file from a shared counter, so there
+ * is no task object per file and no thread per file. A file whose stat matches the
+ * {@link FileStateCache} is taken from it unread. A file is opened without following links and
+ * stat'ed again after reading; if it changed meanwhile it is read again (twice at most), then
+ * reported. The manifest sorts its entries canonically, so the result does not depend on the
+ * order in which workers finish.
+ *
+ * <p>Nothing below the root fails the scan: unreadable, vanished, unsupported or unnamable
+ * paths come back as {@link ScanProblem}s for the caller to judge.
+ */
+public final class Scanner {
+    /** Least time between two progress reports. */
+    public static final long PROGRESS_INTERVAL_MILLIS = 100;
+
+    /** Reads of a file that keeps changing before it is reported. */
+    static final int MAX_ATTEMPTS = 3;
+
+    private final ScanOptions options;
+    /** Opens a file for chunking; tests substitute a failing one. */
+    FileOpener opener = file -> FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+
+    /** Opens a file for reading. */
+    @FunctionalInterface
+    interface FileOpener {
+        ReadableByteChannel open(Path file) throws IOException;
+    }
+
+    public Scanner(ScanOptions options) {
+        this.options = Objects.requireNonNull(options, "options");
+    }
+
+    /**
+     * Scans {@code root}.
+     *
+     * @throws IOException if the root is not a readable directory, or its ignore file cannot be read
+     */
+    public ScanResult scan(Path root) throws IOException {
+        long start = System.nanoTime();
+        if (!Files.isDirectory(root)) {
+            throw Files.exists(root) ? new NotDirectoryException(root.toString())
+                    : new java.nio.file.NoSuchFileException(root.toString(), null, "scan root does not exist");
+        }
+        root = root.toAbsolutePath().normalize();
+        IgnoreRules rules = options.useIgnoreFile() ? IgnoreRules.load(root, options.excludes())
+                : IgnoreRules.parse(options.excludes(), "--exclude");
+        FileStateCache cache = options.cache() == null ? FileStateCache.disabled() : options.cache();
+        Path skip = cache.directory() == null ? null : cache.directory().toAbsolutePath().normalize();
+
+        ProgressReporter progress = new ProgressReporter(options.progress());
+        progress.phase(ScanProgress.Phase.WALK);
+        TreeWalker walker = new TreeWalker(root, rules, skip, progress);
+        walker.walk();
+
+        List<TreeWalker.FileTask> tasks = walker.files;
+        tasks.sort(Comparator.comparingLong((TreeWalker.FileTask t) -> t.stat().size()).reversed());
+        cache.ensureCapacity(tasks.size());
+        progress.phase(ScanProgress.Phase.CHUNK);
+        Chunking run = new Chunking(tasks, cache, progress);
+        run.runAll(Math.min(options.threads(), Math.max(1, tasks.size())));
+
+        List<Entry> entries = new ArrayList<>(walker.entries.size() + tasks.size());
+        entries.addAll(walker.entries);
+        List<ScanProblem> problems = new ArrayList<>(walker.problems);
+        Set<String> present = new HashSet<>(tasks.size() * 2);
+        long bytes = 0;
+        for (int i = 0; i < tasks.size(); i++) {
+            if (run.entries[i] != null) {
+                entries.add(run.entries[i]);
+                present.add(run.entries[i].path());
+                bytes += run.entries[i].size();
+            } else {
+                problems.add(run.problems[i]);
+            }
+        }
+        if (cache.isEnabled()) {
+            cache.retainOnly(present);
+        }
+        problems.sort((a, b) -> ManifestPath.compare(a.path(), b.path()));
+        Manifest manifest = new Manifest(options.dataset(), options.version(), options.parentVersion(),
+                options.createdMillis(), options.chunker(), entries);
+        progress.phase(ScanProgress.Phase.DONE);
+        ScanStats stats = new ScanStats(present.size(), walker.dirs, walker.symlinks, walker.ignored, bytes,
+                run.bytesRead.get(), run.bytesReused.get(), run.hits.get(), run.misses.get(),
+                Duration.ofNanos(System.nanoTime() - start));
+        return new ScanResult(manifest, problems, stats);
+    }
+
+    /** The chunking phase: results land in arrays indexed like the task list. */
+    private final class Chunking {
+        final List<TreeWalker.FileTask> tasks;
+        final FileStateCache cache;
+        final ProgressReporter progress;
+        final Entry[] entries;
+        final ScanProblem[] problems;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicLong bytesRead = new AtomicLong();
+        final AtomicLong bytesReused = new AtomicLong();
+        final AtomicLong hits = new AtomicLong();
+        final AtomicLong misses = new AtomicLong();
+
+        Chunking(List<TreeWalker.FileTask> tasks, FileStateCache cache, ProgressReporter progress) {
+            this.tasks = tasks;
+            this.cache = cache;
+            this.progress = progress;
+            this.entries = new Entry[tasks.size()];
+            this.problems = new ScanProblem[tasks.size()];
+        }
+
+        void runAll(int threads) throws IOException {
+            if (threads <= 1) {
+                work();
+                return;
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(threads, new Workers());
+            try {
+                List<Future<?>> running = new ArrayList<>(threads);
+                for (int i = 0; i < threads; i++) {
+                    running.add(pool.submit(() -> {
+                        work();
+                        return null;
+                    }));
+                }
+                for (Future<?> f : running) {
+                    f.get();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                next.set(tasks.size()); // stop handing out work
+                throw new java.io.InterruptedIOException("scan interrupted");
+            } catch (ExecutionException e) {
+                next.set(tasks.size());
+                Throwable c = e.getCause();
+                if (c instanceof RuntimeException) {
+                    throw (RuntimeException) c;
+                }
+                if (c instanceof Error) {
+                    throw (Error) c;
+                }
+                throw new IllegalStateException("chunking worker failed", c);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+
+        /** One worker: its own chunker, files pulled from the shared counter until none are left. */
+        private void work() {
+            ChunkerParams params = options.chunker();
+            FileChunker chunker = new FileChunker(params);
+            int i;
+            while ((i = next.getAndIncrement()) < tasks.size()) {
+                chunkOne(i, tasks.get(i), chunker, params);
+                progress.fileDone();
+            }
+        }
+
+        private void chunkOne(int index, TreeWalker.FileTask task, FileChunker chunker, ChunkerParams params) {
+            FileStat stat = task.stat();
+            ChunkedFile cached = cache.lookup(task.path(), stat, params);
+            if (cached != null) {
+                hits.incrementAndGet();
+                bytesReused.addAndGet(cached.size());
+                progress.bytes(cached.size());
+                entries[index] = Entry.file(task.path(), stat.mode(), stat.mtimeNanos(), cached.size(),
+                        cached.sha256(), cached.chunks());
+                return;
+            }
+            misses.incrementAndGet();
+            for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+                long readStart = nowNanos();
+                ChunkedFile chunked;
+                FileStat after;
+                try (ReadableByteChannel ch = opener.open(task.file())) {
+                    chunked = chunker.chunk(new Counting(ch));
+                    after = FileStat.of(task.file());
+                } catch (IOException e) {
+                    problems[index] = TreeWalker.ioProblem(task.path(), e, "cannot read");
+                    return;
+                }
+                if (after.kind() != FileStat.Kind.FILE) {
+                    problems[index] = new ScanProblem(task.path(), ScanProblem.Kind.CHANGED_DURING_SCAN,
+                            "was replaced by a " + after.kind().name().toLowerCase(java.util.Locale.ROOT)
+                                    + " during the scan");
+                    return;
+                }
+                if (after.sameContentIdentity(stat) && chunked.size() == after.size()) {
+                    cache.store(task.path(), after, params, chunked, readStart);
+                    entries[index] = Entry.file(task.path(), after.mode(), after.mtimeNanos(), chunked.size(),
+                            chunked.sha256(), chunked.chunks());
+                    return;
+                }
+                stat = after; // it changed while we read it: read it again
+            }
+            problems[index] = new ScanProblem(task.path(), ScanProblem.Kind.CHANGED_DURING_SCAN,
+                    "kept changing while being read (" + MAX_ATTEMPTS + " attempts); left out");
+        }
+
+        /** Counts bytes as they are read, for the statistics and the progress bar. */
+        private final class Counting implements ReadableByteChannel {
+            private final ReadableByteChannel in;
+
+            Counting(ReadableByteChannel in) {
+                this.in = in;
+            }
+
+            @Override
+            public int read(ByteBuffer dst) throws IOException {
+                int n = in.read(dst);
+                if (n > 0) {
+                    bytesRead.addAndGet(n);
+                    progress.bytes(n);
+                }
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return in.isOpen();
+            }
+
+            @Override
+            public void close() throws IOException {
+                in.close();
+            }
+        }
+    }
+
+    private static long nowNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    /** Daemon threads named delta-scan-N, so a stuck read never keeps the JVM alive. */
+    private static final class Workers implements ThreadFactory {
+        private final AtomicInteger n = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "delta-scan-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }
+    }
+}
