@@ -46,7 +46,7 @@ final class ManifestShowCommand implements Callable<Integer> {
         Manifest m = l.manifest();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            ManifestJson.write(m, l.rootDigest(), out, true);
+            ManifestJson.write(m, l.rootDigest(), out, ManifestJson.Layout.PRETTY);
             out.println();
             out.flush();
             return ExitCode.OK;
