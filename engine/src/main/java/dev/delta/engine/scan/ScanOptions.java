@@ -156,7 +156,10 @@ public final class ScanOptions {
             return this;
         }
 
-        /** A file-state cache to reuse unchanged files' chunks from; null (the default) for none. */
+        /**
+         * A file-state cache to reuse unchanged files' chunks from; null (the default) for none.
+         * The caller opens and closes it; the scan updates it and drops paths no longer present.
+         */
         public Builder cache(FileStateCache cache) {
             this.cache = cache;
             return this;

@@ -278,6 +278,23 @@ class ScannerTest {
         assertFalse(r.problems().get(2).toString().contains("\n"), "messages stay on one line");
     }
 
+    /** Linux names are bytes; one that is not UTF-8 cannot be carried in a manifest and is reported. */
+    @Test
+    void scan_reportsNonUtf8NamesAndTargets() throws Exception {
+        write(root, "café.txt", "valid UTF-8 is fine");
+        Process p = new ProcessBuilder("sh", "-c",
+                "touch \"$(printf 'bad\\377name')\" && ln -s \"$(printf 'to\\376x')\" badlink")
+                .directory(root.toFile()).inheritIO().start();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "could not create the names");
+
+        ScanResult r = new Scanner(options().build()).scan(root);
+
+        assertEquals(List.of("café.txt"), paths(r.manifest()));
+        assertEquals(2, r.problems().size(), r.problems().toString());
+        List<ScanProblem.Kind> kinds = r.problems().stream().map(ScanProblem::kind).sorted().collect(Collectors.toList());
+        assertEquals(List.of(ScanProblem.Kind.INVALID_NAME, ScanProblem.Kind.INVALID_SYMLINK), kinds);
+    }
+
     @Test
     void scan_rejectsMissingOrNonDirectoryRoot() throws IOException {
         Scanner s = new Scanner(options().build());
