@@ -122,7 +122,9 @@ final class TreeWalker {
             return;
         }
         try {
-            entries.add(Entry.symlink(path, t, stat.mtimeNanos()));
+            // A symlink's own mtime can be set only to the microsecond from Java (lutimes), so it is
+            // recorded at that precision: an applied tree then matches its manifest exactly.
+            entries.add(Entry.symlink(path, t, Math.floorDiv(stat.mtimeNanos(), 1000L) * 1000L));
             symlinks++;
         } catch (IllegalArgumentException e) {
             problems.add(new ScanProblem(path, ScanProblem.Kind.INVALID_SYMLINK, e.getMessage()));

@@ -26,7 +26,6 @@ import java.util.concurrent.Callable;
 
 /** {@code delta manifest build DIR}: scan a tree and write its manifest. */
 @Command(name = "build",
-        mixinStandardHelpOptions = true,
         description = {
                 "Scan DIR and write its block manifest: every file chunked with FastCDC (on all cores), hashed with",
                 "XXH3-128 per chunk and SHA-256 per file; directories (empty ones too), symlinks (never followed),",
@@ -36,6 +35,9 @@ import java.util.concurrent.Callable;
 final class ManifestBuildCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Parameters(paramLabel = "DIR", description = "The directory to scan.")
     Path dir;
