@@ -51,13 +51,24 @@ public final class Manifest {
         this.createdMillis = createdMillis;
         this.chunker = Objects.requireNonNull(chunker, "chunker");
         List<Entry> sorted = new ArrayList<>(entries);
-        sorted.sort((a, b) -> ManifestPath.compare(a.path(), b.path()));
-        for (int i = 1; i < sorted.size(); i++) {
-            if (sorted.get(i).path().equals(sorted.get(i - 1).path())) {
-                throw new IllegalArgumentException("duplicate path " + ManifestPath.quote(sorted.get(i).path()));
+        if (!strictlyOrdered(sorted)) { // scanners and decoders already deliver canonical order: skip the sort
+            sorted.sort((a, b) -> ManifestPath.compare(a.path(), b.path()));
+            for (int i = 1; i < sorted.size(); i++) {
+                if (sorted.get(i).path().equals(sorted.get(i - 1).path())) {
+                    throw new IllegalArgumentException("duplicate path " + ManifestPath.quote(sorted.get(i).path()));
+                }
             }
         }
         this.entries = Collections.unmodifiableList(sorted);
+    }
+
+    private static boolean strictlyOrdered(List<Entry> list) {
+        for (int i = 1; i < list.size(); i++) {
+            if (ManifestPath.compare(list.get(i - 1).path(), list.get(i).path()) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static String validateDataset(String name) {

@@ -207,19 +207,30 @@ final class CacheFiles {
         }
     }
 
-    /** "length/xxh3" of a whole file: cheap next to a scan, and it catches truncation and overwrites. */
+    /** Bytes hashed at each end of the map file by {@link #seal}. */
+    static final int SEAL_EDGE_BYTES = 1 << 20;
+
+    /**
+     * "length/hash" of a map file: XXH3 of its first and last MiB (Chronicle's header and segment
+     * headers, whose damage can stall Chronicle; entries carry their own checksums) mixed with its
+     * mtime and inode, which any later write or replacement changes. Hashing the whole file
+     * instead cost a second per run at 80k entries.
+     */
     static String seal(Path file) throws IOException {
         LongHashFunction xx3 = LongHashFunction.xx3();
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        long h = 0;
-        long length = 0;
+        java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file,
+                java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        long length = a.size();
+        long h = FileStat.toNanos(a.lastModifiedTime()) * 31 + java.util.Objects.hashCode(a.fileKey());
+        ByteBuffer buf = ByteBuffer.allocate(SEAL_EDGE_BYTES);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            int n;
-            while ((n = ch.read(buf.clear())) >= 0) {
-                if (n > 0) {
-                    h = h * 0x9E3779B97F4A7C15L + xx3.hashBytes(buf.array(), 0, n);
-                    length += n;
+            long[] starts = {0, Math.max(SEAL_EDGE_BYTES, length - SEAL_EDGE_BYTES)};
+            for (long start : starts) {
+                buf.clear();
+                while (buf.hasRemaining() && ch.read(buf, start + buf.position()) > 0) {
+                    // keep reading until the buffer is full or the file ends
                 }
+                h = h * 0x9E3779B97F4A7C15L + xx3.hashBytes(buf.array(), 0, buf.position());
             }
         }
         return length + "/" + Long.toHexString(h);
