@@ -1,0 +1,330 @@
+package dev.delta.engine.store;
+
+import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.manifest.ManifestCodec;
+import dev.delta.engine.manifest.ManifestFormatException;
+import dev.delta.engine.plan.ChunkIndex;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One dataset's releases on a node's disk:
+ *
+ * <pre>
+ * &lt;data&gt;/&lt;dataset&gt;/
+ *   releases/v41/ ...          a complete tree, immutable once committed
+ *   releases/v42/ ...          unchanged files are hard links into v41
+ *   current -&gt; releases/v42   switched by renaming a new symlink over it (atomic)
+ *   .delta/manifests/v42.dm    the manifest of every retained release
+ *   .delta/staging/v43-&lt;digest&gt;/  a release being built; survives a crash and is resumed
+ *   .delta/hold                a rollback hold: the version current is pinned to
+ *   .delta/lock                taken while a release is built, switched or pruned
+ * </pre>
+ *
+ * A release directory exists only once complete and verified, and {@code current} only ever
+ * points at one, so after a crash at any moment {@code current} is a whole version: the old one or
+ * the new one.
+ */
+public final class DatasetStore {
+    private static final Pattern RELEASE = Pattern.compile("v([1-9][0-9]{0,18})");
+    private static final Pattern MANIFEST_FILE = Pattern.compile("v([1-9][0-9]{0,18})\\.dm");
+
+    private final String dataset;
+    private final Path root;
+    private final Path releases;
+    private final Path meta;
+
+    private DatasetStore(String dataset, Path root) {
+        this.dataset = dataset;
+        this.root = root;
+        this.releases = root.resolve("releases");
+        this.meta = root.resolve(".delta");
+    }
+
+    /** Opens (creating if needed) the store of {@code dataset} under {@code dataDir}. */
+    public static DatasetStore open(Path dataDir, String dataset) throws IOException {
+        Manifest.validateDataset(dataset);
+        Path root = dataDir.resolve(dataset);
+        DatasetStore s = new DatasetStore(dataset, root);
+        for (Path d : new Path[]{root, s.releases, s.meta, s.manifestsDir(), s.stagingRoot()}) {
+            Files.createDirectories(d);
+            if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                throw new StoreException(d + " must be a directory, not a symlink or file");
+            }
+        }
+        return s;
+    }
+
+    public String dataset() {
+        return dataset;
+    }
+
+    /** The dataset's directory. */
+    public Path root() {
+        return root;
+    }
+
+    /** The {@code current} symlink (what an HTTP server or application serves from). */
+    public Path currentLink() {
+        return root.resolve("current");
+    }
+
+    public Path releaseDir(long version) {
+        return releases.resolve("v" + version);
+    }
+
+    Path manifestsDir() {
+        return meta.resolve("manifests");
+    }
+
+    Path stagingRoot() {
+        return meta.resolve("staging");
+    }
+
+    Path manifestFile(long version) {
+        return manifestsDir().resolve("v" + version + ".dm");
+    }
+
+    /** The version {@code current} points at, if any. */
+    public OptionalLong current() throws IOException {
+        Path link = currentLink();
+        if (!Files.isSymbolicLink(link)) {
+            if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+                throw new StoreException(link + " exists but is not a symlink");
+            }
+            return OptionalLong.empty();
+        }
+        String target = Files.readSymbolicLink(link).toString();
+        Matcher m = Pattern.compile("releases/v([1-9][0-9]{0,18})").matcher(target);
+        if (!m.matches()) {
+            throw new StoreException(link + " points at " + target + ", not at a release");
+        }
+        return OptionalLong.of(Long.parseLong(m.group(1)));
+    }
+
+    /** Committed releases that still have their manifest, oldest first. */
+    public List<Long> versions() throws IOException {
+        List<Long> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(releases)) {
+            for (Path p : ds) {
+                Matcher m = RELEASE.matcher(p.getFileName().toString());
+                if (m.matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                        && Files.isRegularFile(manifestFile(Long.parseLong(m.group(1))))) {
+                    out.add(Long.parseLong(m.group(1)));
+                }
+            }
+        }
+        Collections.sort(out);
+        return out;
+    }
+
+    /** The newest committed version, if any. */
+    public OptionalLong latest() throws IOException {
+        List<Long> v = versions();
+        return v.isEmpty() ? OptionalLong.empty() : OptionalLong.of(v.get(v.size() - 1));
+    }
+
+    /** The manifest of a retained release. */
+    public Manifest manifest(long version) throws IOException {
+        Path f = manifestFile(version);
+        try {
+            return new ManifestCodec().decode(Files.readAllBytes(f));
+        } catch (NoSuchFileException e) {
+            throw new StoreException(dataset + " v" + version + " is not retained on this node", e);
+        } catch (ManifestFormatException e) {
+            throw new StoreException(f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The encoded manifest of a retained release, as stored (what is served to peers). */
+    public byte[] manifestBytes(long version) throws IOException {
+        try {
+            return Files.readAllBytes(manifestFile(version));
+        } catch (NoSuchFileException e) {
+            throw new StoreException(dataset + " v" + version + " is not retained on this node", e);
+        }
+    }
+
+    /** A chunk index over every retained release, newest first (so copies come from recent files). */
+    public ChunkIndex chunkIndex() throws IOException {
+        List<Long> v = versions();
+        List<Manifest> ms = new ArrayList<>();
+        for (int i = v.size() - 1; i >= 0; i--) {
+            ms.add(manifest(v.get(i)));
+        }
+        return ChunkIndex.of(ms.toArray(new Manifest[0]));
+    }
+
+    /** Atomically points {@code current} at a committed release. */
+    public void switchTo(long version) throws IOException {
+        if (!Files.isDirectory(releaseDir(version), LinkOption.NOFOLLOW_LINKS)
+                || !Files.isRegularFile(manifestFile(version))) {
+            throw new StoreException(dataset + " v" + version + " is not a committed release on this node");
+        }
+        Path tmp = root.resolve(".current.tmp");
+        Files.deleteIfExists(tmp);
+        Files.createSymbolicLink(tmp, Path.of("releases", "v" + version));
+        Files.move(tmp, currentLink(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDir(root);
+    }
+
+    /** Pins {@code current} to a version until {@link #releaseHold()}: followers must not move it. */
+    public void hold(long version) throws IOException {
+        writeAtomically(meta.resolve("hold"), Long.toString(version).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    /** The version current is held at, if a rollback hold is in place. */
+    public OptionalLong heldAt() throws IOException {
+        Path f = meta.resolve("hold");
+        if (!Files.exists(f)) {
+            return OptionalLong.empty();
+        }
+        String s = Files.readString(f).trim();
+        try {
+            return OptionalLong.of(Long.parseLong(s));
+        } catch (NumberFormatException e) {
+            throw new StoreException(f + " is damaged: '" + s + "'");
+        }
+    }
+
+    public void releaseHold() throws IOException {
+        Files.deleteIfExists(meta.resolve("hold"));
+    }
+
+    /**
+     * Removes the oldest releases beyond {@code keep}, never the one {@code current} points at or
+     * a held one. Call with the lock held, so no staging is using a release as a source.
+     *
+     * @return the versions removed
+     */
+    public List<Long> prune(int keep) throws IOException {
+        if (keep < 1) {
+            throw new IllegalArgumentException("retention must keep at least 1 release, got " + keep);
+        }
+        List<Long> v = versions();
+        OptionalLong cur = current();
+        OptionalLong held = heldAt();
+        List<Long> removed = new ArrayList<>();
+        int excess = v.size() - keep;
+        for (int i = 0; i < v.size() && excess > 0; i++) {
+            long ver = v.get(i);
+            if ((cur.isPresent() && cur.getAsLong() == ver) || (held.isPresent() && held.getAsLong() == ver)) {
+                continue;
+            }
+            Files.delete(manifestFile(ver)); // first: a release without a manifest is no longer listed
+            deleteTree(releaseDir(ver));
+            removed.add(ver);
+            excess--;
+        }
+        return removed;
+    }
+
+    /** An exclusive lock on this dataset across processes; close it to release. */
+    public Lock lock() throws IOException {
+        FileChannel ch = FileChannel.open(meta.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            FileLock l = ch.tryLock();
+            if (l == null) {
+                ch.close();
+                throw new StoreException("dataset " + dataset + " in " + root.getParent()
+                        + " is busy: another delta process is changing it");
+            }
+            return new Lock(ch, l);
+        } catch (OverlappingFileLockException e) {
+            ch.close();
+            throw new StoreException("dataset " + dataset + " is already locked by this process", e);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** A held dataset lock. */
+    public static final class Lock implements AutoCloseable {
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private Lock(FileChannel channel, FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                lock.release();
+            } finally {
+                channel.close();
+            }
+        }
+    }
+
+    /** Writes {@code m}'s encoding as the manifest of its version (atomically). */
+    void writeManifest(Manifest m, byte[] encoded) throws IOException {
+        writeAtomically(manifestFile(m.version()), encoded);
+    }
+
+    static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+            out.write(bytes);
+        }
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDir(file.getParent());
+    }
+
+    static void fsyncDir(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some file systems refuse fsync on a directory; the rename is still atomic.
+        }
+    }
+
+    /** Deletes a tree without following symlinks. */
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+                Files.delete(f);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

@@ -1,0 +1,476 @@
+package dev.delta.engine.store;
+
+import dev.delta.engine.chunk.ChunkList;
+import dev.delta.engine.hash.Sha256;
+import dev.delta.engine.manifest.Entry;
+import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.plan.ChangeAction;
+import dev.delta.engine.plan.FilePlan;
+import dev.delta.engine.plan.PathChange;
+import dev.delta.engine.plan.RangePlan;
+import dev.delta.engine.plan.RangePlanner;
+import dev.delta.engine.plan.Segment;
+import net.openhft.hashing.LongTupleHashFunction;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds one release of a dataset in its staging directory from a {@link RangePlan}, then
+ * commits it: verify, write the manifest, rename staging into {@code releases/}, switch
+ * {@code current}.
+ *
+ * <p>Lifecycle, with the dataset lock held throughout: {@link #start}, {@link #prepareLocal()}
+ * (directories, hard links for unchanged files, local copies, and a resume check of whatever a
+ * previous attempt left in staging), then {@link #accept} for each of {@link #pending()}'s ranges
+ * as the bytes arrive (in any order, from any thread), then {@link #commit}. Every chunk is checked
+ * against its id before it is written, every assembled file against its SHA-256 before commit.
+ *
+ * <p>Crash safety: staging is named after the target's version and root digest and survives a
+ * crash; on restart the chunks already written are verified in place and only the missing ones
+ * are pending again. Nothing is visible in {@code releases/} or {@code current} before commit.
+ *
+ * <p>Path safety: the target must pass {@link TreeCheck} (every parent is a directory entry),
+ * directories are created by the builder, and symlinks only after every file is written, so no
+ * write can follow a link the manifest created.
+ */
+public final class ReleaseBuilder {
+    private static final LongTupleHashFunction XX128 = LongTupleHashFunction.xx128();
+
+    private final DatasetStore store;
+    private final Manifest target;
+    private final byte[] encoded;
+    private final Manifest current;
+    private final Path staging;
+    private final RangePlan plan;
+    private final Map<String, FilePlan> filePlans = new HashMap<>();
+    private final List<FetchRange> pending = new ArrayList<>();
+    private final long maxRangeBytes;
+    private long bytesResumed;
+    private volatile long bytesAccepted;
+
+    private ReleaseBuilder(DatasetStore store, Manifest target, byte[] encoded, Manifest current, Path staging,
+                           RangePlan plan, long maxRangeBytes) {
+        this.store = store;
+        this.target = target;
+        this.encoded = encoded;
+        this.current = current;
+        this.staging = staging;
+        this.plan = plan;
+        this.maxRangeBytes = maxRangeBytes;
+        for (FilePlan f : plan.files()) {
+            filePlans.put(f.path(), f);
+        }
+    }
+
+    /**
+     * Plans the build of {@code target} against the node's current release and every retained
+     * one. The caller holds {@link DatasetStore#lock()}.
+     *
+     * @param encoded the target's canonical encoding (stored as its manifest at commit)
+     */
+    public static ReleaseBuilder start(DatasetStore store, Manifest target, byte[] encoded) throws IOException {
+        return start(store, target, encoded, RangePlanner.DEFAULT_MAX_RANGE_BYTES);
+    }
+
+    public static ReleaseBuilder start(DatasetStore store, Manifest target, byte[] encoded, long maxRangeBytes)
+            throws IOException {
+        if (!target.dataset().equals(store.dataset())) {
+            throw new StoreException("manifest is for dataset " + target.dataset() + ", not " + store.dataset());
+        }
+        TreeCheck.requireClosedTree(target);
+        if (Files.exists(store.releaseDir(target.version()), LinkOption.NOFOLLOW_LINKS)) {
+            byte[] have = store.manifestBytes(target.version());
+            if (!Arrays.equals(have, encoded)) {
+                throw new StoreException(store.dataset() + " v" + target.version()
+                        + " already exists here with different content; refusing to replace a committed release");
+            }
+        }
+        String digest = Sha256.hex(Sha256.of(encoded)).substring(0, 16);
+        Path staging = store.stagingRoot().resolve("v" + target.version() + "-" + digest);
+        removeOtherStaging(store, staging);
+        java.util.OptionalLong cur = store.current();
+        Manifest current = cur.isPresent() ? store.manifest(cur.getAsLong()) : null;
+        RangePlan plan = new RangePlanner(maxRangeBytes).plan(current, store.chunkIndex(), target);
+        return new ReleaseBuilder(store, target, encoded, current, staging, plan, maxRangeBytes);
+    }
+
+    private static void removeOtherStaging(DatasetStore store, Path keep) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(store.stagingRoot())) {
+            for (Path p : ds) {
+                if (!p.equals(keep)) {
+                    DatasetStore.deleteTree(p); // a different version or content: it can't be resumed
+                }
+            }
+        }
+    }
+
+    public Manifest target() {
+        return target;
+    }
+
+    public RangePlan plan() {
+        return plan;
+    }
+
+    /** Bytes found already written and verified in staging by a previous attempt. */
+    public long bytesResumed() {
+        return bytesResumed;
+    }
+
+    /** Bytes accepted through {@link #accept} so far. */
+    public long bytesAccepted() {
+        return bytesAccepted;
+    }
+
+    /** Ranges still to fetch, after {@link #prepareLocal()}. */
+    public List<FetchRange> pending() {
+        return List.copyOf(pending);
+    }
+
+    /** True when the target is already committed (nothing to build). */
+    public boolean alreadyCommitted() {
+        return Files.isDirectory(store.releaseDir(target.version()), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Creates directories, links unchanged files, copies changed metadata-only files and LOCAL
+     * segments, and checks what a previous attempt left, so that {@link #pending()} lists exactly
+     * the chunks still missing.
+     */
+    public void prepareLocal() throws IOException {
+        pending.clear();
+        if (alreadyCommitted()) {
+            return;
+        }
+        Files.createDirectories(staging);
+        makeWritableDir(staging);
+        Map<String, ChangeAction> actions = new HashMap<>();
+        for (PathChange c : plan.diff().all()) {
+            actions.put(c.path(), c.action());
+        }
+        Path currentDir = current == null ? null : store.releaseDir(current.version());
+        for (Entry e : target.entries()) {
+            Path dst = staging.resolve(e.path());
+            if (e.isDir()) {
+                ensureDir(dst);
+            } else if (e.isFile()) {
+                FilePlan fp = filePlans.get(e.path());
+                if (fp != null) {
+                    assembleLocal(fp, dst);
+                } else if (!Files.exists(dst, LinkOption.NOFOLLOW_LINKS) || !sameInode(dst, currentDir.resolve(e.path()))) {
+                    Files.deleteIfExists(dst);
+                    if (actions.get(e.path()) == ChangeAction.UNCHANGED) {
+                        Files.createLink(dst, currentDir.resolve(e.path())); // immutable releases share inodes
+                    } else {
+                        Files.copy(currentDir.resolve(e.path()), dst, LinkOption.NOFOLLOW_LINKS);
+                    }
+                }
+            }
+        }
+    }
+
+    private void assembleLocal(FilePlan fp, Path dst) throws IOException {
+        Entry e = fp.target();
+        boolean existed = Files.exists(dst, LinkOption.NOFOLLOW_LINKS);
+        if (existed && !Files.isRegularFile(dst, LinkOption.NOFOLLOW_LINKS)) {
+            DatasetStore.deleteTree(dst);
+            existed = false;
+        }
+        if (existed) {
+            makeOwnerWritable(dst); // an interrupted commit may have applied a read-only mode already
+        }
+        try (FileChannel out = FileChannel.open(dst, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            for (Segment s : fp.segments()) {
+                switch (s.kind()) {
+                    case LOCAL -> copyRange(store.releaseDir(s.sourceVersion()).resolve(s.sourcePath()), s.sourceOffset(),
+                            out, s.offset(), s.length());
+                    case FETCH -> addMissing(e, s, existed ? out : null);
+                    case DUPLICATE -> { } // filled at commit, from this version's own files
+                }
+            }
+            if (out.size() > e.size()) {
+                out.truncate(e.size());
+            }
+        }
+    }
+
+    /** Adds the chunks of a FETCH segment that staging doesn't already hold to {@link #pending}. */
+    private void addMissing(Entry e, Segment s, FileChannel existing) throws IOException {
+        ChunkList c = e.chunks();
+        int i = indexOf(c, s.offset());
+        long end = s.end();
+        int runStart = -1;
+        long runBytes = 0;
+        ByteBuffer buf = existing == null ? null : ByteBuffer.allocate(target.chunker().max());
+        long[] id = new long[2];
+        for (; i < c.size() && c.offset(i) < end; i++) {
+            boolean have = existing != null && holds(existing, c, i, buf, id);
+            if (have) {
+                bytesResumed += c.length(i);
+            }
+            if (!have && runStart >= 0 && runBytes + c.length(i) > maxRangeBytes) {
+                flushRun(e, c, runStart, i);
+                runStart = -1;
+                runBytes = 0;
+            }
+            if (!have) {
+                if (runStart < 0) {
+                    runStart = i;
+                }
+                runBytes += c.length(i);
+            } else if (runStart >= 0) {
+                flushRun(e, c, runStart, i);
+                runStart = -1;
+                runBytes = 0;
+            }
+        }
+        if (runStart >= 0) {
+            flushRun(e, c, runStart, i);
+        }
+    }
+
+    private void flushRun(Entry e, ChunkList c, int from, int to) {
+        long off = c.offset(from);
+        long endOff = c.offset(to - 1) + c.length(to - 1);
+        pending.add(new FetchRange(e.path(), off, endOff - off, from, to - from));
+    }
+
+    private static boolean holds(FileChannel ch, ChunkList c, int i, ByteBuffer buf, long[] id) throws IOException {
+        long off = c.offset(i);
+        int len = c.length(i);
+        if (ch.size() < off + len) {
+            return false;
+        }
+        buf.clear().limit(len);
+        while (buf.hasRemaining()) {
+            if (ch.read(buf, off + buf.position()) < 0) {
+                return false;
+            }
+        }
+        XX128.hashBytes(buf.array(), 0, len, id); // [0] = low 64 bits, [1] = high
+        return id[1] == c.idHi(i) && id[0] == c.idLo(i);
+    }
+
+    private static int indexOf(ChunkList c, long offset) {
+        int lo = 0;
+        int hi = c.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long o = c.offset(mid);
+            if (o == offset) {
+                return mid;
+            }
+            if (o < offset) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        throw new IllegalStateException("no chunk starts at offset " + offset);
+    }
+
+    /**
+     * Checks the bytes of a pending range against the manifest's chunk ids and writes them into
+     * staging. Thread-safe for distinct ranges.
+     *
+     * @throws ChunkMismatchException when a chunk's bytes don't match its id (nothing is written)
+     */
+    public void accept(FetchRange r, ByteBuffer data) throws IOException {
+        Entry e = target.get(r.path());
+        if (e == null || !e.isFile()) {
+            throw new StoreException("no file " + r.path() + " in " + target.dataset() + " v" + target.version());
+        }
+        if (data.remaining() != r.length()) {
+            throw new ChunkMismatchException(r, "range " + r.path() + " @" + r.offset() + " expected " + r.length()
+                    + " bytes, got " + data.remaining());
+        }
+        ChunkList c = e.chunks();
+        long[] id = new long[2];
+        int pos = data.position();
+        for (int i = r.firstChunk(); i < r.firstChunk() + r.chunkCount(); i++) {
+            int len = c.length(i);
+            XX128.hashBytes(data, pos, len, id);
+            if (id[1] != c.idHi(i) || id[0] != c.idLo(i)) {
+                throw new ChunkMismatchException(r, "chunk " + i + " of " + r.path() + " (offset " + c.offset(i)
+                        + ") does not match its id " + c.id(i).toHex());
+            }
+            pos += len;
+        }
+        try (FileChannel out = FileChannel.open(staging.resolve(r.path()), StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer d = data.duplicate();
+            long at = r.offset();
+            while (d.hasRemaining()) {
+                at += out.write(d, at);
+            }
+        }
+        synchronized (this) {
+            bytesAccepted += r.length();
+        }
+    }
+
+    /**
+     * Fills duplicated chunks, verifies every assembled or copied file against its SHA-256, sets
+     * modes and times, creates symlinks, stores the manifest, renames staging into
+     * {@code releases/} and, if {@code switchCurrent}, points {@code current} at it.
+     */
+    public void commit(boolean switchCurrent) throws IOException {
+        if (!alreadyCommitted()) {
+            for (FilePlan fp : plan.files()) {
+                fillDuplicates(fp);
+            }
+            verifyFiles();
+            for (Entry e : target.entries()) {
+                if (e.isSymlink()) {
+                    Path link = staging.resolve(e.path());
+                    Files.deleteIfExists(link);
+                    Files.createSymbolicLink(link, link.getFileSystem().getPath(e.target()));
+                }
+            }
+            applyMetadata();
+            store.writeManifest(target, encoded);
+            Files.move(staging, store.releaseDir(target.version()), StandardCopyOption.ATOMIC_MOVE);
+            DatasetStore.fsyncDir(store.releaseDir(target.version()).getParent());
+        }
+        if (switchCurrent) {
+            store.switchTo(target.version());
+        }
+    }
+
+    private void fillDuplicates(FilePlan fp) throws IOException {
+        boolean any = fp.segments().stream().anyMatch(s -> s.kind() == Segment.Kind.DUPLICATE);
+        if (!any) {
+            return;
+        }
+        try (FileChannel out = FileChannel.open(staging.resolve(fp.path()), StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
+            for (Segment s : fp.segments()) {
+                if (s.kind() == Segment.Kind.DUPLICATE) {
+                    copyRange(staging.resolve(s.sourcePath()), s.sourceOffset(), out, s.offset(), s.length());
+                }
+            }
+        }
+    }
+
+    private void verifyFiles() throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        for (Entry e : target.entries()) {
+            if (!e.isFile()) {
+                continue;
+            }
+            Path p = staging.resolve(e.path());
+            boolean linked = current != null && sameInode(p, store.releaseDir(current.version()).resolve(e.path()));
+            if (linked) {
+                continue; // the very file of a committed, verified release
+            }
+            MessageDigest md = Sha256.newDigest();
+            long size = 0;
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                int n;
+                while ((n = ch.read(buf.clear())) > 0) {
+                    md.update(buf.array(), 0, n);
+                    size += n;
+                }
+            }
+            if (size != e.size() || !MessageDigest.isEqual(md.digest(), e.sha256())) {
+                throw new StoreException("verification failed: " + e.path() + " in staging does not match its SHA-256 ("
+                        + size + " bytes, expected " + e.size() + "); the release is not committed");
+            }
+        }
+    }
+
+    private void applyMetadata() throws IOException {
+        List<Entry> entries = target.entries();
+        Path currentDir = current == null ? null : store.releaseDir(current.version());
+        for (int i = entries.size() - 1; i >= 0; i--) { // deepest first: children before their directory
+            Entry e = entries.get(i);
+            Path p = staging.resolve(e.path());
+            if (e.isFile() && currentDir != null && sameInode(p, currentDir.resolve(e.path()))) {
+                continue; // a hard link to an unchanged file already has this mode and time
+            }
+            if (!e.isSymlink()) {
+                setMode(p, e.mode());
+            }
+            Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setTimes(FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS), null, null);
+        }
+    }
+
+    static void setMode(Path p, int mode) throws IOException {
+        try {
+            Files.setAttribute(p, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            Files.setPosixFilePermissions(p, Permissions.of(mode));
+        }
+    }
+
+    private static void ensureDir(Path dir) throws IOException {
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                DatasetStore.deleteTree(dir); // left by an interrupted attempt: never write through it
+                Files.createDirectory(dir);
+            }
+        }
+        makeWritableDir(dir);
+    }
+
+    private static void makeWritableDir(Path dir) throws IOException {
+        Files.setPosixFilePermissions(dir, Permissions.of(0700 | (modeOf(dir) & 0777)));
+    }
+
+    private static void makeOwnerWritable(Path f) throws IOException {
+        Files.setPosixFilePermissions(f, Permissions.of(0600 | (modeOf(f) & 0777)));
+    }
+
+    private static int modeOf(Path p) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+    }
+
+    private static boolean sameInode(Path a, Path b) {
+        try {
+            Object ka = Files.readAttributes(a, java.nio.file.attribute.BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).fileKey();
+            Object kb = Files.readAttributes(b, java.nio.file.attribute.BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).fileKey();
+            return ka != null && ka.equals(kb);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void copyRange(Path from, long fromOffset, FileChannel out, long toOffset, long length)
+            throws IOException {
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long done = 0;
+            while (done < length) {
+                long n = in.transferTo(fromOffset + done, length - done, out.position(toOffset + done));
+                if (n <= 0) {
+                    throw new StoreException("short read copying " + length + " bytes from " + from + " at "
+                            + fromOffset + ": the source release is damaged");
+                }
+                done += n;
+            }
+        }
+    }
+}

@@ -1,0 +1,291 @@
+package dev.delta.engine.store;
+
+import dev.delta.engine.chunk.ChunkList;
+import dev.delta.engine.chunk.ChunkerParams;
+import dev.delta.engine.hash.Sha256;
+import dev.delta.engine.manifest.Entry;
+import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.manifest.ManifestCodec;
+import dev.delta.engine.plan.ManifestDiff;
+import dev.delta.engine.scan.ScanOptions;
+import dev.delta.engine.scan.ScanResult;
+import dev.delta.engine.scan.Scanner;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReleaseBuilderTest {
+    private static final ChunkerParams SMALL = new ChunkerParams(256, 1024, 4096, 2);
+
+    @TempDir
+    Path tmp;
+
+    private Path origin() throws IOException {
+        Path o = tmp.resolve("origin");
+        Files.createDirectories(o.resolve("docs/deep"));
+        Files.createDirectories(o.resolve("empty"));
+        Random r = new Random(3);
+        byte[] big = new byte[200_000];
+        r.nextBytes(big);
+        Files.write(o.resolve("big.bin"), big);
+        Files.writeString(o.resolve("docs/a.txt"), "alpha\n".repeat(2000));
+        Files.writeString(o.resolve("docs/deep/b.txt"), text(r, 3000));
+        Files.createSymbolicLink(o.resolve("link"), Path.of("docs/a.txt"));
+        Files.setPosixFilePermissions(o.resolve("docs/a.txt"), PosixFilePermissions.fromString("rw-r-----"));
+        Files.setPosixFilePermissions(o.resolve("docs/deep"), PosixFilePermissions.fromString("r-xr-xr-x"));
+        return o;
+    }
+
+    private static String text(Random r, int lines) {
+        String[] words = {"alpha", "beta", "gamma", "delta", "chunk", "edge", "origin", "range"};
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < lines; i++) {
+            for (int w = 0; w < 4; w++) {
+                sb.append(words[r.nextInt(words.length)]).append(w < 3 ? ' ' : '\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static Manifest scan(Path dir, long version) throws IOException {
+        ScanResult r = new Scanner(ScanOptions.builder("site").version(version).parentVersion(version - 1)
+                .chunker(SMALL).useIgnoreFile(false).build()).scan(dir);
+        assertTrue(r.isComplete(), r.problems().toString());
+        return r.manifest();
+    }
+
+    /** Builds {@code m} into the store, fetching ranges from {@code source}; returns bytes fetched. */
+    private static long sync(DatasetStore store, Manifest m, Path source) throws IOException {
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, m, new ManifestCodec().encode(m));
+            b.prepareLocal();
+            long fetched = 0;
+            for (FetchRange r : b.pending()) {
+                b.accept(r, read(source, r));
+                fetched += r.length();
+            }
+            b.commit(true);
+            return fetched;
+        }
+    }
+
+    private static ByteBuffer read(Path source, FetchRange r) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) r.length());
+        try (FileChannel ch = FileChannel.open(source.resolve(r.path()))) {
+            while (buf.hasRemaining()) {
+                ch.read(buf, r.offset() + buf.position());
+            }
+        }
+        return buf.flip();
+    }
+
+    private static void assertTreeMatches(Manifest m, Path dir) throws IOException {
+        ManifestDiff d = ManifestDiff.between(m, scan(dir.toRealPath(), m.version()));
+        assertFalse(d.hasDifferences(), "differences: " + d.changes());
+    }
+
+    @Test
+    void coldSync_buildsAVerifiedReleaseAndSwitchesCurrent() throws IOException {
+        Path o = origin();
+        Manifest v1 = scan(o, 1);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+
+        long fetched = sync(store, v1, o);
+
+        assertEquals(v1.totalBytes(), fetched);
+        assertEquals(1, store.current().getAsLong());
+        assertEquals(List.of(1L), store.versions());
+        assertTreeMatches(v1, store.currentLink());
+        assertEquals(v1, store.manifest(1));
+    }
+
+    @Test
+    void update_renamedAndUnchangedFilesCostNothingAndShareInodes() throws IOException {
+        Path o = origin();
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        Manifest v1 = scan(o, 1);
+        sync(store, v1, o);
+
+        Files.move(o.resolve("big.bin"), o.resolve("moved.bin"));
+        String b = Files.readString(o.resolve("docs/deep/b.txt"));
+        Files.writeString(o.resolve("docs/deep/b.txt"), b.substring(0, b.length() / 2) + "NEW LINE\n"
+                + b.substring(b.length() / 2));
+        Files.delete(o.resolve("link"));
+        Manifest v2 = scan(o, 2);
+        long fetched = sync(store, v2, o);
+
+        assertTrue(fetched < 5000, "only the chunks around the inserted line are fetched, got " + fetched);
+        assertEquals(2, store.current().getAsLong());
+        assertTreeMatches(v2, store.currentLink());
+        Object k1 = Files.readAttributes(store.releaseDir(1).resolve("docs/a.txt"), BasicFileAttributes.class).fileKey();
+        Object k2 = Files.readAttributes(store.releaseDir(2).resolve("docs/a.txt"), BasicFileAttributes.class).fileKey();
+        assertEquals(k1, k2, "an unchanged file is a hard link into the previous release");
+        assertTreeMatches(v1, store.releaseDir(1));
+    }
+
+    @Test
+    void sameVersionAgain_isAlreadyCommittedAndFetchesNothing() throws IOException {
+        Path o = origin();
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        Manifest v1 = scan(o, 1);
+        sync(store, v1, o);
+        assertEquals(0, sync(store, v1, o));
+    }
+
+    @Test
+    void resume_afterAnInterruptedBuild_fetchesOnlyMissingChunks() throws IOException {
+        Path o = origin();
+        Manifest v1 = scan(o, 1);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        byte[] enc = new ManifestCodec().encode(v1);
+        long firstTotal;
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, v1, enc, 8192);
+            b.prepareLocal();
+            List<FetchRange> ranges = b.pending();
+            firstTotal = ranges.stream().mapToLong(FetchRange::length).sum();
+            for (int i = 0; i < ranges.size(); i += 2) { // half the ranges, then the process "dies"
+                b.accept(ranges.get(i), read(o, ranges.get(i)));
+            }
+        }
+        assertTrue(store.current().isEmpty(), "nothing is visible before commit");
+
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, v1, enc, 8192);
+            b.prepareLocal();
+            long stillNeeded = b.pending().stream().mapToLong(FetchRange::length).sum();
+            assertTrue(b.bytesResumed() > 0);
+            assertEquals(firstTotal, stillNeeded + b.bytesResumed(), "every byte is either verified in staging or pending");
+            for (FetchRange r : b.pending()) {
+                b.accept(r, read(o, r));
+            }
+            b.commit(true);
+        }
+        assertTreeMatches(v1, store.currentLink());
+    }
+
+    @Test
+    void accept_rejectsCorruptBytesAndWritesNothing() throws IOException {
+        Path o = origin();
+        Manifest v1 = scan(o, 1);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, v1, new ManifestCodec().encode(v1));
+            b.prepareLocal();
+            FetchRange r = b.pending().get(0);
+            ByteBuffer bad = read(o, r);
+            bad.put(bad.limit() - 1, (byte) (bad.get(bad.limit() - 1) ^ 1));
+            ChunkMismatchException e = assertThrows(ChunkMismatchException.class, () -> b.accept(r, bad));
+            assertEquals(r, e.range());
+            assertTrue(e.getMessage().contains("does not match its id"), e.getMessage());
+            ByteBuffer shortBuf = ByteBuffer.allocate((int) r.length() - 1);
+            assertThrows(ChunkMismatchException.class, () -> b.accept(r, shortBuf));
+            for (FetchRange x : b.pending()) {
+                b.accept(x, read(o, x)); // the refetch succeeds
+            }
+            b.commit(true);
+        }
+        assertTreeMatches(v1, store.currentLink());
+    }
+
+    @Test
+    void commit_refusesAFileThatFailsItsSha256AndLeavesCurrentAlone() throws IOException {
+        Path o = origin();
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        Manifest v1 = scan(o, 1);
+        sync(store, v1, o);
+        // A manifest whose chunk ids are right but whose file digest is not: staging can't verify.
+        Entry a = v1.get("docs/a.txt");
+        Entry lie = Entry.file("docs/new.txt", 0644, 0, a.size(), Sha256.of(new byte[]{1}), a.chunks());
+        java.util.List<Entry> es = new java.util.ArrayList<>(v1.entries());
+        es.add(lie);
+        Manifest v2 = new Manifest("site", 2, 1, 0, SMALL, es);
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, v2, new ManifestCodec().encode(v2));
+            b.prepareLocal();
+            assertTrue(b.pending().isEmpty(), "all chunks are local");
+            StoreException e = assertThrows(StoreException.class, () -> b.commit(true));
+            assertTrue(e.getMessage().contains("docs/new.txt"), e.getMessage());
+        }
+        assertEquals(1, store.current().getAsLong());
+        assertEquals(List.of(1L), store.versions());
+        assertTreeMatches(v1, store.currentLink());
+    }
+
+    @Test
+    void start_rejectsPathsBelowASymlinkOrFileAndTouchesNothing() throws IOException {
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        byte[] x = "x".getBytes();
+        ChunkList c = ChunkList.builder().add(1, dev.delta.engine.hash.ChunkId.hash(x, 0, 1)).build();
+        Manifest viaLink = new Manifest("site", 1, 0, 0, SMALL, List.of(
+                Entry.symlink("escape", outside.toString(), 0),
+                Entry.file("escape/pwned", 0644, 0, 1, Sha256.of(x), c)));
+        Manifest viaFile = new Manifest("site", 1, 0, 0, SMALL, List.of(
+                Entry.file("f", 0644, 0, 1, Sha256.of(x), c),
+                Entry.file("f/g", 0644, 0, 1, Sha256.of(x), c)));
+        Manifest orphan = new Manifest("site", 1, 0, 0, SMALL, List.of(
+                Entry.file("missing/parent", 0644, 0, 1, Sha256.of(x), c)));
+        for (Manifest m : List.of(viaLink, viaFile, orphan)) {
+            try (DatasetStore.Lock l = store.lock()) {
+                StoreException e = assertThrows(StoreException.class,
+                        () -> ReleaseBuilder.start(store, m, new ManifestCodec().encode(m)));
+                assertTrue(e.getMessage().contains("unsafe manifest"), e.getMessage());
+            }
+        }
+        try (var s = Files.list(outside)) {
+            assertEquals(0, s.count(), "nothing was written outside the data directory");
+        }
+        assertTrue(store.current().isEmpty());
+    }
+
+    @Test
+    void rollbackHoldAndRetention() throws IOException {
+        Path o = origin();
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        for (int v = 1; v <= 4; v++) {
+            Files.writeString(o.resolve("version.txt"), "v" + v);
+            Files.setLastModifiedTime(o.resolve("version.txt"), FileTime.fromMillis(1000L * v));
+            sync(store, scan(o, v), o);
+        }
+        assertEquals(List.of(1L, 2L, 3L, 4L), store.versions());
+        store.switchTo(2);
+        store.hold(2);
+        assertEquals(2, store.heldAt().getAsLong());
+        assertEquals("v2", Files.readString(store.currentLink().resolve("version.txt")));
+
+        List<Long> removed = store.prune(2);
+        assertEquals(List.of(1L, 3L), removed, "keeps the held current v2 and the newest v4");
+        assertEquals(List.of(2L, 4L), store.versions());
+        assertFalse(Files.exists(store.releaseDir(1), LinkOption.NOFOLLOW_LINKS));
+        store.releaseHold();
+        assertTrue(store.heldAt().isEmpty());
+        assertThrows(StoreException.class, () -> store.switchTo(3));
+        assertThrows(IllegalArgumentException.class, () -> store.prune(0));
+    }
+
+    @Test
+    void lock_isExclusive() throws IOException {
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        try (DatasetStore.Lock l = store.lock()) {
+            assertThrows(StoreException.class, store::lock);
+        }
+        store.lock().close();
+    }
+}
