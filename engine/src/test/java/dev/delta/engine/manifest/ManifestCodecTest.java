@@ -105,7 +105,7 @@ class ManifestCodecTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {-1, 0, 7, 30})
+    @ValueSource(longs = {-1, 3, 5, 30})
     void decode_everyTruncation_throwsFormatException(long seed) {
         Manifest m = seed < 0 ? RandomManifests.small() : RandomManifests.random(seed);
         byte[] bytes = codec.encode(m);
