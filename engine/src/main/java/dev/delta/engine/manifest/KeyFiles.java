@@ -69,6 +69,9 @@ public final class KeyFiles {
         }
         try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.TRUNCATE_EXISTING)) {
             out.write(pem(PRIVATE_LABEL, key.getEncoded()));
+        } catch (IOException e) {
+            Files.deleteIfExists(file); // leave no empty key file behind
+            throw e;
         }
     }
 

@@ -70,7 +70,8 @@ final class ManifestDecoder {
         try {
             return new ManifestDecoder(limits, verifyChecksum, null, b, off, len).manifest();
         } catch (ManifestFormatException e) {
-            throw verifyChecksum && !e.getMessage().startsWith("checksum") && !checksumMatches(b, off, len)
+            boolean beforeChecksum = !e.getMessage().startsWith("checksum") && !e.getMessage().startsWith("trailing");
+            throw verifyChecksum && beforeChecksum && !checksumMatches(b, off, len)
                     ? new ManifestFormatException(e.offset(), e.getMessage()
                             + " (the trailing checksum does not match either: the manifest is truncated or corrupt)")
                     : e;
@@ -410,8 +411,7 @@ final class ManifestDecoder {
         }
         if (r.isError()) {
             long bad = base + bytes.position();
-            throw fail(bad, "invalid UTF-8 in " + describe(field) + " at byte " + bad + " (byte "
-                    + (bytes.position() - pos) + " of " + len + ")");
+            throw fail(bad, "invalid UTF-8 in " + field + " (byte " + (bytes.position() - pos) + " of " + len + ")");
         }
         return chars.flip().toString();
     }

@@ -44,7 +44,7 @@ class ManifestCorruptCorpusTest {
         EXPECTED.put("bad-version.dm", "unsupported manifest format version 2 at byte 4");
         EXPECTED.put("bad-flags.dm", "unknown header flags 0x0001");
         EXPECTED.put("bad-checksum.dm", "checksum mismatch: CRC32C stored at byte");
-        EXPECTED.put("trailing-bytes.dm", "trailing bytes after the checksum");
+        EXPECTED.put("trailing-bytes.dm", "trailing bytes after the checksum at byte 359: 5 more");
         EXPECTED.put("huge-entry-count.dm", "entry count 2147483648 is over the limit of 10000000");
         EXPECTED.put("huge-chunk-count.dm", "truncated manifest: chunk count 16000000 needs at least 320000000 more");
         EXPECTED.put("dotdot-path.dm", "unsafe path 'a/../../etc': has a '..' segment");
@@ -56,9 +56,9 @@ class ManifestCorruptCorpusTest {
         EXPECTED.put("chunks-not-summing-to-size.dm", "chunks cover 110 bytes but the size field says 100");
         EXPECTED.put("zero-length-chunk.dm", "chunk length 0 must be between 1 and 2147483647");
         EXPECTED.put("negative-size.dm", "negative size -5");
-        EXPECTED.put("invalid-utf8-path.dm", "invalid UTF-8 in entry 0 path at byte");
-        EXPECTED.put("overlong-utf8-path.dm", "invalid UTF-8 in entry 0 path at byte");
-        EXPECTED.put("surrogate-utf8-target.dm", "invalid UTF-8 in entry 0 ('l') target at byte");
+        EXPECTED.put("invalid-utf8-path.dm", "invalid UTF-8 in path (byte 1 of 2) [entry 0, byte 56]");
+        EXPECTED.put("overlong-utf8-path.dm", "invalid UTF-8 in path (byte 1 of 4) [entry 0, byte 56]");
+        EXPECTED.put("surrogate-utf8-target.dm", "invalid UTF-8 in target (byte 0 of 3) [entry 0 ('l'), byte 68]");
         EXPECTED.put("unknown-entry-type.dm", "unknown entry type code 9");
         EXPECTED.put("bad-mode.dm", "bad mode 0100644 (bits beyond 07777)");
         EXPECTED.put("symlink-mode.dm", "bad mode 0755 (a symlink's mode is always 0777)");
