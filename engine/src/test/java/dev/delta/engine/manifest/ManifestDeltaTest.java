@@ -1,0 +1,113 @@
+package dev.delta.engine.manifest;
+
+import dev.delta.engine.chunk.ChunkList;
+import dev.delta.engine.chunk.ChunkerParams;
+import dev.delta.engine.hash.Sha256;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ManifestDeltaTest {
+    private static final ManifestCodec CODEC = new ManifestCodec();
+
+    private static Entry file(Random r, String path) {
+        ChunkList.Builder b = ChunkList.builder();
+        int n = 1 + r.nextInt(5);
+        for (int i = 0; i < n; i++) {
+            b.add(100 + r.nextInt(1000), r.nextLong(), r.nextLong());
+        }
+        ChunkList c = b.build();
+        byte[] sha = new byte[32];
+        r.nextBytes(sha);
+        return Entry.file(path, 0644, r.nextLong() & 0xffffffffffL, c.totalLength(), sha, c);
+    }
+
+    private static Manifest tree(Random r, long version, int files) {
+        List<Entry> es = new ArrayList<>();
+        es.add(Entry.dir("d", 0755, 0));
+        for (int i = 0; i < files; i++) {
+            es.add(file(r, "d/f" + i));
+        }
+        return new Manifest("site", version, version - 1, 1000 * version, ChunkerParams.DEFAULT, es);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+    void apply_reproducesTheTargetExactly(long seed) throws Exception {
+        Random r = new Random(seed);
+        Manifest base = tree(r, 1, 200);
+        List<Entry> es = new ArrayList<>(base.entries());
+        for (int i = 0; i < 10; i++) {
+            es.remove(1 + r.nextInt(es.size() - 1)); // deletions
+        }
+        for (int i = 0; i < 10; i++) {
+            int k = 1 + r.nextInt(es.size() - 1);
+            es.set(k, file(r, es.get(k).path())); // updates
+        }
+        for (int i = 0; i < 10; i++) {
+            es.add(file(r, "d/new" + i)); // additions
+        }
+        es.add(Entry.symlink("link", "d/new0", 0));
+        Manifest target = new Manifest("site", 2, 1, 2000, ChunkerParams.DEFAULT, es);
+
+        byte[] delta = ManifestDelta.encode(base, target);
+        Manifest rebuilt = ManifestDelta.apply(base, CODEC.rootDigest(base), delta, ManifestLimits.DEFAULT);
+
+        assertEquals(target, rebuilt);
+        assertTrue(delta.length * 5 < CODEC.encode(target).length, "a 15% change is a fraction of the full manifest: "
+                + delta.length + " vs " + CODEC.encode(target).length);
+        assertEquals(1, ManifestDelta.baseVersion(delta));
+    }
+
+    @Test
+    void apply_rejectsAnotherBaseCorruptionAndTruncation() throws Exception {
+        Random r = new Random(1);
+        Manifest base = tree(r, 1, 50);
+        Manifest other = tree(r, 1, 50);
+        Manifest target = tree(r, 2, 50);
+        byte[] delta = ManifestDelta.encode(base, target);
+        byte[] baseRoot = CODEC.rootDigest(base);
+
+        ManifestFormatException wrongBase = assertThrows(ManifestFormatException.class,
+                () -> ManifestDelta.apply(other, CODEC.rootDigest(other), delta, ManifestLimits.DEFAULT));
+        assertTrue(wrongBase.getMessage().contains("not for the held v1"), wrongBase.getMessage());
+
+        for (int i = 0; i < delta.length; i += 7) {
+            byte[] flipped = delta.clone();
+            flipped[i] ^= 0x10;
+            assertThrows(ManifestFormatException.class,
+                    () -> ManifestDelta.apply(base, baseRoot, flipped, ManifestLimits.DEFAULT), "flip at " + i);
+        }
+        for (int len = 0; len < delta.length; len += 13) {
+            byte[] cut = java.util.Arrays.copyOf(delta, len);
+            assertThrows(ManifestFormatException.class,
+                    () -> ManifestDelta.apply(base, baseRoot, cut, ManifestLimits.DEFAULT), "truncated to " + len);
+        }
+    }
+
+    @Test
+    void apply_rejectsADeltaThatDoesNotReproduceItsAnnouncedDigest() throws Exception {
+        Random r = new Random(2);
+        Manifest base = tree(r, 1, 20);
+        Manifest target = tree(r, 2, 20);
+        byte[] delta = ManifestDelta.encode(base, target);
+        // Rewrite the announced target digest and fix the checksum: a forged announcement.
+        byte[] forged = delta.clone();
+        forged[4 + 2 + 8 + 32] ^= 1;
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(forged, 0, forged.length - 4);
+        java.nio.ByteBuffer.wrap(forged).putInt(forged.length - 4, (int) crc.getValue());
+        ManifestFormatException e = assertThrows(ManifestFormatException.class,
+                () -> ManifestDelta.apply(base, CODEC.rootDigest(base), forged, ManifestLimits.DEFAULT));
+        assertTrue(e.getMessage().contains("does not reproduce"), e.getMessage());
+        assertEquals(64, Sha256.hex(CODEC.rootDigest(target)).length());
+    }
+}
