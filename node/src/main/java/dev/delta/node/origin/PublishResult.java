@@ -1,0 +1,23 @@
+package dev.delta.node.origin;
+
+import dev.delta.engine.plan.ChangeAction;
+import dev.delta.engine.plan.ManifestDiff;
+
+/**
+ * What a publish did.
+ *
+ * @param version    the version now current (the existing one when nothing changed)
+ * @param created    whether a new version was created
+ * @param diff       changes against the previous version (null for the first)
+ * @param bytesTotal size of the dataset
+ * @param bytesNew   bytes copied in from the source (not linked or copied from earlier releases)
+ * @param rootDigest hex root digest of the current version
+ * @param signed     whether the manifest was signed
+ * @param durationMs wall time
+ */
+public record PublishResult(long version, boolean created, ManifestDiff diff, long bytesTotal, long bytesNew,
+                            String rootDigest, boolean signed, long durationMs) {
+    public int count(ChangeAction a) {
+        return diff == null ? (a == ChangeAction.ADD ? -1 : 0) : diff.count(a);
+    }
+}

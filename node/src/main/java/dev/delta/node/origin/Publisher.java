@@ -1,0 +1,208 @@
+package dev.delta.node.origin;
+
+import dev.delta.engine.chunk.ChunkerParams;
+import dev.delta.engine.hash.Sha256;
+import dev.delta.engine.manifest.KeyFiles;
+import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.manifest.ManifestCodec;
+import dev.delta.engine.manifest.ManifestSignature;
+import dev.delta.engine.manifest.ManifestSigner;
+import dev.delta.engine.plan.ManifestDiff;
+import dev.delta.engine.scan.FileStateCache;
+import dev.delta.engine.scan.ScanOptions;
+import dev.delta.engine.scan.ScanProblem;
+import dev.delta.engine.scan.ScanProgress;
+import dev.delta.engine.scan.ScanResult;
+import dev.delta.engine.scan.Scanner;
+import dev.delta.engine.store.ChunkMismatchException;
+import dev.delta.engine.store.DatasetStore;
+import dev.delta.engine.store.FetchRange;
+import dev.delta.engine.store.ReleaseBuilder;
+import dev.delta.engine.store.StoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.KeyPair;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * Publishes a source directory as the next version of a dataset: scan (incrementally, with the
+ * dataset's file-state cache), compare with the current version (an unchanged tree creates
+ * nothing), build release vN+1 — unchanged files hard-linked, every chunk already held copied
+ * locally, new bytes read from the source and checked against the scan's chunk ids — sign the
+ * manifest if a key is given, switch {@code current}, prune, and leave a note for a running node
+ * to announce.
+ */
+public final class Publisher {
+    private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+    private static final int ATTEMPTS = 3;
+
+    private final Path dataDir;
+    private final String dataset;
+    private ChunkerParams chunker = ChunkerParams.DEFAULT;
+    private List<String> ignore = List.of();
+    private int retention = 5;
+    private KeyPair signingKey;
+    private ScanProgress progress = ScanProgress.NONE;
+
+    public Publisher(Path dataDir, String dataset) {
+        this.dataDir = dataDir;
+        this.dataset = Manifest.validateDataset(dataset);
+    }
+
+    public Publisher chunker(ChunkerParams p) {
+        this.chunker = p;
+        return this;
+    }
+
+    public Publisher ignore(List<String> patterns) {
+        this.ignore = List.copyOf(patterns);
+        return this;
+    }
+
+    public Publisher retention(int keep) {
+        if (keep < 1) {
+            throw new IllegalArgumentException("retention must keep at least 1 release, got " + keep);
+        }
+        this.retention = keep;
+        return this;
+    }
+
+    public Publisher signWith(KeyPair keys) {
+        this.signingKey = keys;
+        return this;
+    }
+
+    public Publisher progress(ScanProgress p) {
+        this.progress = p;
+        return this;
+    }
+
+    /** Publishes {@code source}; retries when files change while they are being published. */
+    public PublishResult publish(Path source) throws IOException {
+        DatasetStore store = DatasetStore.open(dataDir, dataset);
+        try (DatasetStore.Lock lock = store.lock();
+             FileStateCache cache = FileStateCache.open(store.root().resolve(".delta/filestate"), 1024)) {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return publishOnce(store, cache, source);
+                } catch (ChunkMismatchException e) {
+                    if (attempt == ATTEMPTS) {
+                        throw new StoreException("source files keep changing during publish (" + e.getMessage()
+                                + "); gave up after " + ATTEMPTS + " attempts", e);
+                    }
+                    LOG.warn("a source file changed during publish ({}); scanning again", e.getMessage());
+                }
+            }
+        }
+    }
+
+    private PublishResult publishOnce(DatasetStore store, FileStateCache cache, Path source) throws IOException {
+        long t0 = System.nanoTime();
+        OptionalLong cur = store.current();
+        OptionalLong latest = store.latest();
+        long next = latest.isPresent() ? latest.getAsLong() + 1 : 1;
+        Manifest prev = cur.isPresent() ? store.manifest(cur.getAsLong()) : null;
+        ScanResult scan = new Scanner(ScanOptions.builder(dataset).version(next)
+                .parentVersion(cur.isPresent() ? cur.getAsLong() : 0).chunker(chunker).excludes(ignore)
+                .cache(cache).progress(progress).build()).scan(source.toRealPath());
+        if (!scan.isComplete()) {
+            StringBuilder sb = new StringBuilder("cannot publish: " + scan.problems().size()
+                    + " path(s) of the source could not be read:");
+            for (ScanProblem p : scan.problems().subList(0, Math.min(10, scan.problems().size()))) {
+                sb.append("\n  ").append(p);
+            }
+            throw new StoreException(sb.toString());
+        }
+        Manifest m = scan.manifest();
+        ManifestCodec codec = new ManifestCodec();
+        if (prev != null && prev.entries().equals(m.entries()) && prev.chunker().equals(m.chunker())) {
+            return new PublishResult(prev.version(), false, ManifestDiff.between(prev, prev), prev.totalBytes(), 0,
+                    Sha256.hex(codec.rootDigest(prev)), false, (System.nanoTime() - t0) / 1_000_000);
+        }
+        byte[] encoded = codec.encode(m);
+        ReleaseBuilder b = ReleaseBuilder.start(store, m, encoded);
+        b.prepareLocal();
+        Path src = source.toRealPath();
+        long fresh = 0;
+        for (FetchRange r : b.pending()) {
+            b.accept(r, read(src, r));
+            fresh += r.length();
+        }
+        b.commit(true);
+        byte[] root = ManifestCodec.rootDigest(encoded);
+        boolean signed = false;
+        if (signingKey != null) {
+            ManifestSignature sig = ManifestSigner.sign(root, signingKey);
+            sig.write(store.root().resolve(".delta/manifests/v" + m.version() + ".dm.sig"));
+            signed = true;
+        }
+        List<Long> pruned = store.prune(retention);
+        if (!pruned.isEmpty()) {
+            LOG.info("{}: pruned releases {}", dataset, pruned);
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        LOG.info("{}: published v{} ({} files, {} bytes, {} new) in {} ms", dataset, m.version(), m.fileCount(),
+                m.totalBytes(), fresh, ms);
+        return new PublishResult(m.version(), true, b.plan().diff(), m.totalBytes(), fresh, Sha256.hex(root), signed, ms);
+    }
+
+    /**
+     * Origin rollback: publishes the content of retained release {@code version} as a new newest
+     * version, so edges follow it (they hold that content already: nothing crosses the wire).
+     */
+    public PublishResult republish(long version) throws IOException {
+        DatasetStore store = DatasetStore.open(dataDir, dataset);
+        try (DatasetStore.Lock lock = store.lock()) {
+            long t0 = System.nanoTime();
+            Manifest old = store.manifest(version);
+            long next = store.latest().getAsLong() + 1;
+            OptionalLong cur = store.current();
+            Manifest prev = cur.isPresent() ? store.manifest(cur.getAsLong()) : null;
+            Manifest m = old.withVersion(next, cur.isPresent() ? cur.getAsLong() : 0, System.currentTimeMillis());
+            byte[] encoded = new ManifestCodec().encode(m);
+            ReleaseBuilder b = ReleaseBuilder.start(store, m, encoded);
+            b.prepareLocal();
+            if (!b.pending().isEmpty()) {
+                throw new StoreException("release v" + version + " is incomplete on this node; cannot republish it");
+            }
+            b.commit(true);
+            byte[] root = ManifestCodec.rootDigest(encoded);
+            boolean signed = false;
+            if (signingKey != null) {
+                ManifestSigner.sign(root, signingKey)
+                        .write(store.root().resolve(".delta/manifests/v" + m.version() + ".dm.sig"));
+                signed = true;
+            }
+            store.prune(retention);
+            LOG.info("{}: republished v{} as v{}", dataset, version, next);
+            return new PublishResult(next, true, ManifestDiff.between(prev, m), m.totalBytes(), 0, Sha256.hex(root),
+                    signed, (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
+    private static ByteBuffer read(Path source, FetchRange r) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) r.length());
+        try (FileChannel ch = FileChannel.open(source.resolve(r.path()), StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS)) {
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, r.offset() + buf.position()) < 0) {
+                    break; // shorter than scanned: the chunk check reports it
+                }
+            }
+        }
+        return buf.flip();
+    }
+
+    /** Reads a key pair from PREFIX.key / PREFIX.pub style files. */
+    public static KeyPair loadKeys(Path privateKey, Path publicKey) throws IOException {
+        return new KeyPair(KeyFiles.readPublicKey(publicKey), KeyFiles.readPrivateKey(privateKey));
+    }
+}

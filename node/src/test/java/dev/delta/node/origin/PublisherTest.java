@@ -1,0 +1,114 @@
+package dev.delta.node.origin;
+
+import dev.delta.engine.manifest.KeyFiles;
+import dev.delta.engine.manifest.ManifestSignature;
+import dev.delta.engine.manifest.ManifestSigner;
+import dev.delta.engine.plan.ChangeAction;
+import dev.delta.engine.store.DatasetStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.KeyPair;
+import java.util.HexFormat;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PublisherTest {
+    @TempDir
+    Path tmp;
+
+    private Path source() throws IOException {
+        Path s = tmp.resolve("src");
+        Files.createDirectories(s.resolve("a/b"));
+        Files.writeString(s.resolve("a/b/one.txt"), "one ".repeat(5000));
+        Files.writeString(s.resolve("two.txt"), "two ".repeat(3000));
+        Files.writeString(s.resolve("skip.tmp"), "ignored");
+        age(s);
+        return s;
+    }
+
+    private static void age(Path root) throws IOException {
+        try (var st = Files.walk(root)) {
+            for (Path p : st.toList()) {
+                Files.setLastModifiedTime(p, FileTime.fromMillis(1_700_000_000_000L));
+            }
+        }
+    }
+
+    @Test
+    void publish_createsVersionsOnlyWhenSomethingChanged() throws IOException {
+        Path src = source();
+        Path data = tmp.resolve("data");
+        Publisher p = new Publisher(data, "site").ignore(List.of("*.tmp"));
+
+        PublishResult r1 = p.publish(src);
+        assertTrue(r1.created());
+        assertEquals(1, r1.version());
+        assertEquals(r1.bytesTotal(), r1.bytesNew());
+
+        PublishResult same = p.publish(src);
+        assertFalse(same.created(), "an unchanged tree creates no version");
+        assertEquals(1, same.version());
+
+        Files.writeString(src.resolve("three.txt"), "three");
+        Files.delete(src.resolve("two.txt"));
+        age(src);
+        PublishResult r2 = p.publish(src);
+        assertTrue(r2.created());
+        assertEquals(2, r2.version());
+        assertEquals(1, r2.count(ChangeAction.ADD));
+        assertEquals(1, r2.count(ChangeAction.DELETE));
+        assertEquals(5, r2.bytesNew(), "only three.txt's bytes are new");
+
+        DatasetStore store = DatasetStore.open(data, "site");
+        assertEquals(2, store.current().getAsLong());
+        assertEquals("three", Files.readString(store.currentLink().resolve("three.txt")));
+        assertFalse(Files.exists(store.currentLink().resolve("skip.tmp")));
+        assertEquals(Files.readAttributes(store.releaseDir(1).resolve("a/b/one.txt"),
+                        java.nio.file.attribute.BasicFileAttributes.class).fileKey(),
+                Files.readAttributes(store.releaseDir(2).resolve("a/b/one.txt"),
+                        java.nio.file.attribute.BasicFileAttributes.class).fileKey(),
+                "unchanged files are hard links into the previous release");
+    }
+
+    @Test
+    void publish_signsAndRepublishRollsBackWithoutNewBytes() throws Exception {
+        Path src = source();
+        Path data = tmp.resolve("data");
+        KeyPair keys = KeyFiles.generate();
+        Publisher p = new Publisher(data, "site").signWith(keys).retention(3);
+        p.publish(src);
+        Files.writeString(src.resolve("two.txt"), "changed");
+        age(src);
+        p.publish(src);
+
+        PublishResult back = p.republish(1);
+        assertEquals(3, back.version());
+        assertEquals(0, back.bytesNew());
+        DatasetStore store = DatasetStore.open(data, "site");
+        assertEquals(3, store.current().getAsLong());
+        assertEquals("two ".repeat(3000), Files.readString(store.currentLink().resolve("two.txt")));
+        ManifestSignature sig = ManifestSignature.read(store.root().resolve(".delta/manifests/v3.dm.sig"));
+        ManifestSigner.verify(sig, HexFormat.of().parseHex(back.rootDigest()), keys.getPublic());
+    }
+
+    @Test
+    void publish_pruneKeepsTheRetainedCount() throws IOException {
+        Path src = source();
+        Path data = tmp.resolve("data");
+        Publisher p = new Publisher(data, "site").retention(2);
+        for (int i = 0; i < 4; i++) {
+            Files.writeString(src.resolve("n.txt"), "n" + i);
+            age(src);
+            p.publish(src);
+        }
+        assertEquals(List.of(3L, 4L), DatasetStore.open(data, "site").versions());
+    }
+}
