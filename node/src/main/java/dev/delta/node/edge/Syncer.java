@@ -1,0 +1,330 @@
+package dev.delta.node.edge;
+
+import dev.delta.engine.manifest.KeyFiles;
+import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.manifest.ManifestCodec;
+import dev.delta.engine.manifest.ManifestDelta;
+import dev.delta.engine.manifest.ManifestLimits;
+import dev.delta.engine.manifest.ManifestSignatureException;
+import dev.delta.engine.manifest.ManifestSigner;
+import dev.delta.engine.plan.ChangeAction;
+import dev.delta.engine.plan.PathChange;
+import dev.delta.engine.plan.RangePlan;
+import dev.delta.engine.plan.RangePlanner;
+import dev.delta.engine.store.ChunkMismatchException;
+import dev.delta.engine.store.DatasetStore;
+import dev.delta.engine.store.FetchRange;
+import dev.delta.engine.store.ReleaseBuilder;
+import dev.delta.engine.store.StoreException;
+import dev.delta.node.release.ManifestEnvelope;
+import dev.delta.protocol.client.DeltaClient;
+import dev.delta.protocol.client.DeltaException;
+import dev.delta.protocol.client.ManifestBytes;
+import dev.delta.protocol.wire.ByteRange;
+import dev.delta.protocol.wire.ManifestKind;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
+
+/**
+ * Brings one dataset on this node to a version of the upstream's:
+ * <ol>
+ *   <li>fetch the manifest — a delta against the version held here when the upstream still has
+ *       it — rebuild it, check its root digest against the upstream's, and its signature when a
+ *       trusted key is configured;</li>
+ *   <li>plan against every retained release: chunks found locally are copied, the rest fetched as
+ *       coalesced ranges, many requests in flight, each chunk checked against its id on arrival
+ *       (a bad chunk is fetched again);</li>
+ *   <li>verify each file's SHA-256, commit the release and switch {@code current} atomically.</li>
+ * </ol>
+ * Interrupted at any point, it resumes from the chunks already verified in staging.
+ */
+public final class Syncer {
+    private static final Logger LOG = LoggerFactory.getLogger(Syncer.class);
+    /** Largest range requested at once; one such buffer per request in flight. */
+    static final long MAX_RANGE_BYTES = 1 << 20;
+    /** Ranges per GET_RANGES request. */
+    static final int RANGES_PER_REQUEST = 64;
+    private static final int REFETCH_ROUNDS = 3;
+
+    private final DeltaClient client;
+    private final Path dataDir;
+    private PublicKey trusted;
+    private int retention = 5;
+    private boolean follow = true;
+    private LongConsumer progress = b -> { };
+
+    public Syncer(DeltaClient client, Path dataDir) {
+        this.client = client;
+        this.dataDir = dataDir;
+    }
+
+    /** Accept only manifests signed by this key. */
+    public Syncer trust(PublicKey key) {
+        this.trusted = key;
+        return this;
+    }
+
+    public Syncer trust(Path publicKeyFile) throws IOException {
+        return trust(KeyFiles.readPublicKey(publicKeyFile));
+    }
+
+    public Syncer retention(int keep) {
+        this.retention = keep;
+        return this;
+    }
+
+    /** Whether a newer version releases a rollback hold (default) or is only stored. */
+    public Syncer follow(boolean f) {
+        this.follow = f;
+        return this;
+    }
+
+    /** Receives the bytes fetched so far, from any thread. */
+    public Syncer progress(LongConsumer p) {
+        this.progress = p;
+        return this;
+    }
+
+    /** A fetched, verified target manifest. */
+    record Target(Manifest manifest, byte[] encoded, long manifestBytes) {
+    }
+
+    /** Syncs {@code dataset} to {@code version} (0 = the upstream's current). */
+    public SyncResult sync(String dataset, long version) throws IOException, DeltaException {
+        return run(dataset, version, false);
+    }
+
+    /** Plans a sync without changing anything; the result says what a sync would do. */
+    public SyncResult dryRun(String dataset, long version) throws IOException, DeltaException {
+        return run(dataset, version, true);
+    }
+
+    /** The plan of a dry run, for listing per-file actions. */
+    public RangePlan plan(String dataset, long version) throws IOException, DeltaException {
+        DatasetStore store = DatasetStore.open(dataDir, dataset);
+        Target t = fetchTarget(store, dataset, version);
+        OptionalLong cur = store.current();
+        return new RangePlanner().plan(cur.isPresent() ? store.manifest(cur.getAsLong()) : null, store.chunkIndex(),
+                t.manifest());
+    }
+
+    private SyncResult run(String dataset, long version, boolean dryRun) throws IOException, DeltaException {
+        long t0 = System.nanoTime();
+        long wireIn0 = client.wireBytesReceived();
+        long wireOut0 = client.wireBytesSent();
+        DatasetStore store = DatasetStore.open(dataDir, dataset);
+        try (DatasetStore.Lock lock = dryRun ? null : store.lock()) {
+            OptionalLong cur = store.current();
+            long previous = cur.isPresent() ? cur.getAsLong() : 0;
+            Target t = fetchTarget(store, dataset, version);
+            Manifest target = t.manifest();
+            Manifest currentManifest = previous > 0 ? store.manifest(previous) : null;
+            boolean same = currentManifest != null && previous == target.version()
+                    && MessageDigest.isEqual(store.manifestBytes(previous), t.encoded());
+            if (same) {
+                return result(target, previous, true, false, null, 0, 0, t, wireIn0, wireOut0, t0);
+            }
+            if (dryRun) {
+                RangePlan p = new RangePlanner().plan(currentManifest, store.chunkIndex(), target);
+                return result(target, previous, false, false, p, p.bytesToFetch(), 0, t, wireIn0, wireOut0, t0);
+            }
+            ReleaseBuilder b = ReleaseBuilder.start(store, target, t.encoded(), MAX_RANGE_BYTES);
+            b.prepareLocal();
+            if (b.bytesResumed() > 0) {
+                LOG.info("{} v{}: resuming; {} bytes already verified in staging", dataset, target.version(),
+                        b.bytesResumed());
+            }
+            long fetched = fetchAll(dataset, target.version(), b);
+            boolean held = store.heldAt().isPresent();
+            boolean switchNow = !held || follow;
+            b.commit(switchNow);
+            if (switchNow && held) {
+                store.releaseHold();
+            }
+            List<Long> pruned = store.prune(retention);
+            if (!pruned.isEmpty()) {
+                LOG.info("{}: pruned releases {}", dataset, pruned);
+            }
+            SyncResult r = result(target, previous, false, switchNow, b.plan(), fetched, b.bytesResumed(), t, wireIn0,
+                    wireOut0, t0);
+            LOG.info("{}: applied v{} ({} files, {} bytes; fetched {}, reused {} locally) in {} ms", dataset,
+                    r.version(), target.fileCount(), r.bytesTotal(), r.bytesFetched(), r.bytesReusedLocal(),
+                    r.durationMs());
+            return r;
+        }
+    }
+
+    private SyncResult result(Manifest target, long previous, boolean upToDate, boolean switched, RangePlan p,
+                              long fetched, long resumed, Target t, long wireIn0, long wireOut0, long t0) {
+        int added = 0;
+        int updated = 0;
+        int deleted = 0;
+        long reused = target.totalBytes();
+        if (p != null) {
+            for (PathChange c : p.diff().changes()) {
+                boolean newFile = c.newEntry() != null && c.newEntry().isFile();
+                boolean oldFile = c.oldEntry() != null && c.oldEntry().isFile();
+                if (c.action() == ChangeAction.ADD && newFile) {
+                    added++;
+                } else if (c.action() == ChangeAction.DELETE && oldFile) {
+                    deleted++;
+                } else if ((c.action() == ChangeAction.UPDATE || c.action() == ChangeAction.TYPE_CHANGE) && newFile) {
+                    updated++;
+                } else if (c.action() == ChangeAction.TYPE_CHANGE && oldFile) {
+                    deleted++;
+                }
+            }
+            reused = p.bytesReused();
+        }
+        return new SyncResult(target.version(), previous, upToDate, switched, added, updated, deleted,
+                target.totalBytes(), reused, fetched, resumed, t.manifestBytes(),
+                client.wireBytesReceived() - wireIn0, client.wireBytesSent() - wireOut0,
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Fetches the target manifest (as a delta when possible) and checks digest and signature. */
+    Target fetchTarget(DatasetStore store, String dataset, long version) throws IOException, DeltaException {
+        OptionalLong cur = store.current();
+        long have = cur.isPresent() ? cur.getAsLong() : 0;
+        ManifestBytes mb = DeltaClient.await(client.fetchManifest(dataset, version, have));
+        ManifestEnvelope env = ManifestEnvelope.decode(mb.bytes());
+        byte[] announced = mb.header().rootDigest().toArray();
+        Manifest m;
+        if (mb.header().kind() == ManifestKind.DELTA) {
+            long base = ManifestDelta.baseVersion(env.body());
+            Manifest baseManifest = store.manifest(base);
+            m = ManifestDelta.apply(baseManifest, ManifestCodec.rootDigest(store.manifestBytes(base)), env.body(),
+                    ManifestLimits.DEFAULT);
+        } else {
+            m = new ManifestCodec().decode(env.body());
+        }
+        byte[] encoded = new ManifestCodec().encode(m);
+        byte[] root = ManifestCodec.rootDigest(encoded);
+        if (!MessageDigest.isEqual(root, announced)) {
+            throw new StoreException("manifest of " + dataset + " v" + m.version()
+                    + " does not match the root digest the upstream announced; rejected");
+        }
+        if (!m.dataset().equals(dataset) || m.version() != mb.header().version()
+                || (version != 0 && m.version() != version)) {
+            throw new StoreException("upstream sent " + m.dataset() + " v" + m.version() + " for a request of "
+                    + dataset + (version == 0 ? " (latest)" : " v" + version));
+        }
+        if (trusted != null) {
+            if (env.signature() == null) {
+                throw new StoreException(dataset + " v" + m.version() + " is not signed, and this node only accepts "
+                        + "manifests signed by " + KeyFiles.fingerprint(trusted));
+            }
+            try {
+                ManifestSigner.verify(env.signature(), root, trusted);
+            } catch (ManifestSignatureException e) {
+                throw new StoreException(dataset + " v" + m.version() + ": signature rejected: " + e.getMessage(), e);
+            }
+        }
+        return new Target(m, encoded, mb.bytes().length);
+    }
+
+    /** Fetches every pending range, refetching ranges whose chunks fail their ids; returns bytes accepted. */
+    private long fetchAll(String dataset, long version, ReleaseBuilder b) throws IOException, DeltaException {
+        List<FetchRange> todo = b.pending();
+        AtomicLong accepted = new AtomicLong();
+        ExecutorService writers = Executors.newFixedThreadPool(2, r -> {
+            Thread th = new Thread(r, "sync-writer");
+            th.setDaemon(true);
+            return th;
+        });
+        try {
+            for (int round = 0; !todo.isEmpty(); round++) {
+                if (round == REFETCH_ROUNDS) {
+                    throw new StoreException(todo.size() + " range(s) of " + dataset + " v" + version
+                            + " kept failing their chunk ids after " + REFETCH_ROUNDS + " fetches; giving up");
+                }
+                if (round > 0) {
+                    LOG.warn("{} v{}: {} range(s) failed verification; fetching them again", dataset, version,
+                            todo.size());
+                }
+                todo = fetchRound(dataset, version, b, todo, writers, accepted);
+            }
+        } finally {
+            writers.shutdownNow();
+        }
+        return accepted.get();
+    }
+
+    private List<FetchRange> fetchRound(String dataset, long version, ReleaseBuilder b, List<FetchRange> todo,
+                                        ExecutorService writers, AtomicLong accepted)
+            throws IOException, DeltaException {
+        Map<String, List<FetchRange>> byFile = new LinkedHashMap<>();
+        for (FetchRange r : todo) {
+            byFile.computeIfAbsent(r.path(), k -> new ArrayList<>()).add(r);
+        }
+        List<FetchRange> failed = Collections.synchronizedList(new ArrayList<>());
+        AtomicReference<IOException> writeError = new AtomicReference<>();
+        Semaphore buffers = new Semaphore(32); // completed ranges waiting for a writer, at most ~32 MiB
+        List<CompletableFuture<?>> requests = new ArrayList<>();
+        List<CompletableFuture<?>> writes = Collections.synchronizedList(new ArrayList<>());
+        for (Map.Entry<String, List<FetchRange>> e : byFile.entrySet()) {
+            List<FetchRange> rs = e.getValue();
+            for (int from = 0; from < rs.size(); from += RANGES_PER_REQUEST) {
+                List<FetchRange> batch = rs.subList(from, Math.min(rs.size(), from + RANGES_PER_REQUEST));
+                List<ByteRange> wire = new ArrayList<>(batch.size());
+                for (FetchRange r : batch) {
+                    wire.add(new ByteRange(r.offset(), r.length()));
+                }
+                ByteBuffer[] current = new ByteBuffer[1];
+                requests.add(client.fetchRanges(dataset, version, e.getKey(), wire, (index, offset, data) -> {
+                    FetchRange r = batch.get(index);
+                    if (current[0] == null) {
+                        buffers.acquire(); // back-pressure: the connection waits while writers catch up
+                        current[0] = ByteBuffer.allocate((int) r.length());
+                    }
+                    current[0].put(data);
+                    if (!current[0].hasRemaining()) {
+                        ByteBuffer full = current[0].flip();
+                        current[0] = null;
+                        writes.add(CompletableFuture.runAsync(() -> {
+                            try {
+                                b.accept(r, full);
+                                progress.accept(accepted.addAndGet(r.length()));
+                            } catch (ChunkMismatchException ex) {
+                                failed.add(r);
+                            } catch (IOException ex) {
+                                writeError.compareAndSet(null, ex);
+                            } finally {
+                                buffers.release();
+                            }
+                        }, writers));
+                    }
+                }));
+            }
+        }
+        for (CompletableFuture<?> f : requests) {
+            DeltaClient.await(f);
+        }
+        for (CompletableFuture<?> w : new ArrayList<>(writes)) {
+            w.join();
+        }
+        if (writeError.get() != null) {
+            throw writeError.get();
+        }
+        return new ArrayList<>(failed);
+    }
+}

@@ -1,0 +1,265 @@
+package dev.delta.node.release;
+
+import dev.delta.engine.manifest.Entry;
+import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.manifest.ManifestCodec;
+import dev.delta.engine.manifest.ManifestDelta;
+import dev.delta.engine.manifest.ManifestPath;
+import dev.delta.engine.manifest.ManifestSignature;
+import dev.delta.engine.store.DatasetStore;
+import dev.delta.protocol.server.AnnounceListener;
+import dev.delta.protocol.server.DatasetException;
+import dev.delta.protocol.server.DatasetService;
+import dev.delta.protocol.server.ManifestStream;
+import dev.delta.protocol.server.RangeSource;
+import dev.delta.protocol.wire.Bytes32;
+import dev.delta.protocol.wire.ErrorCode;
+import dev.delta.protocol.wire.ManifestKind;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Serves the releases under a data directory to authenticated peers: manifests of retained
+ * versions (as a delta against the version the peer holds when this node still has it), byte
+ * ranges of their files, and announcements whenever a dataset's {@code current} moves — whether a
+ * publish ran in this process or in another one (the link is polled).
+ */
+public final class ReleaseService implements DatasetService, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ReleaseService.class);
+    private static final long POLL_MS = 200;
+
+    private final Path dataDir;
+    private final String keyId;
+    private final byte[] secret;
+    private final List<String> datasets;
+    private final Map<String, List<AnnounceListener>> listeners = new ConcurrentHashMap<>();
+    private final Map<String, Long> announced = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> deltaCache = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService poller;
+
+    /**
+     * @param dataDir  the node's data directory
+     * @param keyId    the shared-secret identity peers authenticate as
+     * @param secret   the shared secret
+     * @param datasets datasets served; empty serves every dataset under {@code dataDir}
+     */
+    public ReleaseService(Path dataDir, String keyId, byte[] secret, List<String> datasets) {
+        this.dataDir = dataDir;
+        this.keyId = keyId;
+        this.secret = secret == null ? null : secret.clone();
+        this.datasets = List.copyOf(datasets);
+        this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "announce-poller");
+            t.setDaemon(true);
+            return t;
+        });
+        poller.scheduleWithFixedDelay(this::pollAll, POLL_MS, POLL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public Optional<byte[]> secret(String id) {
+        if (secret == null || !MessageDigest.isEqual(id.getBytes(), keyId.getBytes())) {
+            return Optional.empty();
+        }
+        return Optional.of(secret.clone());
+    }
+
+    @Override
+    public boolean authorize(String id, String dataset) {
+        return datasets.isEmpty() || datasets.contains(dataset);
+    }
+
+    private DatasetStore store(String dataset) throws DatasetException {
+        try {
+            Manifest.validateDataset(dataset);
+        } catch (IllegalArgumentException e) {
+            throw new DatasetException(ErrorCode.UNKNOWN_DATASET, e.getMessage());
+        }
+        if (!authorize(keyId, dataset) || !Files.isDirectory(dataDir.resolve(dataset).resolve("releases"))) {
+            throw new DatasetException(ErrorCode.UNKNOWN_DATASET, "no dataset " + dataset + " here");
+        }
+        try {
+            return DatasetStore.open(dataDir, dataset);
+        } catch (IOException e) {
+            throw new DatasetException(ErrorCode.INTERNAL, "dataset " + dataset + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public ManifestStream openManifest(String dataset, long version, long haveVersion) throws DatasetException {
+        DatasetStore s = store(dataset);
+        try {
+            long v = version;
+            if (v == 0) {
+                OptionalLong cur = s.current();
+                if (cur.isEmpty()) {
+                    throw new DatasetException(ErrorCode.VERSION_MISMATCH, dataset + " has no version yet");
+                }
+                v = cur.getAsLong();
+            }
+            if (!s.versions().contains(v)) {
+                throw new DatasetException(ErrorCode.VERSION_MISMATCH, dataset + " v" + v + " is not retained here");
+            }
+            byte[] full = s.manifestBytes(v);
+            byte[] root = ManifestCodec.rootDigest(full);
+            ManifestSignature sig = signature(s, v);
+            byte[] body = full;
+            ManifestKind kind = ManifestKind.FULL;
+            if (deltaCache.size() > 64) {
+                deltaCache.clear();
+            }
+            if (haveVersion > 0 && s.versions().contains(haveVersion)) { // same version: an empty delta
+                long target = v;
+                body = deltaCache.computeIfAbsent(dataset + "/" + haveVersion + "/" + v + "/" + Bytes32.of(root), k -> {
+                    try {
+                        return ManifestDelta.encode(s.manifest(haveVersion), s.manifest(target));
+                    } catch (IOException e) {
+                        return null;
+                    }
+                });
+                if (body != null && body.length < full.length) {
+                    kind = ManifestKind.DELTA;
+                } else {
+                    body = full;
+                }
+            }
+            byte[] payload = new ManifestEnvelope(sig, body).encode();
+            return new ManifestStream(kind, v, payload.length, Bytes32.of(root), new ByteArrayInputStream(payload));
+        } catch (IOException e) {
+            throw new DatasetException(ErrorCode.INTERNAL, dataset + ": " + e.getMessage());
+        }
+    }
+
+    private static ManifestSignature signature(DatasetStore s, long v) throws IOException {
+        Path f = s.root().resolve(".delta/manifests/v" + v + ".dm.sig");
+        if (!Files.exists(f)) {
+            return null;
+        }
+        try {
+            return ManifestSignature.read(f);
+        } catch (dev.delta.engine.manifest.ManifestSignatureException e) {
+            throw new IOException(f + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public RangeSource openFile(String dataset, long version, String path) throws DatasetException {
+        DatasetStore s = store(dataset);
+        if (!ManifestPath.isValid(path)) {
+            throw new DatasetException(ErrorCode.NOT_FOUND, "invalid path " + ManifestPath.quote(path));
+        }
+        Entry e;
+        try {
+            if (!s.versions().contains(version)) {
+                throw new DatasetException(ErrorCode.VERSION_MISMATCH, dataset + " v" + version + " is not retained here");
+            }
+            e = s.manifest(version).get(path);
+        } catch (IOException ex) {
+            throw new DatasetException(ErrorCode.INTERNAL, dataset + ": " + ex.getMessage());
+        }
+        if (e == null || !e.isFile()) {
+            throw new DatasetException(ErrorCode.NOT_FOUND, "no file " + ManifestPath.quote(path) + " in " + dataset
+                    + " v" + version);
+        }
+        // The manifest vouches for the path (no '..', every parent a directory), so the release's
+        // own tree holds it; NOFOLLOW_LINKS guards the last component as well.
+        Path file = s.releaseDir(version).resolve(path);
+        try {
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            long size = e.size();
+            return new RangeSource() {
+                @Override
+                public long size() {
+                    return size;
+                }
+
+                @Override
+                public int read(long offset, ByteBuffer dst) throws IOException {
+                    return ch.read(dst, offset);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    ch.close();
+                }
+            };
+        } catch (IOException ex) {
+            throw new DatasetException(ErrorCode.INTERNAL, "cannot open " + path + " of " + dataset + " v" + version
+                    + ": " + ex.getMessage());
+        }
+    }
+
+    @Override
+    public AutoCloseable subscribe(String dataset, AnnounceListener listener) throws DatasetException {
+        DatasetStore s = store(dataset);
+        listeners.computeIfAbsent(dataset, k -> new CopyOnWriteArrayList<>()).add(listener);
+        try {
+            OptionalLong cur = s.current();
+            if (cur.isPresent()) {
+                listener.announce(dataset, cur.getAsLong(), Bytes32.of(ManifestCodec.rootDigest(
+                        s.manifestBytes(cur.getAsLong()))));
+                announced.putIfAbsent(dataset, cur.getAsLong());
+            }
+        } catch (IOException e) {
+            LOG.warn("{}: cannot announce the current version: {}", dataset, e.toString());
+        }
+        return () -> listeners.getOrDefault(dataset, List.of()).remove(listener);
+    }
+
+    /** Announces {@code dataset}'s current version to its subscribers if it moved. */
+    public void poll(String dataset) {
+        List<AnnounceListener> ls = listeners.get(dataset);
+        if (ls == null || ls.isEmpty()) {
+            return;
+        }
+        try {
+            DatasetStore s = DatasetStore.open(dataDir, dataset);
+            OptionalLong cur = s.current();
+            if (cur.isEmpty()) {
+                return;
+            }
+            long v = cur.getAsLong();
+            Long last = announced.put(dataset, v);
+            if (last != null && last == v) {
+                return;
+            }
+            Bytes32 root = Bytes32.of(ManifestCodec.rootDigest(s.manifestBytes(v)));
+            LOG.info("{}: announcing v{} to {} subscriber(s)", dataset, v, ls.size());
+            for (AnnounceListener l : ls) {
+                l.announce(dataset, v, root);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: announce failed: {}", dataset, e.toString());
+        }
+    }
+
+    private void pollAll() {
+        for (String d : listeners.keySet()) {
+            poll(d);
+        }
+    }
+
+    @Override
+    public void close() {
+        poller.shutdownNow();
+    }
+}
