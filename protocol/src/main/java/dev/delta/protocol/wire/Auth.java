@@ -1,0 +1,14 @@
+package dev.delta.protocol.wire;
+
+/** Client proves the secret: {@code HMAC-SHA256 proof [32], client receive window u32}. */
+public record Auth(Bytes32 proof, int window) implements Message {
+    @Override
+    public MessageType type() {
+        return MessageType.AUTH;
+    }
+
+    @Override
+    public int requestId() {
+        return 0;
+    }
+}
