@@ -68,7 +68,7 @@ final class RandomMessages {
     }
 
     private Message getRanges() {
-        int n = 1 + rnd.nextInt(rnd.nextBoolean() ? 3 : 4096);
+        int n = 1 + rnd.nextInt(rnd.nextInt(10) == 0 ? 4096 : 3);
         List<ByteRange> ranges = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             ranges.add(new ByteRange(rnd.nextLong(1L << 50), 1 + rnd.nextLong(ByteRange.MAX_LENGTH)));
