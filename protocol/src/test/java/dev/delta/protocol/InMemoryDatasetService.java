@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /** A dataset service over in-memory files, counting what the server asks of it. */
-public final class InMemoryDatasetService implements DatasetService {
+public class InMemoryDatasetService implements DatasetService {
     /** One version: its root digest, encoded manifest and files. */
     public record Version(Bytes32 root, byte[] manifest, Map<String, Supplier<RangeSource>> files) {
     }

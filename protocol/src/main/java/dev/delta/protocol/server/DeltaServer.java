@@ -14,6 +14,7 @@ import io.netty.handler.ssl.SslContext;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A Delta protocol server. {@link #start} binds and returns; {@link #close} stops accepting,
@@ -29,6 +30,7 @@ public final class DeltaServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
     private final WireStats stats;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private DeltaServer(EventLoopGroup group, Channel channel, WireStats stats) {
         this.group = group;
@@ -77,8 +79,12 @@ public final class DeltaServer implements AutoCloseable {
         return stats.bytesReceived();
     }
 
+    /** Idempotent. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         channel.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
