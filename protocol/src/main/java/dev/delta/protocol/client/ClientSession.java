@@ -56,6 +56,11 @@ final class ClientSession extends SimpleChannelInboundHandler<Message> {
         timeoutCheck = ctx.executor().scheduleAtFixedRate(this::checkTimeouts, period, period, TimeUnit.MILLISECONDS);
     }
 
+    /** The receive window, for tests in this package. */
+    ReceiveWindow window() {
+        return window;
+    }
+
     void submit(Pending<?> p) {
         if (closed != null) {
             p.fail(closed);

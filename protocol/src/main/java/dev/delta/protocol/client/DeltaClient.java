@@ -173,6 +173,11 @@ public final class DeltaClient implements AutoCloseable {
         return stats.bytesReceived();
     }
 
+    /** The underlying channel, for tests in this package. */
+    Channel channel() {
+        return channel;
+    }
+
     /** Whether the connection is still open. */
     public boolean isOpen() {
         return channel.isActive();

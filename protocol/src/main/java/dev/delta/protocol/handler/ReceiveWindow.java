@@ -1,14 +1,15 @@
 package dev.delta.protocol.handler;
 
 /**
- * Receiver side of credit-based flow control. Counts payload bytes received but not yet consumed
- * (they must stay within the window) and batches consumed bytes into CREDIT increments of at least
- * a quarter window, so a fast receiver returns credit in few frames. Not thread-safe.
+ * Receiver side of credit-based flow control. Tracks payload bytes received but not yet credited
+ * back: a sender that keeps to the rules never has more than the window uncredited, so more is a
+ * {@link FlowControlException}. Consumed bytes are batched into CREDIT increments of at least a
+ * quarter window, so a fast receiver returns credit in few frames. Not thread-safe.
  */
 public final class ReceiveWindow {
     private final long window;
     private final long threshold;
-    private long outstanding;
+    private long uncredited;
     private long consumedUnreported;
 
     /** A window of {@code window} payload bytes. */
@@ -24,11 +25,11 @@ public final class ReceiveWindow {
 
     /** Records a received flow-controlled payload. */
     public void received(long n) {
-        if (outstanding + n > window) {
-            throw new FlowControlException("peer sent " + n + " bytes with " + outstanding
-                    + " outstanding, beyond the window " + window);
+        if (uncredited + n > window) {
+            throw new FlowControlException("peer sent " + n + " bytes with " + uncredited
+                    + " already uncredited, beyond the window " + window);
         }
-        outstanding += n;
+        uncredited += n;
     }
 
     /**
@@ -37,13 +38,13 @@ public final class ReceiveWindow {
      * @return the CREDIT increment to send now, or 0 to wait for more
      */
     public long consumed(long n) {
-        outstanding -= n;
         consumedUnreported += n;
         if (consumedUnreported < threshold) {
             return 0;
         }
         long inc = consumedUnreported;
         consumedUnreported = 0;
+        uncredited -= inc;
         return inc;
     }
 }
