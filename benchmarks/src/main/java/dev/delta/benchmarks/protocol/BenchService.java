@@ -75,7 +75,7 @@ final class BenchService implements DatasetService {
 
             @Override
             public int pieceLength(long offset, int max) {
-                return (int) Math.min(max, PIECE - offset % PIECE);
+                return blocks == null ? max : (int) Math.min(max, PIECE - offset % PIECE);
             }
 
             @Override

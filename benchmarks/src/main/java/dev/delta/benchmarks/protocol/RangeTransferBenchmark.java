@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * count several times and reports medians: throughput, Delta / raw, and wire bytes / payload.
  *
  * <pre>
- * java -cp benchmarks.jar dev.delta.benchmarks.protocol.RangeTransferBenchmark [--mib 256] [--reps 5] [--json out.json]
+ * java -cp benchmarks.jar dev.delta.benchmarks.protocol.RangeTransferBenchmark [--mib 256] [--reps 5]
+ *     [--piece 65536] [--json out.json]
  * </pre>
  *
  * Payloads: {@code random} (incompressible), {@code text} (words and lines, LZ4 fast per piece on
@@ -50,14 +51,16 @@ public final class RangeTransferBenchmark {
     public static void main(String[] args) throws Exception {
         int mib = 256;
         int reps = 5;
+        int piece = 64 * 1024;
         Path json = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--mib" -> mib = Integer.parseInt(args[++i]);
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--json" -> json = Path.of(args[++i]);
+                case "--piece" -> piece = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --mib N, --reps N, --json FILE");
+                        + "; use --mib N, --reps N, --piece BYTES, --json FILE");
             }
         }
         long total = (long) mib << 20;
@@ -69,7 +72,10 @@ public final class RangeTransferBenchmark {
         files.put("text-hc", text);
         BenchService service = new BenchService(SECRET, files, Map.of("text-hc", BenchService.hcBlocks(text)));
         List<Row> rows = new ArrayList<>();
-        try (DeltaServer server = DeltaServer.start(ServerConfig.of("127.0.0.1", 0), service);
+        ServerConfig base = ServerConfig.of("127.0.0.1", 0);
+        ServerConfig config = new ServerConfig(base.host(), base.port(), null, base.limits(), base.receiveWindow(), piece,
+                base.maxConcurrentRequests(), base.idleTimeout(), base.ioThreads());
+        try (DeltaServer server = DeltaServer.start(config, service);
              DeltaClient client = DeltaClient.connect(ClientConfig.of("127.0.0.1", server.port(), "bench", SECRET))) {
             for (Map.Entry<String, byte[]> e : files.entrySet()) {
                 rows.add(measure(e.getKey(), e.getValue(), total, reps, client));

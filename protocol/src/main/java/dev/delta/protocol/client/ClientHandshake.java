@@ -68,7 +68,7 @@ final class ClientHandshake extends SimpleChannelInboundHandler<Message> {
         challenge = c;
         Bytes32 proof = HmacProof.compute(config.secret(), HmacProof.CLIENT_LABEL, c.version(), clientNonce,
                 c.serverNonce(), config.keyId());
-        ctx.writeAndFlush(new Auth(proof, config.receiveWindow()));
+        ctx.writeAndFlush(new Auth(proof, config.receiveWindow(), config.limits().maxDataLength()));
     }
 
     private void onHelloOk(ChannelHandlerContext ctx, HelloOk ok) {

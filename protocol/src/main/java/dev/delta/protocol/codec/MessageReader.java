@@ -51,7 +51,8 @@ final class MessageReader {
             case HELLO -> hello(in);
             case CHALLENGE -> new Challenge(in.u16("version"), in.bytes32("server nonce"),
                     in.u32AsInt("window", Integer.MAX_VALUE));
-            case AUTH -> new Auth(in.bytes32("proof"), in.u32AsInt("window", Integer.MAX_VALUE));
+            case AUTH -> new Auth(in.bytes32("proof"), in.u32AsInt("window", Integer.MAX_VALUE),
+                    in.u32AsInt("max data", Integer.MAX_VALUE));
             case HELLO_OK -> new HelloOk(in.bytes32("proof"));
             case SUBSCRIBE -> new Subscribe(requestId, dataset(in));
             case UNSUBSCRIBE -> new Unsubscribe(requestId, dataset(in));

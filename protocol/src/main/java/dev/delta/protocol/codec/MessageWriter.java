@@ -58,6 +58,7 @@ final class MessageWriter {
         } else if (m instanceof Auth a) {
             bytes32(a.proof(), out);
             out.writeInt(a.window());
+            out.writeInt(a.maxData());
         } else if (m instanceof HelloOk h) {
             bytes32(h.proof(), out);
         } else if (m instanceof Subscribe s) {

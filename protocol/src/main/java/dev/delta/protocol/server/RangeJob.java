@@ -17,13 +17,22 @@ import java.util.List;
 /**
  * Streams the ranges of one GET_RANGES as DATA pieces, in order. Each piece is the source's
  * precompressed block when it has one, else LZ4 of the raw bytes when that is smaller, else raw.
+ * After {@link #MISSES_BEFORE_SKIPPING} pieces in a row that did not shrink, only every
+ * {@link #SKIP_PERIOD}th piece is tried: incompressible data then costs a copy, not an LZ4 pass.
  */
 final class RangeJob extends OutboundJob {
+    /** Consecutive pieces that did not shrink before compression is tried only now and then. */
+    static final int MISSES_BEFORE_SKIPPING = 4;
+    /** While skipping, one piece in this many is still tried, to notice compressible data again. */
+    static final int SKIP_PERIOD = 16;
+
     private final RangeSource source;
     private final List<ByteRange> ranges;
     private final int maxPiece;
     private int index;
     private long position;
+    private int misses;
+    private int skip;
 
     RangeJob(int requestId, RangeSource source, List<ByteRange> ranges, int maxPiece) {
         super(requestId);
@@ -51,6 +60,10 @@ final class RangeJob extends OutboundJob {
                     Unpooled.wrappedBuffer(pre));
         }
         ByteBuf raw = read(alloc, offset, len);
+        if (skip > 0) {
+            skip--;
+            return new Data(requestId(), end, rangeIndex, offset, len, raw);
+        }
         ByteBuf packed;
         try {
             packed = Lz4Blocks.compressIfSmaller(alloc, raw);
@@ -59,8 +72,12 @@ final class RangeJob extends OutboundJob {
             throw e;
         }
         if (packed == null) {
+            if (++misses >= MISSES_BEFORE_SKIPPING) {
+                skip = SKIP_PERIOD - 1;
+            }
             return new Data(requestId(), end, rangeIndex, offset, len, raw);
         }
+        misses = 0;
         raw.release();
         return new Data(requestId(), end | FrameLayout.FLAG_COMPRESSED, rangeIndex, offset, len, packed);
     }

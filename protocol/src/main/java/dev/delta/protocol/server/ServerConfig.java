@@ -36,7 +36,7 @@ public record ServerConfig(String host, int port, TlsFiles tls, Limits limits, i
         }
     }
 
-    /** Loopback or given host, defaults for the rest: 4 MiB window, 64 KiB pieces, 64 requests, 30 s idle. */
+    /** Loopback or given host, defaults for the rest: 4 MiB window, 128 KiB pieces, 64 requests, 30 s idle. */
     public static ServerConfig of(String host, int port) {
         return new ServerConfig(host, port, null, Limits.DEFAULT, 4 * 1024 * 1024, Limits.DEFAULT_DATA_PIECE,
                 64, Duration.ofSeconds(30), 0);

@@ -21,6 +21,8 @@ import java.util.Optional;
  * and a wrong proof look the same to the client.
  */
 final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
+    /** Smallest max DATA length a client may announce. */
+    static final int MIN_MAX_DATA = 4096;
     private static final byte[] UNKNOWN_KEY_SECRET = HmacProof.nonce().toArray();
 
     private final DatasetService service;
@@ -73,10 +75,16 @@ final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
                     + ServerConfig.MIN_WINDOW);
             return;
         }
+        if (a.maxData() < MIN_MAX_DATA || a.maxData() > a.window()) {
+            Errors.closeWithError(ctx, ErrorCode.LIMIT_EXCEEDED, "client max DATA length " + a.maxData()
+                    + " outside [" + MIN_MAX_DATA + ", window]");
+            return;
+        }
         Bytes32 proof = HmacProof.compute(secret, HmacProof.SERVER_LABEL, version, hello.clientNonce(),
                 serverNonce, hello.keyId());
         ctx.writeAndFlush(new HelloOk(proof));
-        ctx.pipeline().replace(this, "session", new ServerSession(service, config, hello.keyId(), a.window()));
+        ctx.pipeline().replace(this, "session", new ServerSession(service, config, hello.keyId(), a.window(),
+                Math.min(config.dataPiece(), a.maxData())));
     }
 
     @Override

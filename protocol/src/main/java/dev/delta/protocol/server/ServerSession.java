@@ -27,13 +27,15 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
     private final String keyId;
     private final OutboundPump pump;
     private final Map<Integer, AutoCloseable> subscriptions = new HashMap<>();
+    private final int piece;
     private boolean closing;
 
-    ServerSession(DatasetService service, ServerConfig config, String keyId, long clientWindow) {
+    ServerSession(DatasetService service, ServerConfig config, String keyId, long clientWindow, int piece) {
         this.service = service;
         this.config = config;
         this.keyId = keyId;
-        this.pump = new OutboundPump(new SendCredit(clientWindow), config.dataPiece());
+        this.piece = piece;
+        this.pump = new OutboundPump(new SendCredit(clientWindow), piece);
     }
 
     @Override
@@ -102,7 +104,7 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
                 return;
             }
         }
-        pump.add(new RangeJob(g.requestId(), source, g.ranges(), config.dataPiece()));
+        pump.add(new RangeJob(g.requestId(), source, g.ranges(), piece));
     }
 
     private void onGetManifest(ChannelHandlerContext ctx, GetManifest g) {
@@ -116,7 +118,7 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
                 refuse(ctx, g.requestId(), ErrorCode.LIMIT_EXCEEDED, "manifest of " + s.length() + " bytes");
                 return;
             }
-            pump.add(new ManifestJob(g.requestId(), s, config.dataPiece()));
+            pump.add(new ManifestJob(g.requestId(), s, piece));
         } catch (DatasetException e) {
             refuse(ctx, g.requestId(), e.code(), e.getMessage());
         }

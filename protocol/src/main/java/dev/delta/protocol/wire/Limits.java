@@ -19,8 +19,8 @@ public record Limits(int maxFrameLength, int maxDataLength, int maxRangesPerRequ
     public static final int MAX_ERROR_MESSAGE_BYTES = 1024;
     /** Default maximum frame length: 256 KiB. */
     public static final int DEFAULT_MAX_FRAME_LENGTH = 256 * 1024;
-    /** Default raw content per DATA frame a sender produces: 64 KiB. */
-    public static final int DEFAULT_DATA_PIECE = 64 * 1024;
+    /** Default raw content per DATA frame a sender produces: 128 KiB. */
+    public static final int DEFAULT_DATA_PIECE = 128 * 1024;
     /** Default limits. */
     public static final Limits DEFAULT = new Limits(DEFAULT_MAX_FRAME_LENGTH, 128 * 1024, 4096, 4096,
             1L << 30);

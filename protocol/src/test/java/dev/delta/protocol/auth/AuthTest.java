@@ -58,7 +58,7 @@ class AuthTest {
             Challenge c = assertInstanceOf(Challenge.class, peer.read());
             Bytes32 proof = HmacProof.compute("wrong".getBytes(StandardCharsets.US_ASCII), HmacProof.CLIENT_LABEL,
                     c.version(), nonce, c.serverNonce(), "edge");
-            peer.send(new Auth(proof, 1 << 22));
+            peer.send(new Auth(proof, 1 << 22, 1 << 17));
             peer.send(new GetManifest(1, "site", 0, 0));
             List<Message> rest = peer.readUntilClosed();
             assertEquals(List.of(new ErrorMessage(0, ErrorCode.AUTH_FAILED.code(), "authentication failed")), rest);
@@ -72,7 +72,7 @@ class AuthTest {
             peer.send(new Hello(1, 1, nonce, "edge"));
             Challenge c = assertInstanceOf(Challenge.class, peer.read());
             peer.send(new Auth(HmacProof.compute(SECRET, HmacProof.CLIENT_LABEL, 1, nonce, c.serverNonce(), "edge"),
-                    1 << 22));
+                    1 << 22, 1 << 17));
             HelloOk ok = assertInstanceOf(HelloOk.class, peer.read());
             assertTrue(HmacProof.matches(HmacProof.compute(SECRET, HmacProof.SERVER_LABEL, 1, nonce, c.serverNonce(),
                     "edge"), ok.proof()));

@@ -101,7 +101,7 @@ class ClientServerTest {
         }));
         assertEquals(manifest.length, h.length());
         assertArrayEquals(manifest, got.toByteArray());
-        assertEquals(4, parts.size(), "200 000 bytes in 64 KiB parts");
+        assertEquals(2, parts.size(), "200 000 bytes in 128 KiB parts");
     }
 
     @Test
@@ -274,5 +274,20 @@ class ClientServerTest {
         assertEquals(65536, r.bytes());
         assertArrayEquals(Arrays.copyOf(raw, 65536), got.toByteArray());
         assertTrue(client.wireBytesReceived() - before < 1024, "65536 x's as one small HC block");
+    }
+
+    @Test
+    void clientMaxDataLength_capsServerPieces() throws Exception {
+        dev.delta.protocol.wire.Limits small = new dev.delta.protocol.wire.Limits(64 * 1024, 16 * 1024, 4096, 4096, 1 << 30);
+        ClientConfig d = config();
+        ClientConfig c = new ClientConfig(d.host(), d.port(), d.keyId(), d.secret(), null, small, 1 << 20, 4,
+                d.connectTimeout(), d.requestTimeout(), d.idleTimeout());
+        java.util.concurrent.atomic.AtomicInteger largest = new java.util.concurrent.atomic.AtomicInteger();
+        try (DeltaClient small16 = DeltaClient.connect(c)) {
+            RangeResult r = DeltaClient.await(small16.fetchRanges("site", 42, "a.txt", List.of(new ByteRange(0, 1 << 20)),
+                    (i, o, data) -> largest.accumulateAndGet(data.remaining(), Math::max)));
+            assertEquals(64, r.pieces());
+        }
+        assertEquals(16 * 1024, largest.get());
     }
 }

@@ -40,7 +40,7 @@ final class RandomMessages {
         return switch (type) {
             case HELLO -> new Hello(u16(), u16(), bytes32(), string(255));
             case CHALLENGE -> new Challenge(u16(), bytes32(), rnd.nextInt(Integer.MAX_VALUE));
-            case AUTH -> new Auth(bytes32(), rnd.nextInt(Integer.MAX_VALUE));
+            case AUTH -> new Auth(bytes32(), rnd.nextInt(Integer.MAX_VALUE), rnd.nextInt(Integer.MAX_VALUE));
             case HELLO_OK -> new HelloOk(bytes32());
             case SUBSCRIBE -> new Subscribe(requestId(), dataset());
             case UNSUBSCRIBE -> new Unsubscribe(requestId(), dataset());

@@ -34,7 +34,7 @@ public final class Samples {
         Map<String, Supplier<Message>> m = new LinkedHashMap<>();
         m.put("HELLO", () -> new Hello(1, 1, counting(0x01), "edge-1"));
         m.put("CHALLENGE", () -> new Challenge(1, counting(0x21), 4 * 1024 * 1024));
-        m.put("AUTH", () -> new Auth(repeated(0xaa), 4 * 1024 * 1024));
+        m.put("AUTH", () -> new Auth(repeated(0xaa), 4 * 1024 * 1024, 128 * 1024));
         m.put("HELLO_OK", () -> new HelloOk(repeated(0xbb)));
         m.put("SUBSCRIBE", () -> new Subscribe(1, "site"));
         m.put("UNSUBSCRIBE", () -> new Unsubscribe(1, "site"));
