@@ -1,2 +1,0 @@
-/** Delta wire protocol (see docs/protocol.md, to come). */
-package dev.delta.protocol;

@@ -1,0 +1,35 @@
+package dev.delta.protocol.server;
+
+import java.util.Optional;
+
+/**
+ * What the server asks of the node. Every method may refuse with a {@link DatasetException}
+ * whose code goes to the peer. Except {@link #subscribe} listeners, all calls happen on the
+ * connection's I/O thread: keep them quick.
+ */
+public interface DatasetService {
+    /** The shared secret of a key id, or empty if the key is unknown. */
+    Optional<byte[]> secret(String keyId);
+
+    /** Whether an authenticated key may read a dataset. */
+    default boolean authorize(String keyId, String dataset) {
+        return true;
+    }
+
+    /**
+     * Opens the encoded manifest of {@code version} (0 = latest). When {@code haveVersion} is not
+     * 0 and the node can, it returns a DELTA against that version instead of the FULL manifest.
+     */
+    ManifestStream openManifest(String dataset, long version, long haveVersion) throws DatasetException;
+
+    /** Opens one file of one version for range reads. */
+    RangeSource openFile(String dataset, long version, String path) throws DatasetException;
+
+    /**
+     * Starts sending new versions of a dataset to {@code listener}; the current version should
+     * be announced at once.
+     *
+     * @return closes the subscription
+     */
+    AutoCloseable subscribe(String dataset, AnnounceListener listener) throws DatasetException;
+}

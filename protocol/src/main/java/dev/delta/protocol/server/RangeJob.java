@@ -1,0 +1,120 @@
+package dev.delta.protocol.server;
+
+import dev.delta.protocol.codec.Lz4Blocks;
+import dev.delta.protocol.wire.ByteRange;
+import dev.delta.protocol.wire.Data;
+import dev.delta.protocol.wire.ErrorCode;
+import dev.delta.protocol.wire.FrameLayout;
+import dev.delta.protocol.wire.Message;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * Streams the ranges of one GET_RANGES as DATA pieces, in order. Each piece is the source's
+ * precompressed block when it has one, else LZ4 of the raw bytes when that is smaller, else raw.
+ * After {@link #MISSES_BEFORE_SKIPPING} pieces in a row that did not shrink, only every
+ * {@link #SKIP_PERIOD}th piece is tried: incompressible data then costs a copy, not an LZ4 pass.
+ */
+final class RangeJob extends OutboundJob {
+    /** Consecutive pieces that did not shrink before compression is tried only now and then. */
+    static final int MISSES_BEFORE_SKIPPING = 4;
+    /** While skipping, one piece in this many is still tried, to notice compressible data again. */
+    static final int SKIP_PERIOD = 16;
+
+    private final RangeSource source;
+    private final List<ByteRange> ranges;
+    private final int maxPiece;
+    private int index;
+    private long position;
+    private int misses;
+    private int skip;
+
+    RangeJob(int requestId, RangeSource source, List<ByteRange> ranges, int maxPiece) {
+        super(requestId);
+        this.source = source;
+        this.ranges = ranges;
+        this.maxPiece = maxPiece;
+        this.position = ranges.get(0).offset();
+    }
+
+    @Override
+    Message next(ByteBufAllocator alloc) throws IOException, DatasetException {
+        ByteRange r = ranges.get(index);
+        int remaining = (int) Math.min(maxPiece, r.end() - position);
+        int len = Math.max(1, Math.min(remaining, source.pieceLength(position, remaining)));
+        int rangeIndex = index;
+        long offset = position;
+        position += len;
+        if (position == r.end() && ++index < ranges.size()) {
+            position = ranges.get(index).offset();
+        }
+        int end = done() ? FrameLayout.FLAG_END : 0;
+        ByteBuffer pre = source.precompressed(offset, len);
+        if (pre != null && pre.remaining() > 0 && pre.remaining() < len) {
+            return new Data(requestId(), end | FrameLayout.FLAG_COMPRESSED, rangeIndex, offset, len,
+                    Unpooled.wrappedBuffer(pre));
+        }
+        ByteBuf raw = read(alloc, offset, len);
+        if (skip > 0) {
+            skip--;
+            return new Data(requestId(), end, rangeIndex, offset, len, raw);
+        }
+        ByteBuf packed;
+        try {
+            packed = Lz4Blocks.compressIfSmaller(alloc, raw);
+        } catch (RuntimeException e) {
+            raw.release();
+            throw e;
+        }
+        if (packed == null) {
+            if (++misses >= MISSES_BEFORE_SKIPPING) {
+                skip = SKIP_PERIOD - 1;
+            }
+            return new Data(requestId(), end, rangeIndex, offset, len, raw);
+        }
+        misses = 0;
+        raw.release();
+        return new Data(requestId(), end | FrameLayout.FLAG_COMPRESSED, rangeIndex, offset, len, packed);
+    }
+
+    private ByteBuf read(ByteBufAllocator alloc, long offset, int len) throws IOException, DatasetException {
+        ByteBuf buf = alloc.directBuffer(len, len);
+        boolean ok = false;
+        try {
+            ByteBuffer nio = buf.nioBuffer(0, len);
+            while (nio.hasRemaining()) {
+                int n = source.read(offset + nio.position(), nio);
+                if (n < 0) {
+                    throw new DatasetException(ErrorCode.INTERNAL, "file ended at " + (offset + nio.position())
+                            + " while reading a range");
+                }
+            }
+            buf.writerIndex(len);
+            ok = true;
+            return buf;
+        } finally {
+            if (!ok) {
+                buf.release();
+            }
+        }
+    }
+
+    @Override
+    boolean done() {
+        return index >= ranges.size();
+    }
+
+    @Override
+    void close() {
+        try {
+            source.close();
+        } catch (IOException ignored) {
+            // nothing more to send from it either way
+        }
+    }
+}

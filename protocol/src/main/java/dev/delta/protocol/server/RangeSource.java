@@ -1,0 +1,43 @@
+package dev.delta.protocol.server;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * One file of one version, opened for range reads. Called on the connection's I/O thread, one
+ * call at a time.
+ */
+public interface RangeSource extends Closeable {
+    /** File size in bytes; ranges past it are refused with RANGE_INVALID. */
+    long size();
+
+    /**
+     * Reads bytes at {@code offset} into {@code dst} (up to its remaining space).
+     *
+     * @return bytes read, or -1 at end of file
+     */
+    int read(long offset, ByteBuffer dst) throws IOException;
+
+    /**
+     * How many bytes the next DATA piece starting at {@code offset} should hold, at most
+     * {@code max}. A source that keeps compressed chunks returns the chunk's length so pieces line
+     * up with {@link #precompressed}.
+     */
+    default int pieceLength(long offset, int max) {
+        return max;
+    }
+
+    /**
+     * LZ4 block of exactly {@code [offset, offset + length)} if the source has one ready (an origin
+     * compresses each chunk once in LZ4 HC and serves the same bytes to every edge), else null.
+     * The buffer's remaining bytes are sent as they are.
+     */
+    default ByteBuffer precompressed(long offset, int length) {
+        return null;
+    }
+
+    @Override
+    default void close() throws IOException {
+    }
+}

@@ -1,0 +1,55 @@
+package dev.delta.protocol.server;
+
+import dev.delta.protocol.auth.TlsFiles;
+import dev.delta.protocol.wire.Limits;
+
+import java.time.Duration;
+
+/**
+ * Server settings.
+ *
+ * @param host address to bind
+ * @param port port to bind, 0 for any free port
+ * @param tls mutual TLS files, or null for plain TCP
+ * @param limits wire limits
+ * @param receiveWindow flow-control window offered to clients, in payload bytes
+ * @param dataPiece raw bytes per DATA frame at most
+ * @param maxConcurrentRequests GET_RANGES and GET_MANIFEST served at once per connection
+ * @param idleTimeout read-idle time before a PING; twice this without a frame closes the connection
+ * @param ioThreads event loop threads, 0 for Netty's default
+ */
+public record ServerConfig(String host, int port, TlsFiles tls, Limits limits, int receiveWindow, int dataPiece,
+                           int maxConcurrentRequests, Duration idleTimeout, int ioThreads) {
+    /** Smallest window either side may offer. */
+    public static final int MIN_WINDOW = 256 * 1024;
+
+    /** Validates. */
+    public ServerConfig {
+        if (receiveWindow < MIN_WINDOW) {
+            throw new IllegalArgumentException("receive window below " + MIN_WINDOW + ": " + receiveWindow);
+        }
+        if (dataPiece < 1 || dataPiece > limits.maxDataLength()) {
+            throw new IllegalArgumentException("data piece must be in [1, maxDataLength]: " + dataPiece);
+        }
+        if (maxConcurrentRequests < 1) {
+            throw new IllegalArgumentException("maxConcurrentRequests must be positive");
+        }
+    }
+
+    /** Loopback or given host, defaults for the rest: 4 MiB window, 128 KiB pieces, 64 requests, 30 s idle. */
+    public static ServerConfig of(String host, int port) {
+        return new ServerConfig(host, port, null, Limits.DEFAULT, 4 * 1024 * 1024, Limits.DEFAULT_DATA_PIECE,
+                64, Duration.ofSeconds(30), 0);
+    }
+
+    /** Same, with TLS. */
+    public ServerConfig withTls(TlsFiles files) {
+        return new ServerConfig(host, port, files, limits, receiveWindow, dataPiece, maxConcurrentRequests,
+                idleTimeout, ioThreads);
+    }
+
+    /** Same, with another idle timeout. */
+    public ServerConfig withIdleTimeout(Duration d) {
+        return new ServerConfig(host, port, tls, limits, receiveWindow, dataPiece, maxConcurrentRequests, d, ioThreads);
+    }
+}

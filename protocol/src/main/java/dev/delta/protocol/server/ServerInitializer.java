@@ -1,0 +1,42 @@
+package dev.delta.protocol.server;
+
+import dev.delta.protocol.codec.FrameDecoder;
+import dev.delta.protocol.codec.MessageEncoder;
+import dev.delta.protocol.handler.KeepAliveHandler;
+import dev.delta.protocol.handler.WireByteCounter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
+
+import java.util.concurrent.TimeUnit;
+
+/** Builds a server connection's pipeline: counter, TLS, idle, codec, keep-alive, handshake. */
+final class ServerInitializer extends ChannelInitializer<SocketChannel> {
+    private final DatasetService service;
+    private final ServerConfig config;
+    private final SslContext ssl;
+    private final WireByteCounter counter;
+
+    ServerInitializer(DatasetService service, ServerConfig config, SslContext ssl, WireByteCounter counter) {
+        this.service = service;
+        this.config = config;
+        this.ssl = ssl;
+        this.counter = counter;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("wire-bytes", counter);
+        if (ssl != null) {
+            p.addLast("tls", ssl.newHandler(ch.alloc()));
+        }
+        p.addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        p.addLast("frames", new FrameDecoder(config.limits()));
+        p.addLast("encoder", MessageEncoder.INSTANCE);
+        p.addLast("keep-alive", new KeepAliveHandler());
+        p.addLast("handshake", new ServerHandshake(service, config));
+    }
+}

@@ -1,0 +1,186 @@
+package dev.delta.protocol.server;
+
+import dev.delta.protocol.handler.Errors;
+import dev.delta.protocol.handler.SendCredit;
+import dev.delta.protocol.wire.ByteRange;
+import dev.delta.protocol.wire.Bye;
+import dev.delta.protocol.wire.Credit;
+import dev.delta.protocol.wire.ErrorCode;
+import dev.delta.protocol.wire.ErrorMessage;
+import dev.delta.protocol.wire.GetManifest;
+import dev.delta.protocol.wire.GetRanges;
+import dev.delta.protocol.wire.Announce;
+import dev.delta.protocol.wire.Message;
+import dev.delta.protocol.wire.Subscribe;
+import dev.delta.protocol.wire.Unsubscribe;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Serves an authenticated connection: requests in, ANNOUNCE, MANIFEST, DATA and ERROR out. */
+final class ServerSession extends SimpleChannelInboundHandler<Message> {
+    private final DatasetService service;
+    private final ServerConfig config;
+    private final String keyId;
+    private final OutboundPump pump;
+    private final Map<Integer, AutoCloseable> subscriptions = new HashMap<>();
+    private final int piece;
+    private boolean closing;
+
+    ServerSession(DatasetService service, ServerConfig config, String keyId, long clientWindow, int piece) {
+        this.service = service;
+        this.config = config;
+        this.keyId = keyId;
+        this.piece = piece;
+        this.pump = new OutboundPump(new SendCredit(clientWindow), piece);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Message msg) {
+        if (closing) {
+            return;
+        }
+        if (msg instanceof GetRanges g) {
+            onGetRanges(ctx, g);
+        } else if (msg instanceof GetManifest g) {
+            onGetManifest(ctx, g);
+        } else if (msg instanceof Credit c) {
+            pump.addCredit(c.increment());
+        } else if (msg instanceof Subscribe s) {
+            onSubscribe(ctx, s);
+        } else if (msg instanceof Unsubscribe u) {
+            closeQuietly(subscriptions.remove(u.requestId()));
+        } else if (msg instanceof Bye) {
+            closing = true;
+        } else if (msg instanceof ErrorMessage e) {
+            ctx.close();
+        } else {
+            Errors.closeWithError(ctx, ErrorCode.PROTOCOL_ERROR, msg.type() + " is not a request");
+            return;
+        }
+        pumpOrFinish(ctx);
+    }
+
+    private void pumpOrFinish(ChannelHandlerContext ctx) {
+        pump.pump(ctx);
+        if (closing && pump.isEmpty()) {
+            ctx.writeAndFlush(new Bye()).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private boolean admit(ChannelHandlerContext ctx, int requestId, String dataset) {
+        if (!service.authorize(keyId, dataset)) {
+            refuse(ctx, requestId, ErrorCode.FORBIDDEN, "key " + keyId + " may not read dataset " + dataset);
+            return false;
+        }
+        if (pump.active() >= config.maxConcurrentRequests()) {
+            refuse(ctx, requestId, ErrorCode.LIMIT_EXCEEDED, "more than " + config.maxConcurrentRequests()
+                    + " requests at once");
+            return false;
+        }
+        return true;
+    }
+
+    private void onGetRanges(ChannelHandlerContext ctx, GetRanges g) {
+        if (!admit(ctx, g.requestId(), g.dataset())) {
+            return;
+        }
+        RangeSource source;
+        try {
+            source = service.openFile(g.dataset(), g.version(), g.path());
+        } catch (DatasetException e) {
+            refuse(ctx, g.requestId(), e.code(), e.getMessage());
+            return;
+        }
+        long size = source.size();
+        for (ByteRange r : g.ranges()) {
+            if (r.end() > size) {
+                closeQuietly(source);
+                refuse(ctx, g.requestId(), ErrorCode.RANGE_INVALID, "range [" + r.offset() + ", " + r.end()
+                        + ") lies outside " + g.path() + " of " + size + " bytes");
+                return;
+            }
+        }
+        pump.add(new RangeJob(g.requestId(), source, g.ranges(), piece));
+    }
+
+    private void onGetManifest(ChannelHandlerContext ctx, GetManifest g) {
+        if (!admit(ctx, g.requestId(), g.dataset())) {
+            return;
+        }
+        try {
+            ManifestStream s = service.openManifest(g.dataset(), g.version(), g.haveVersion());
+            if (s.length() > config.limits().maxManifestBytes()) {
+                closeQuietly(s);
+                refuse(ctx, g.requestId(), ErrorCode.LIMIT_EXCEEDED, "manifest of " + s.length() + " bytes");
+                return;
+            }
+            pump.add(new ManifestJob(g.requestId(), s, piece));
+        } catch (DatasetException e) {
+            refuse(ctx, g.requestId(), e.code(), e.getMessage());
+        }
+    }
+
+    private void onSubscribe(ChannelHandlerContext ctx, Subscribe s) {
+        if (!service.authorize(keyId, s.dataset())) {
+            refuse(ctx, s.requestId(), ErrorCode.FORBIDDEN, "key " + keyId + " may not read dataset " + s.dataset());
+            return;
+        }
+        if (subscriptions.containsKey(s.requestId())) {
+            refuse(ctx, s.requestId(), ErrorCode.PROTOCOL_ERROR, "request id already subscribed");
+            return;
+        }
+        try {
+            int id = s.requestId();
+            subscriptions.put(id, service.subscribe(s.dataset(), (dataset, version, root) ->
+                    ctx.executor().execute(() -> {
+                        if (subscriptions.containsKey(id) && ctx.channel().isActive()) {
+                            ctx.writeAndFlush(new Announce(id, dataset, version, root));
+                        }
+                    })));
+        } catch (DatasetException e) {
+            subscriptions.remove(s.requestId());
+            refuse(ctx, s.requestId(), e.code(), e.getMessage());
+        }
+    }
+
+    private static void refuse(ChannelHandlerContext ctx, int requestId, ErrorCode code, String message) {
+        ctx.write(new ErrorMessage(requestId, code.code(), message == null ? code.name() : message));
+        ctx.flush();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            pumpOrFinish(ctx);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        pump.closeAll();
+        subscriptions.values().forEach(ServerSession::closeQuietly);
+        subscriptions.clear();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Errors.closeWithError(ctx, Errors.classify(cause), String.valueOf(cause.getMessage()));
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing a finished subscription or file cannot be retried
+        }
+    }
+}

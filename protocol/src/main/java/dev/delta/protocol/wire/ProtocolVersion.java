@@ -1,0 +1,22 @@
+package dev.delta.protocol.wire;
+
+/** Protocol versions; a HELLO names a range and the server picks the highest version both speak. */
+public final class ProtocolVersion {
+    /** Version this implementation speaks best. */
+    public static final int CURRENT = 1;
+    /** Oldest version this implementation still accepts. */
+    public static final int LOWEST_COMPATIBLE = 1;
+
+    private ProtocolVersion() {
+    }
+
+    /**
+     * Chooses the version for a peer offering {@code [min, max]}.
+     *
+     * @return the chosen version, or -1 if the ranges do not overlap
+     */
+    public static int negotiate(int min, int max) {
+        int chosen = Math.min(max, CURRENT);
+        return chosen >= Math.max(min, LOWEST_COMPATIBLE) ? chosen : -1;
+    }
+}
