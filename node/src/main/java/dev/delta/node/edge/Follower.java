@@ -1,0 +1,131 @@
+package dev.delta.node.edge;
+
+import dev.delta.node.config.NodeConfig;
+import dev.delta.protocol.auth.TlsFiles;
+import dev.delta.protocol.client.Announcement;
+import dev.delta.protocol.client.AnnouncementListener;
+import dev.delta.protocol.client.ClientConfig;
+import dev.delta.protocol.client.DeltaClient;
+import dev.delta.protocol.client.DeltaException;
+import dev.delta.protocol.client.ErrorKind;
+import dev.delta.protocol.client.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps one dataset of an edge at its upstream's version: connects, subscribes, syncs at once
+ * and after every ANNOUNCE (announcements that arrive during a sync collapse into one more sync),
+ * and reconnects with exponential backoff (0.5 s doubling to 15 s) when the upstream goes away.
+ * Runs on its own thread until {@link #close()}.
+ */
+public final class Follower implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Follower.class);
+    private static final long MIN_BACKOFF_MS = 500;
+    private static final long MAX_BACKOFF_MS = 15_000;
+
+    private final NodeConfig config;
+    private final String dataset;
+    private final Thread thread;
+    private final BlockingQueue<Long> wake = new ArrayBlockingQueue<>(1);
+    private volatile boolean closed;
+    private volatile SyncResult last;
+
+    public Follower(NodeConfig config, String dataset) {
+        this.config = config;
+        this.dataset = dataset;
+        this.thread = new Thread(this::loop, "follow-" + dataset);
+    }
+
+    public Follower start() {
+        thread.start();
+        return this;
+    }
+
+    /** The last completed sync, or null. */
+    public SyncResult lastSync() {
+        return last;
+    }
+
+    private void loop() {
+        long backoff = MIN_BACKOFF_MS;
+        while (!closed) {
+            try (DeltaClient client = DeltaClient.connect(clientConfig(config))) {
+                LOG.info("{}: connected to upstream {}", dataset, config.upstream());
+                backoff = MIN_BACKOFF_MS;
+                Syncer syncer = new Syncer(client, config.dataDir()).retention(config.retention())
+                        .follow(config.follow());
+                if (config.trustedKey() != null) {
+                    syncer.trust(config.trustedKey());
+                }
+                try (Subscription sub = client.subscribe(dataset, new AnnouncementListener() {
+                    @Override
+                    public void onAnnounce(Announcement a) {
+                        wake.offer(a.version()); // a full queue already means "sync again"
+                    }
+
+                    @Override
+                    public void onClosed(DeltaException reason) {
+                        wake.offer(-1L);
+                    }
+                })) {
+                    wake.offer(0L);
+                    while (!closed && client.isOpen()) {
+                        Long v = wake.poll(1, TimeUnit.SECONDS);
+                        if (v == null || closed) {
+                            continue;
+                        }
+                        if (v < 0) {
+                            break;
+                        }
+                        last = syncer.sync(dataset, 0);
+                    }
+                }
+            } catch (DeltaException e) {
+                if (e.kind() == ErrorKind.AUTH_FAILED) {
+                    LOG.error("{}: upstream {} rejected our credentials: {}", dataset, config.upstream(), e.getMessage());
+                } else {
+                    LOG.warn("{}: upstream {}: {} ({})", dataset, config.upstream(), e.getMessage(), e.kind());
+                }
+            } catch (IOException e) {
+                LOG.warn("{}: sync failed: {}", dataset, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("{}: unexpected failure", dataset, e);
+            }
+            if (closed) {
+                return;
+            }
+            try {
+                Thread.sleep(backoff);
+            } catch (InterruptedException e) {
+                return;
+            }
+            backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+        }
+    }
+
+    /** The client settings for a node's upstream. */
+    public static ClientConfig clientConfig(NodeConfig config) {
+        ClientConfig c = ClientConfig.of(config.upstream().host(), config.upstream().port(), config.keyId(),
+                config.secret());
+        if (config.tls() != null) {
+            c = c.withTls(new TlsFiles(config.tls().cert(), config.tls().key(), config.tls().ca()));
+        }
+        return c;
+    }
+
+    /** Stops following; a sync in progress stops at its next I/O and resumes from staging next time. */
+    @Override
+    public void close() throws InterruptedException {
+        closed = true;
+        wake.offer(-1L);
+        thread.join(TimeUnit.SECONDS.toMillis(30));
+    }
+}

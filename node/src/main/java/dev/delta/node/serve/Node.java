@@ -1,0 +1,85 @@
+package dev.delta.node.serve;
+
+import dev.delta.node.config.NodeConfig;
+import dev.delta.node.edge.Follower;
+import dev.delta.node.release.ReleaseService;
+import dev.delta.protocol.auth.TlsFiles;
+import dev.delta.protocol.server.DeltaServer;
+import dev.delta.protocol.server.ServerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A running node: a Delta server over this node's releases (origins serve edges; edges serve the
+ * edges below them) and, on an edge, one {@link Follower} per dataset.
+ */
+public final class Node implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+    private final NodeConfig config;
+    private final ReleaseService service;
+    private final DeltaServer server;
+    private final List<Follower> followers = new ArrayList<>();
+
+    private Node(NodeConfig config, ReleaseService service, DeltaServer server) {
+        this.config = config;
+        this.service = service;
+        this.server = server;
+    }
+
+    /** Starts serving (and following, on an edge). */
+    public static Node start(NodeConfig config) throws IOException {
+        Files.createDirectories(config.dataDir());
+        ReleaseService service = new ReleaseService(config.dataDir(), config.keyId(), config.secret(), config.datasets());
+        ServerConfig sc = ServerConfig.of(config.listenHost(), config.listenPort());
+        if (config.tls() != null) {
+            sc = sc.withTls(new TlsFiles(config.tls().cert(), config.tls().key(), config.tls().ca()));
+        }
+        DeltaServer server;
+        try {
+            server = DeltaServer.start(sc, service);
+        } catch (IOException | RuntimeException e) {
+            service.close();
+            throw new IOException("cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": "
+                    + e.getMessage(), e);
+        }
+        Node n = new Node(config, service, server);
+        LOG.info("{} node serving {} on {}:{}", config.role().name().toLowerCase(), config.dataDir(),
+                config.listenHost(), server.port());
+        if (config.role() == NodeConfig.Role.EDGE) {
+            for (String d : config.datasets()) {
+                n.followers.add(new Follower(config, d).start());
+            }
+        }
+        return n;
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return server.port();
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    /** Stops following and serving; a sync in progress resumes from staging at the next start. */
+    @Override
+    public void close() {
+        for (Follower f : followers) {
+            try {
+                f.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        server.close();
+        service.close();
+        LOG.info("node stopped");
+    }
+}

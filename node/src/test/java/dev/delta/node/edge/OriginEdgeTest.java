@@ -1,0 +1,294 @@
+package dev.delta.node.edge;
+
+import dev.delta.engine.manifest.KeyFiles;
+import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.plan.ManifestDiff;
+import dev.delta.engine.scan.ScanOptions;
+import dev.delta.engine.scan.ScanResult;
+import dev.delta.engine.scan.Scanner;
+import dev.delta.engine.store.DatasetStore;
+import dev.delta.engine.store.StoreException;
+import dev.delta.node.config.NodeConfig;
+import dev.delta.node.origin.Publisher;
+import dev.delta.node.release.ReleaseService;
+import dev.delta.node.serve.Node;
+import dev.delta.protocol.client.ClientConfig;
+import dev.delta.protocol.client.DeltaClient;
+import dev.delta.protocol.client.DeltaException;
+import dev.delta.protocol.client.ErrorKind;
+import dev.delta.protocol.server.AnnounceListener;
+import dev.delta.protocol.server.DatasetException;
+import dev.delta.protocol.server.DatasetService;
+import dev.delta.protocol.server.ManifestStream;
+import dev.delta.protocol.server.DeltaServer;
+import dev.delta.protocol.server.RangeSource;
+import dev.delta.protocol.server.ServerConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.KeyPair;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(60)
+class OriginEdgeTest {
+    private static final byte[] SECRET = "a-test-secret-of-enough-length".getBytes(StandardCharsets.UTF_8);
+
+    @TempDir
+    Path tmp;
+    private Path src;
+    private Path originData;
+    private Path edgeData;
+    private DeltaServer server;
+    private ReleaseService service;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        src = tmp.resolve("src");
+        originData = tmp.resolve("origin");
+        edgeData = tmp.resolve("edge");
+        Random r = new Random(5);
+        Files.createDirectories(src.resolve("lib/deep"));
+        Files.createDirectories(src.resolve("empty"));
+        for (int i = 0; i < 30; i++) {
+            Files.writeString(src.resolve("lib/file" + i + ".txt"), text(r, 200 + r.nextInt(2000)));
+        }
+        byte[] blob = new byte[3 << 20];
+        r.nextBytes(blob);
+        Files.write(src.resolve("lib/deep/blob.bin"), blob);
+        Files.createSymbolicLink(src.resolve("latest"), Path.of("lib/deep/blob.bin"));
+        age(src);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (server != null) {
+            server.close();
+        }
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    private static String text(Random r, int lines) {
+        String[] w = {"alpha", "beta", "gamma", "delta", "chunk", "edge", "origin", "range", "file", "tree"};
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < lines; i++) {
+            sb.append(w[r.nextInt(w.length)]).append(' ').append(w[r.nextInt(w.length)]).append(' ')
+                    .append(r.nextInt(100000)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static void age(Path root) throws IOException {
+        try (var s = Files.walk(root)) {
+            for (Path p : s.toList()) {
+                if (!Files.isSymbolicLink(p)) {
+                    Files.setLastModifiedTime(p, FileTime.fromMillis(1_700_000_000_000L));
+                }
+            }
+        }
+    }
+
+    private void startOrigin(ReleaseService svc) throws IOException {
+        startOrigin(svc, svc);
+    }
+
+    private void startOrigin(ReleaseService svc, DatasetService served) throws IOException {
+        service = svc;
+        server = DeltaServer.start(ServerConfig.of("127.0.0.1", 0), served);
+    }
+
+    private DeltaClient client() throws DeltaException {
+        return DeltaClient.connect(ClientConfig.of("127.0.0.1", server.port(), "default", SECRET));
+    }
+
+    private static void assertMatches(Path dataDir, Path expectedTree) throws IOException {
+        DatasetStore s = DatasetStore.open(dataDir, "site");
+        Manifest m = s.manifest(s.current().getAsLong());
+        ScanResult want = new Scanner(ScanOptions.builder("site").chunker(m.chunker()).useIgnoreFile(false).build())
+                .scan(expectedTree);
+        ScanResult have = new Scanner(ScanOptions.builder("site").chunker(m.chunker()).useIgnoreFile(false).build())
+                .scan(s.currentLink().toRealPath());
+        ManifestDiff d = ManifestDiff.between(want.manifest(), have.manifest());
+        assertFalse(d.hasDifferences(), "edge differs from the source: " + d.changes());
+    }
+
+    @Test
+    void replicate_initialUpdateNoChangeAndRollback() throws Exception {
+        Publisher pub = new Publisher(originData, "site");
+        pub.publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        try (DeltaClient c = client()) {
+            Syncer sync = new Syncer(c, edgeData);
+            SyncResult first = sync.sync("site", 0);
+            assertEquals(1, first.version());
+            assertEquals(first.bytesTotal(), first.bytesFetched());
+            assertMatches(edgeData, src);
+
+            // a release: edits, a rename of the big file, a deletion, an addition
+            Random r = new Random(9);
+            Files.writeString(src.resolve("lib/file3.txt"), Files.readString(src.resolve("lib/file3.txt")) + "appended\n");
+            Files.move(src.resolve("lib/deep/blob.bin"), src.resolve("lib/deep/renamed.bin"));
+            Files.delete(src.resolve("lib/file7.txt"));
+            Files.writeString(src.resolve("lib/new.txt"), text(r, 50));
+            age(src);
+            pub.publish(src);
+            SyncResult second = sync.sync("site", 0);
+            assertEquals(2, second.version());
+            assertEquals(2, second.filesAdded(), "new.txt and renamed.bin are added");
+            assertEquals(2, second.filesDeleted(), "file7.txt and blob.bin are gone");
+            assertTrue(second.bytesFetched() < 64 * 1024,
+                    "the renamed 3 MiB file costs nothing; fetched " + second.bytesFetched());
+            assertTrue(second.bytesReusedLocal() > 3 << 20);
+            assertTrue(second.manifestBytes() < 4096, "a delta manifest, not the full one: " + second.manifestBytes());
+            assertMatches(edgeData, src);
+
+            SyncResult same = sync.sync("site", 0);
+            assertTrue(same.upToDate());
+            assertEquals(0, same.bytesFetched());
+            assertTrue(same.wireReceived() + same.wireSent() < 2048,
+                    "no-change costs one small round trip: " + (same.wireReceived() + same.wireSent()));
+
+            DatasetStore edge = DatasetStore.open(edgeData, "site");
+            edge.switchTo(1);
+            edge.hold(1);
+            assertFalse(Files.exists(edge.currentLink().resolve("lib/new.txt")));
+            assertTrue(Files.exists(edge.currentLink().resolve("lib/file7.txt")));
+        }
+    }
+
+    @Test
+    void signedManifests_acceptedWithTheRightKeyRejectedWithAnother() throws Exception {
+        KeyPair origin = KeyFiles.generate();
+        new Publisher(originData, "site").signWith(origin).publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        try (DeltaClient c = client()) {
+            StoreException e = assertThrows(StoreException.class,
+                    () -> new Syncer(c, edgeData).trust(KeyFiles.generate().getPublic()).sync("site", 0));
+            assertTrue(e.getMessage().contains("signature rejected"), e.getMessage());
+            assertTrue(DatasetStore.open(edgeData, "site").current().isEmpty(), "nothing applied");
+            assertEquals(1, new Syncer(c, edgeData).trust(origin.getPublic()).sync("site", 0).version());
+        }
+    }
+
+    @Test
+    void wrongSecret_isRejected() throws Exception {
+        new Publisher(originData, "site").publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        DeltaException e = assertThrows(DeltaException.class, () -> DeltaClient.connect(
+                ClientConfig.of("127.0.0.1", server.port(), "default", "not-the-secret-at-all".getBytes())));
+        assertEquals(ErrorKind.AUTH_FAILED, e.kind());
+    }
+
+    @Test
+    void corruptChunkFromUpstream_isDetectedAndRefetched() throws Exception {
+        new Publisher(originData, "site").publish(src);
+        AtomicBoolean corrupted = new AtomicBoolean();
+        ReleaseService real0 = new ReleaseService(originData, "default", SECRET, List.of());
+        startOrigin(real0, new DatasetService() {
+            @Override
+            public java.util.Optional<byte[]> secret(String keyId) {
+                return real0.secret(keyId);
+            }
+
+            @Override
+            public ManifestStream openManifest(String dataset, long version, long have) throws DatasetException {
+                return real0.openManifest(dataset, version, have);
+            }
+
+            @Override
+            public AutoCloseable subscribe(String dataset, AnnounceListener l) throws DatasetException {
+                return real0.subscribe(dataset, l);
+            }
+
+            @Override
+            public RangeSource openFile(String dataset, long version, String path) throws DatasetException {
+                RangeSource real = real0.openFile(dataset, version, path);
+                if (!path.endsWith("blob.bin")) {
+                    return real;
+                }
+                return new RangeSource() {
+                    @Override
+                    public long size() {
+                        return real.size();
+                    }
+
+                    @Override
+                    public int read(long offset, ByteBuffer dst) throws IOException {
+                        int start = dst.position();
+                        int n = real.read(offset, dst);
+                        if (n > 0 && corrupted.compareAndSet(false, true)) {
+                            dst.put(start, (byte) (dst.get(start) ^ 0x55)); // one bad byte, once
+                        }
+                        return n;
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        real.close();
+                    }
+                };
+            }
+        });
+        try (DeltaClient c = client()) {
+            SyncResult r = new Syncer(c, edgeData).sync("site", 0);
+            assertTrue(corrupted.get());
+            assertEquals(1, r.version());
+            assertTrue(r.bytesFetched() >= r.bytesTotal());
+            assertMatches(edgeData, src);
+        }
+    }
+
+    @Test
+    void edgeNode_followsPublishesOnItsOwn() throws Exception {
+        Publisher pub = new Publisher(originData, "site");
+        pub.publish(src);
+        NodeConfig originCfg = new NodeConfig(originData, "127.0.0.1", 0, NodeConfig.Role.ORIGIN, null, List.of(),
+                List.of(), 5, "default", SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT);
+        try (Node origin = Node.start(originCfg)) {
+            NodeConfig edgeCfg = new NodeConfig(edgeData, "127.0.0.1", 0, NodeConfig.Role.EDGE,
+                    new NodeConfig.HostPort("127.0.0.1", origin.port()), List.of("site"), List.of(), 5, "default",
+                    SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT);
+            try (Node edge = Node.start(edgeCfg)) {
+                DatasetStore es = DatasetStore.open(edgeData, "site");
+                waitFor(() -> es.current().isPresent() && es.current().getAsLong() == 1);
+                Files.writeString(src.resolve("lib/file1.txt"), "rewritten\n");
+                age(src);
+                pub.publish(src);
+                waitFor(() -> es.current().getAsLong() == 2);
+                assertMatches(edgeData, src);
+            }
+        }
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    static void waitFor(Check c) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (c.ok()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("condition not reached in 30 s");
+    }
+}
