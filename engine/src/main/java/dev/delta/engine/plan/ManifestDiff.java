@@ -104,6 +104,43 @@ public final class ManifestDiff {
         return counts.get(action);
     }
 
+    /** Regular files that are new (added, or a directory/symlink that became a file). */
+    public int filesAdded() {
+        int n = 0;
+        for (PathChange c : changes) {
+            boolean isFile = c.newEntry() != null && c.newEntry().isFile();
+            boolean wasFile = c.oldEntry() != null && c.oldEntry().isFile();
+            if (isFile && !wasFile) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Regular files whose content changed. */
+    public int filesUpdated() {
+        int n = 0;
+        for (PathChange c : changes) {
+            if (c.action() == ChangeAction.UPDATE && c.newEntry().isFile()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Regular files that are gone (deleted, or replaced by a directory/symlink). */
+    public int filesDeleted() {
+        int n = 0;
+        for (PathChange c : changes) {
+            boolean isFile = c.newEntry() != null && c.newEntry().isFile();
+            boolean wasFile = c.oldEntry() != null && c.oldEntry().isFile();
+            if (wasFile && !isFile) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** True when any path was added, updated, deleted, changed type or metadata. */
     public boolean hasDifferences() {
         return count(ChangeAction.UNCHANGED) != changes.size();

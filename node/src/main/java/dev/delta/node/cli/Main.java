@@ -18,6 +18,10 @@ import java.nio.file.NoSuchFileException;
                 "",
                 "Exit codes: 0 ok, 1 differences found, 2 usage error, 3 bad input or failure."},
         subcommands = {
+                ServeCommand.class,
+                PublishCommand.class,
+                SyncCommand.class,
+                RollbackCommand.class,
                 ManifestCommand.class,
                 KeygenCommand.class,
                 DemoCommand.class,

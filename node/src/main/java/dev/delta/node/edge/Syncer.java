@@ -7,8 +7,6 @@ import dev.delta.engine.manifest.ManifestDelta;
 import dev.delta.engine.manifest.ManifestLimits;
 import dev.delta.engine.manifest.ManifestSignatureException;
 import dev.delta.engine.manifest.ManifestSigner;
-import dev.delta.engine.plan.ChangeAction;
-import dev.delta.engine.plan.PathChange;
 import dev.delta.engine.plan.RangePlan;
 import dev.delta.engine.plan.RangePlanner;
 import dev.delta.engine.store.ChunkMismatchException;
@@ -108,31 +106,33 @@ public final class Syncer {
     record Target(Manifest manifest, byte[] encoded, long manifestBytes) {
     }
 
-    /** Syncs {@code dataset} to {@code version} (0 = the upstream's current). */
-    public SyncResult sync(String dataset, long version) throws IOException, DeltaException {
-        return run(dataset, version, false);
+    /** What a sync would do, without changing anything. */
+    public record Preview(SyncResult result, RangePlan plan) {
     }
 
-    /** Plans a sync without changing anything; the result says what a sync would do. */
-    public SyncResult dryRun(String dataset, long version) throws IOException, DeltaException {
-        return run(dataset, version, true);
-    }
-
-    /** The plan of a dry run, for listing per-file actions. */
-    public RangePlan plan(String dataset, long version) throws IOException, DeltaException {
-        DatasetStore store = DatasetStore.open(dataDir, dataset);
-        Target t = fetchTarget(store, dataset, version);
-        OptionalLong cur = store.current();
-        return new RangePlanner().plan(cur.isPresent() ? store.manifest(cur.getAsLong()) : null, store.chunkIndex(),
-                t.manifest());
-    }
-
-    private SyncResult run(String dataset, long version, boolean dryRun) throws IOException, DeltaException {
+    /** Plans a sync without changing anything (no lock, no staging). */
+    public Preview preview(String dataset, long version) throws IOException, DeltaException {
         long t0 = System.nanoTime();
         long wireIn0 = client.wireBytesReceived();
         long wireOut0 = client.wireBytesSent();
         DatasetStore store = DatasetStore.open(dataDir, dataset);
-        try (DatasetStore.Lock lock = dryRun ? null : store.lock()) {
+        OptionalLong cur = store.current();
+        long previous = cur.isPresent() ? cur.getAsLong() : 0;
+        Target t = fetchTarget(store, dataset, version);
+        Manifest currentManifest = previous > 0 ? store.manifest(previous) : null;
+        RangePlan p = new RangePlanner().plan(currentManifest, store.chunkIndex(), t.manifest());
+        boolean same = previous == t.manifest().version() && !p.diff().hasDifferences();
+        return new Preview(result(t.manifest(), previous, same, false, p, p.bytesToFetch(), 0, t, wireIn0, wireOut0,
+                t0), p);
+    }
+
+    /** Syncs {@code dataset} to {@code version} (0 = the upstream's current). */
+    public SyncResult sync(String dataset, long version) throws IOException, DeltaException {
+        long t0 = System.nanoTime();
+        long wireIn0 = client.wireBytesReceived();
+        long wireOut0 = client.wireBytesSent();
+        DatasetStore store = DatasetStore.open(dataDir, dataset);
+        try (DatasetStore.Lock lock = store.lock()) {
             OptionalLong cur = store.current();
             long previous = cur.isPresent() ? cur.getAsLong() : 0;
             Target t = fetchTarget(store, dataset, version);
@@ -142,10 +142,6 @@ public final class Syncer {
                     && MessageDigest.isEqual(store.manifestBytes(previous), t.encoded());
             if (same) {
                 return result(target, previous, true, false, null, 0, 0, t, wireIn0, wireOut0, t0);
-            }
-            if (dryRun) {
-                RangePlan p = new RangePlanner().plan(currentManifest, store.chunkIndex(), target);
-                return result(target, previous, false, false, p, p.bytesToFetch(), 0, t, wireIn0, wireOut0, t0);
             }
             ReleaseBuilder b = ReleaseBuilder.start(store, target, t.encoded(), MAX_RANGE_BYTES);
             b.prepareLocal();
@@ -180,19 +176,9 @@ public final class Syncer {
         int deleted = 0;
         long reused = target.totalBytes();
         if (p != null) {
-            for (PathChange c : p.diff().changes()) {
-                boolean newFile = c.newEntry() != null && c.newEntry().isFile();
-                boolean oldFile = c.oldEntry() != null && c.oldEntry().isFile();
-                if (c.action() == ChangeAction.ADD && newFile) {
-                    added++;
-                } else if (c.action() == ChangeAction.DELETE && oldFile) {
-                    deleted++;
-                } else if ((c.action() == ChangeAction.UPDATE || c.action() == ChangeAction.TYPE_CHANGE) && newFile) {
-                    updated++;
-                } else if (c.action() == ChangeAction.TYPE_CHANGE && oldFile) {
-                    deleted++;
-                }
-            }
+            added = p.diff().filesAdded();
+            updated = p.diff().filesUpdated();
+            deleted = p.diff().filesDeleted();
             reused = p.bytesReused();
         }
         return new SyncResult(target.version(), previous, upToDate, switched, added, updated, deleted,

@@ -8,7 +8,7 @@ import dev.delta.engine.plan.ManifestDiff;
  *
  * @param version    the version now current (the existing one when nothing changed)
  * @param created    whether a new version was created
- * @param diff       changes against the previous version (null for the first)
+ * @param diff       changes against the previous version (everything added for the first)
  * @param bytesTotal size of the dataset
  * @param bytesNew   bytes copied in from the source (not linked or copied from earlier releases)
  * @param rootDigest hex root digest of the current version
@@ -17,7 +17,8 @@ import dev.delta.engine.plan.ManifestDiff;
  */
 public record PublishResult(long version, boolean created, ManifestDiff diff, long bytesTotal, long bytesNew,
                             String rootDigest, boolean signed, long durationMs) {
+    /** Paths (files, directories, symlinks) with this action. */
     public int count(ChangeAction a) {
-        return diff == null ? (a == ChangeAction.ADD ? -1 : 0) : diff.count(a);
+        return diff.count(a);
     }
 }

@@ -1,0 +1,120 @@
+package dev.delta.node.cli;
+
+import dev.delta.engine.store.DatasetStore;
+import dev.delta.node.config.ConfigException;
+import dev.delta.node.config.NodeConfig;
+import dev.delta.node.origin.PublishResult;
+import dev.delta.node.origin.Publisher;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+
+/** {@code delta rollback}: switch to a retained release at once, without the network. */
+@Command(name = "rollback",
+        mixinStandardHelpOptions = true,
+        description = {
+                "On an edge: point 'current' at a retained release (default: the one before current) at once, with no",
+                "network, and hold it there until 'delta rollback --release' (or a newer version, if the node follows).",
+                "With --origin: republish release N as the newest version, so edges follow (they hold N already:",
+                "nothing crosses the wire)."})
+final class RollbackCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Node config file (data_dir, signing_key, retention).")
+    Path configFile;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Data directory (overrides the config's data_dir).")
+    Path data;
+
+    @Option(names = "--dataset", required = true, paramLabel = "NAME", description = "Dataset name.")
+    String dataset;
+
+    @Option(names = "--to", paramLabel = "N", description = "The release to go back to (default: the one before current).")
+    Long to;
+
+    @Option(names = "--release", description = "End a hold: switch back to the newest retained release and follow again.")
+    boolean release;
+
+    @Option(names = "--origin", description = "On the origin: republish release N as a new version for the edges.")
+    boolean origin;
+
+    @Option(names = "--key", paramLabel = "KEY", description = "With --origin: sign with this private key.")
+    Path key;
+
+    @Override
+    public Integer call() throws IOException, ConfigException {
+        CommandLine cl = spec.commandLine();
+        NodeConfig cfg = configFile != null ? NodeConfig.load(configFile) : null;
+        Path dataDir = data != null ? data : cfg != null ? cfg.dataDir() : null;
+        if (dataDir == null) {
+            throw new CommandLine.ParameterException(cl, "give --data DIR (or --config with a data_dir)");
+        }
+        if (release && (to != null || origin)) {
+            throw new CommandLine.ParameterException(cl, "--release takes neither --to nor --origin");
+        }
+        DatasetStore store;
+        try {
+            store = DatasetStore.open(dataDir, dataset);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
+        PrintWriter out = cl.getOut();
+        List<Long> versions = store.versions();
+        if (versions.isEmpty()) {
+            throw new IOException("no releases of " + dataset + " in " + dataDir);
+        }
+        OptionalLong cur = store.current();
+        try (DatasetStore.Lock lock = release || !origin ? store.lock() : null) {
+            if (release) {
+                long newest = versions.get(versions.size() - 1);
+                store.switchTo(newest);
+                store.releaseHold();
+                out.printf("%s: hold released; current is v%d (newest retained)%n", dataset, newest);
+                return ExitCode.OK;
+            }
+            long target = to != null ? to : previous(versions, cur);
+            if (!versions.contains(target)) {
+                throw new IOException(dataset + " v" + target + " is not retained here; retained: " + versions);
+            }
+            if (!origin) {
+                store.switchTo(target);
+                store.hold(target);
+                out.printf("%s: current is now v%d (was v%s), held until 'delta rollback --release'%n", dataset, target,
+                        cur.isPresent() ? cur.getAsLong() : "-");
+                return ExitCode.OK;
+            }
+        }
+        Publisher p = new Publisher(dataDir, dataset).retention(cfg != null ? cfg.retention() : 5);
+        Path signing = key != null ? key : cfg != null ? cfg.signingKey() : null;
+        if (signing != null) {
+            p.signWith(Publisher.loadKeys(signing, ManifestSignCommand.defaultPub(signing)));
+        }
+        long target = to != null ? to : previous(versions, cur);
+        PublishResult r = p.republish(target);
+        out.printf("%s: republished v%d as v%d%s; edges following this origin switch to it%n", dataset, target,
+                r.version(), r.signed() ? " (signed)" : "");
+        return ExitCode.OK;
+    }
+
+    private static long previous(List<Long> versions, OptionalLong cur) throws IOException {
+        long c = cur.isPresent() ? cur.getAsLong() : versions.get(versions.size() - 1);
+        long best = -1;
+        for (long v : versions) {
+            if (v < c) {
+                best = v;
+            }
+        }
+        if (best < 0) {
+            throw new IOException("no retained release older than v" + c + " to roll back to; give --to N");
+        }
+        return best;
+    }
+}

@@ -1,0 +1,167 @@
+package dev.delta.node.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.delta.engine.manifest.Entry;
+import dev.delta.engine.plan.FilePlan;
+import dev.delta.engine.plan.PathChange;
+import dev.delta.engine.plan.RangePlan;
+import dev.delta.node.config.ConfigException;
+import dev.delta.node.config.NodeConfig;
+import dev.delta.node.edge.SyncResult;
+import dev.delta.node.edge.Syncer;
+import dev.delta.protocol.client.DeltaClient;
+import dev.delta.protocol.client.DeltaException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code delta sync}: bring one dataset to the upstream's version, once, without a running node. */
+@Command(name = "sync",
+        description = {
+                "Bring a dataset in DIR to the upstream's current version (or --version N): fetch the manifest (a",
+                "delta against the version held here), copy every chunk already on this node, fetch the rest as",
+                "verified ranges, check each file's SHA-256, then switch 'current' atomically. Interrupted, it",
+                "resumes where it stopped. --dry-run prints the plan and changes nothing."})
+final class SyncCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Mixin
+    UpstreamOptions upstream;
+
+    @Option(names = "--dataset", required = true, paramLabel = "NAME", description = "Dataset name.")
+    String dataset;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default: the config's data_dir).")
+    Path data;
+
+    @Option(names = "--version", paramLabel = "N", defaultValue = "0", description = "Version to sync to (default: the upstream's current).")
+    long version;
+
+    @Option(names = "--retention", paramLabel = "K", description = "Releases to keep (default: 5, or the config's).")
+    Integer retention;
+
+    @Option(names = "--dry-run", description = "Print the plan (per-file actions, bytes to fetch) and change nothing.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "Print one JSON object with the result.")
+    boolean json;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException, ConfigException, DeltaException {
+        CommandLine cl = spec.commandLine();
+        NodeConfig cfg = upstream.config();
+        Path dataDir = data != null ? data : cfg != null ? cfg.dataDir() : null;
+        if (dataDir == null) {
+            throw new CommandLine.ParameterException(cl, "give --data DIR (or --config with a data_dir)");
+        }
+        if (version < 0) {
+            throw new CommandLine.ParameterException(cl, "--version must be 1 or more (0 = latest)");
+        }
+        try (DeltaClient client = DeltaClient.connect(upstream.clientConfig(cl, cfg))) {
+            Syncer s = new Syncer(client, dataDir).retention(retention != null ? retention : cfg != null
+                    ? cfg.retention() : 5);
+            Path trusted = upstream.trusted(cfg);
+            if (trusted != null) {
+                s.trust(trusted);
+            }
+            PrintWriter out = cl.getOut();
+            if (dryRun) {
+                Syncer.Preview pv = s.preview(dataset, version);
+                print(out, pv.result(), pv.plan());
+                return ExitCode.OK;
+            }
+            SyncResult r;
+            try (ProgressBar bar = new ProgressBar("syncing", ProgressBar.wanted(quiet || json))) {
+                s.progress(done -> bar.update(0, 0, done, Math.max(done, 1)));
+                r = s.sync(dataset, version);
+            }
+            print(out, r, null);
+            return ExitCode.OK;
+        }
+    }
+
+    private void print(PrintWriter out, SyncResult r, RangePlan plan) throws IOException {
+        if (json) {
+            try (JsonGenerator g = Json.generator(out)) {
+                g.writeStartObject();
+                g.writeStringField("dataset", dataset);
+                g.writeNumberField("version", r.version());
+                g.writeNumberField("previous_version", r.previous());
+                g.writeBooleanField("up_to_date", r.upToDate());
+                g.writeBooleanField("dry_run", dryRun);
+                g.writeBooleanField("switched", r.switched());
+                g.writeNumberField("files_added", r.filesAdded());
+                g.writeNumberField("files_updated", r.filesUpdated());
+                g.writeNumberField("files_deleted", r.filesDeleted());
+                g.writeNumberField("bytes_total", r.bytesTotal());
+                g.writeNumberField("bytes_reused_local", r.bytesReusedLocal());
+                g.writeNumberField(dryRun ? "bytes_to_fetch" : "bytes_fetched", r.bytesFetched());
+                g.writeNumberField("bytes_resumed", r.bytesResumed());
+                g.writeNumberField("manifest_bytes", r.manifestBytes());
+                g.writeNumberField("wire_bytes_received", r.wireReceived());
+                g.writeNumberField("wire_bytes_sent", r.wireSent());
+                g.writeNumberField("duration_ms", r.durationMs());
+                if (plan != null) {
+                    g.writeArrayFieldStart("changes");
+                    Map<String, FilePlan> fp = new HashMap<>();
+                    plan.files().forEach(f -> fp.put(f.path(), f));
+                    for (PathChange c : plan.diff().changes()) {
+                        g.writeStartObject();
+                        g.writeStringField("file", c.path());
+                        g.writeStringField("action", c.action().label());
+                        Entry e = c.effective();
+                        if (e.isFile()) {
+                            g.writeStringField("hash", e.sha256Hex());
+                        }
+                        FilePlan f = fp.get(c.path());
+                        if (f != null) {
+                            g.writeNumberField("bytes_to_fetch", f.bytes(dev.delta.engine.plan.Segment.Kind.FETCH));
+                        }
+                        g.writeEndObject();
+                    }
+                    g.writeEndArray();
+                }
+                g.writeEndObject();
+            }
+            return;
+        }
+        if (plan != null) {
+            Map<String, FilePlan> fp = new HashMap<>();
+            plan.files().forEach(f -> fp.put(f.path(), f));
+            for (PathChange c : plan.diff().changes()) {
+                FilePlan f = fp.get(c.path());
+                out.printf("%-12s %s%s%n", c.action().label(), c.path(), f == null ? ""
+                        : "  (fetch " + Units.bytes(f.bytes(dev.delta.engine.plan.Segment.Kind.FETCH)) + ")");
+            }
+            out.printf("dry run: v%d -> v%d would fetch %s and reuse %s locally (%s); nothing changed%n", r.previous(),
+                    r.version(), Units.bytes(r.bytesFetched()), Units.bytes(r.bytesReusedLocal()),
+                    Units.bytes(r.bytesTotal()));
+        } else if (r.upToDate()) {
+            out.printf("%s is up to date at v%d (%s on the wire)%n", dataset, r.version(),
+                    Units.bytes(r.wireReceived() + r.wireSent()));
+        } else {
+            out.printf("%s v%d -> v%d: %d files added, %d updated, %d deleted%n", dataset, r.previous(), r.version(),
+                    r.filesAdded(), r.filesUpdated(), r.filesDeleted());
+            out.printf("fetched %s, reused %s locally, dataset %s; wire %s in / %s out; %s%s%n",
+                    Units.bytes(r.bytesFetched()), Units.bytes(r.bytesReusedLocal()), Units.bytes(r.bytesTotal()),
+                    Units.bytes(r.wireReceived()), Units.bytes(r.wireSent()), Units.millis(r.durationMs()),
+                    r.switched() ? "" : " (stored; current is held by a rollback)");
+        }
+        out.flush();
+    }
+}

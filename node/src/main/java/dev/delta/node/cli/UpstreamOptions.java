@@ -1,0 +1,70 @@
+package dev.delta.node.cli;
+
+import dev.delta.node.config.ConfigException;
+import dev.delta.node.config.NodeConfig;
+import dev.delta.protocol.auth.TlsFiles;
+import dev.delta.protocol.client.ClientConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** How a one-shot command reaches and authenticates to an upstream: flags, environment, or a config file. */
+final class UpstreamOptions {
+    @Option(names = "--upstream", paramLabel = "HOST:PORT", description = "The upstream node (default: the config's upstream).")
+    String upstream;
+
+    @Option(names = "--secret-file", paramLabel = "FILE", description = "File holding the shared secret (or set DELTA_SECRET).")
+    Path secretFile;
+
+    @Option(names = "--key-id", paramLabel = "ID", description = "Shared-secret identity (default: the config's key_id, or 'default').")
+    String keyId;
+
+    @Option(names = "--trusted-key", paramLabel = "PUB", description = "Accept only manifests signed by this public key.")
+    Path trustedKey;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Node config file for defaults (upstream, secret, TLS, trusted key).")
+    Path configFile;
+
+    NodeConfig config() throws ConfigException {
+        return configFile == null ? null : NodeConfig.load(configFile);
+    }
+
+    ClientConfig clientConfig(CommandLine cl, NodeConfig cfg) throws IOException, ConfigException {
+        NodeConfig.HostPort hp;
+        if (upstream != null) {
+            hp = NodeConfig.HostPort.parse(upstream, "--upstream");
+        } else if (cfg != null && cfg.upstream() != null) {
+            hp = cfg.upstream();
+        } else {
+            throw new CommandLine.ParameterException(cl, "give --upstream HOST:PORT (or --config with an upstream)");
+        }
+        byte[] secret;
+        if (secretFile != null) {
+            secret = Files.readString(secretFile).strip().getBytes(StandardCharsets.UTF_8);
+        } else if (System.getenv("DELTA_SECRET") != null) {
+            secret = System.getenv("DELTA_SECRET").getBytes(StandardCharsets.UTF_8);
+        } else if (cfg != null && cfg.secret() != null) {
+            secret = cfg.secret();
+        } else {
+            throw new CommandLine.ParameterException(cl,
+                    "no shared secret: give --secret-file FILE, set DELTA_SECRET, or use --config");
+        }
+        if (secret.length == 0) {
+            throw new CommandLine.ParameterException(cl, "the shared secret is empty");
+        }
+        String id = keyId != null ? keyId : cfg != null ? cfg.keyId() : "default";
+        ClientConfig c = ClientConfig.of(hp.host(), hp.port(), id, secret);
+        if (cfg != null && cfg.tls() != null) {
+            c = c.withTls(new TlsFiles(cfg.tls().cert(), cfg.tls().key(), cfg.tls().ca()));
+        }
+        return c;
+    }
+
+    Path trusted(NodeConfig cfg) {
+        return trustedKey != null ? trustedKey : cfg != null ? cfg.trustedKey() : null;
+    }
+}

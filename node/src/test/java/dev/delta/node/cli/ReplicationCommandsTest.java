@@ -1,0 +1,141 @@
+package dev.delta.node.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.delta.engine.store.DatasetStore;
+import dev.delta.node.release.ReleaseService;
+import dev.delta.protocol.server.DeltaServer;
+import dev.delta.protocol.server.ServerConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(60)
+class ReplicationCommandsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SECRET = "cli-test-secret-0123456789";
+
+    @TempDir
+    Path tmp;
+    private DeltaServer server;
+    private ReleaseService service;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+            service.close();
+        }
+    }
+
+    private Path secretFile() throws IOException {
+        Path f = tmp.resolve("secret");
+        Files.writeString(f, SECRET + "\n");
+        return f;
+    }
+
+    @Test
+    void publishSyncDryRunRollback_endToEndThroughTheCli() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src/sub"));
+        Files.writeString(src.resolve("a.txt"), "hello ".repeat(1000));
+        Files.writeString(src.resolve("b.txt"), "world ".repeat(1000));
+        Path origin = tmp.resolve("origin");
+        Path edge = tmp.resolve("edge");
+
+        CliRunner p1 = CliRunner.run("publish", "--data", origin.toString(), "--dataset", "site",
+                tmp.resolve("src").toString(), "--json");
+        assertEquals(0, p1.code(), p1.toString());
+        assertEquals(1, JSON.readTree(p1.out()).get("version").asLong());
+        CliRunner again = CliRunner.run("publish", "--data", origin.toString(), "--dataset", "site",
+                tmp.resolve("src").toString());
+        assertEquals(0, again.code(), again.toString());
+        assertTrue(again.out().contains("unchanged: still v1"), again.out());
+
+        service = new ReleaseService(origin, "default", SECRET.getBytes(StandardCharsets.UTF_8), List.of());
+        server = DeltaServer.start(ServerConfig.of("127.0.0.1", 0), service);
+        String up = "127.0.0.1:" + server.port();
+
+        CliRunner s1 = CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(), "--dataset",
+                "site", "--data", edge.toString(), "--json");
+        assertEquals(0, s1.code(), s1.toString());
+        JsonNode j = JSON.readTree(s1.out());
+        for (String f : new String[]{"version", "files_added", "files_updated", "files_deleted", "bytes_total",
+                "bytes_reused_local", "bytes_fetched", "wire_bytes_received", "wire_bytes_sent", "duration_ms"}) {
+            assertTrue(j.has(f), "sync --json has " + f + ": " + j);
+        }
+        assertEquals(1, j.get("version").asLong());
+        assertEquals(2, j.get("files_added").asInt());
+        assertEquals(12000, j.get("bytes_fetched").asLong());
+        assertTrue(j.get("wire_bytes_received").asLong() < 12000, "LZ4 shrinks repetitive text on the wire: " + j);
+
+        Files.writeString(src.resolve("c.txt"), "new file");
+        assertEquals(0, CliRunner.run("publish", "--data", origin.toString(), "--dataset", "site",
+                tmp.resolve("src").toString()).code());
+
+        CliRunner dry = CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(), "--dataset",
+                "site", "--data", edge.toString(), "--dry-run");
+        assertEquals(0, dry.code(), dry.toString());
+        assertTrue(dry.out().contains("add          sub/c.txt"), dry.out());
+        assertTrue(dry.out().contains("nothing changed"), dry.out());
+        assertEquals(1, DatasetStore.open(edge, "site").current().getAsLong(), "dry run changes nothing");
+
+        CliRunner s2 = CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(), "--dataset",
+                "site", "--data", edge.toString());
+        assertEquals(0, s2.code(), s2.toString());
+        assertTrue(s2.out().contains("v1 -> v2"), s2.out());
+
+        CliRunner rb = CliRunner.run("rollback", "--data", edge.toString(), "--dataset", "site");
+        assertEquals(0, rb.code(), rb.toString());
+        DatasetStore es = DatasetStore.open(edge, "site");
+        assertEquals(1, es.current().getAsLong());
+        assertEquals(1, es.heldAt().getAsLong());
+        assertFalse(Files.exists(es.currentLink().resolve("sub/c.txt")));
+
+        CliRunner rel = CliRunner.run("rollback", "--data", edge.toString(), "--dataset", "site", "--release");
+        assertEquals(0, rel.code(), rel.toString());
+        assertEquals(2, es.current().getAsLong());
+        assertTrue(es.heldAt().isEmpty());
+
+        CliRunner ro = CliRunner.run("rollback", "--data", origin.toString(), "--dataset", "site", "--origin", "--to", "1");
+        assertEquals(0, ro.code(), ro.toString());
+        assertTrue(ro.out().contains("republished v1 as v3"), ro.out());
+        CliRunner s3 = CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(), "--dataset",
+                "site", "--data", edge.toString(), "--json");
+        JsonNode j3 = JSON.readTree(s3.out());
+        assertEquals(3, j3.get("version").asLong());
+        assertEquals(0, j3.get("bytes_fetched").asLong(), "edges already hold v1's content: " + j3);
+    }
+
+    @Test
+    void sync_wrongSecretOrBadUsageGiveClearErrors() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("a.txt"), "x");
+        Path origin = tmp.resolve("origin");
+        assertEquals(0, CliRunner.run("publish", "--data", origin.toString(), "--dataset", "site", src.toString()).code());
+        service = new ReleaseService(origin, "default", SECRET.getBytes(StandardCharsets.UTF_8), List.of());
+        server = DeltaServer.start(ServerConfig.of("127.0.0.1", 0), service);
+        Path wrong = tmp.resolve("wrong");
+        Files.writeString(wrong, "definitely-not-the-secret");
+        CliRunner r = CliRunner.run("sync", "--upstream", "127.0.0.1:" + server.port(), "--secret-file",
+                wrong.toString(), "--dataset", "site", "--data", tmp.resolve("edge").toString());
+        assertEquals(3, r.code(), r.toString());
+        assertTrue(r.err().toLowerCase().contains("auth"), r.err());
+
+        CliRunner noSecret = CliRunner.run("sync", "--upstream", "127.0.0.1:1", "--dataset", "site", "--data",
+                tmp.resolve("edge").toString());
+        assertEquals(2, noSecret.code(), noSecret.toString());
+        CliRunner badDataset = CliRunner.run("publish", "--data", origin.toString(), "--dataset", "../etc", src.toString());
+        assertEquals(2, badDataset.code(), badDataset.toString());
+    }
+}
