@@ -162,10 +162,32 @@ public final class Syncer {
             }
             SyncResult r = result(target, previous, false, switchNow, b.plan(), fetched, b.bytesResumed(), t, wireIn0,
                     wireOut0, t0);
+            writeStatus(store, r);
             LOG.info("{}: applied v{} ({} files, {} bytes; fetched {}, reused {} locally) in {} ms", dataset,
                     r.version(), target.fileCount(), r.bytesTotal(), r.bytesFetched(), r.bytesReusedLocal(),
                     r.durationMs());
             return r;
+        }
+    }
+
+    /** Leaves the last sync's figures in {@code .delta/last-sync.json} for operators and scripts. */
+    private static void writeStatus(DatasetStore store, SyncResult r) {
+        String json = String.format(java.util.Locale.ROOT, "{\"version\": %d, \"previous_version\": %d, "
+                        + "\"files_added\": %d, \"files_updated\": %d, \"files_deleted\": %d, \"bytes_total\": %d, "
+                        + "\"bytes_reused_local\": %d, \"bytes_fetched\": %d, \"bytes_resumed\": %d, "
+                        + "\"manifest_bytes\": %d, \"wire_bytes_received\": %d, \"wire_bytes_sent\": %d, "
+                        + "\"duration_ms\": %d, \"switched\": %b, \"finished_at\": \"%s\"}%n",
+                r.version(), r.previous(), r.filesAdded(), r.filesUpdated(), r.filesDeleted(), r.bytesTotal(),
+                r.bytesReusedLocal(), r.bytesFetched(), r.bytesResumed(), r.manifestBytes(), r.wireReceived(),
+                r.wireSent(), r.durationMs(), r.switched(), java.time.Instant.now());
+        Path f = store.root().resolve(".delta/last-sync.json");
+        Path tmp = store.root().resolve(".delta/.last-sync.json.tmp");
+        try {
+            java.nio.file.Files.writeString(tmp, json);
+            java.nio.file.Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            LOG.warn("{}: cannot write {}: {}", store.dataset(), f, e.toString());
         }
     }
 

@@ -21,7 +21,7 @@ class DemoCommandTest {
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("demo OK"), r.out());
         assertFalse(r.out().contains("FAIL"), r.out());
-        assertTrue(r.out().contains("edge: sync v1 -> v2"), r.out());
+        assertTrue(r.out().contains("edge: follows to v2"), r.out());
         assertFalse(Files.exists(work), "the working directory is removed without --keep");
     }
 }

@@ -1,0 +1,108 @@
+package dev.delta.node.demo;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@code delta serve} child process on loopback, started with this JVM's own java binary,
+ * class path and flags; stopped with SIGTERM (then SIGKILL if it lingers).
+ */
+public final class NodeProcess implements AutoCloseable {
+    private final String name;
+    private final Process process;
+    private final Path log;
+    private final int port;
+
+    private NodeProcess(String name, Process process, Path log, int port) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+        this.port = port;
+    }
+
+    /** Starts {@code delta serve --config config} and waits until it listens. */
+    public static NodeProcess start(String name, Path config, Path workDir) throws IOException, InterruptedException {
+        Path portFile = workDir.resolve(name + ".port");
+        Path log = workDir.resolve(name + ".log");
+        Files.deleteIfExists(portFile);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-") || a.startsWith("-Dchronicle")) {
+                cmd.add(a);
+            }
+        }
+        cmd.add("-Dchronicle.analytics.disable=true");
+        cmd.add("-Xmx256m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.delta.node.cli.Main");
+        cmd.addAll(List.of("serve", "--config", config.toString(), "--port-file", portFile.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(portFile)) {
+            if (!p.isAlive()) {
+                throw new IOException(name + " exited with " + p.exitValue() + " before listening:\n" + tail(log));
+            }
+            if (System.nanoTime() > deadline) {
+                p.destroyForcibly();
+                throw new IOException(name + " did not start listening within 30 s:\n" + tail(log));
+            }
+            Thread.sleep(20);
+        }
+        return new NodeProcess(name, p, log, Integer.parseInt(Files.readString(portFile).trim()));
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    /** The last lines of the process's log. */
+    public static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** SIGTERM, then SIGKILL after 10 s; returns the exit code. */
+    public int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(5, TimeUnit.SECONDS);
+        }
+        return process.isAlive() ? -1 : process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            stop();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " (pid " + process.pid() + ", port " + port + ")";
+    }
+}
