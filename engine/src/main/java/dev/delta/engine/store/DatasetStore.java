@@ -306,7 +306,7 @@ public final class DatasetStore {
     }
 
     /** Deletes a tree without following symlinks. */
-    static void deleteTree(Path root) throws IOException {
+    public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -18,11 +18,8 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -81,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
             ok = false;
         } finally {
             if (!keep && ok) {
-                deleteTree(work);
+                DatasetStore.deleteTree(work);
             } else {
                 out.println("kept " + work + " (node logs: origin.log, edge.log)");
             }
@@ -232,21 +229,5 @@ final class DemoCommand implements Callable<Integer> {
                 throw new IOException("'delta " + String.join(" ", args) + "' exited with " + code);
             }
         }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-                Files.delete(f);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

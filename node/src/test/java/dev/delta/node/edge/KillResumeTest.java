@@ -5,25 +5,17 @@ import dev.delta.node.origin.Publisher;
 import dev.delta.node.release.ReleaseService;
 import dev.delta.protocol.client.ClientConfig;
 import dev.delta.protocol.client.DeltaClient;
-import dev.delta.protocol.server.AnnounceListener;
-import dev.delta.protocol.server.DatasetException;
-import dev.delta.protocol.server.DatasetService;
 import dev.delta.protocol.server.DeltaServer;
-import dev.delta.protocol.server.ManifestStream;
-import dev.delta.protocol.server.RangeSource;
 import dev.delta.protocol.server.ServerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,63 +35,6 @@ class KillResumeTest {
     @TempDir
     Path tmp;
 
-    /** Serves a release service, optionally slowly, counting range bytes served. */
-    static final class SlowService implements DatasetService {
-        final ReleaseService real;
-        volatile long delayMs;
-        final AtomicLong served = new AtomicLong();
-
-        SlowService(ReleaseService real, long delayMs) {
-            this.real = real;
-            this.delayMs = delayMs;
-        }
-
-        @Override
-        public Optional<byte[]> secret(String keyId) {
-            return real.secret(keyId);
-        }
-
-        @Override
-        public ManifestStream openManifest(String dataset, long version, long have) throws DatasetException {
-            return real.openManifest(dataset, version, have);
-        }
-
-        @Override
-        public AutoCloseable subscribe(String dataset, AnnounceListener l) throws DatasetException {
-            return real.subscribe(dataset, l);
-        }
-
-        @Override
-        public RangeSource openFile(String dataset, long version, String path) throws DatasetException {
-            RangeSource r = real.openFile(dataset, version, path);
-            return new RangeSource() {
-                @Override
-                public long size() {
-                    return r.size();
-                }
-
-                @Override
-                public int read(long offset, ByteBuffer dst) throws IOException {
-                    if (delayMs > 0) {
-                        try {
-                            Thread.sleep(delayMs);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                    int n = r.read(offset, dst);
-                    served.addAndGet(Math.max(0, n));
-                    return n;
-                }
-
-                @Override
-                public void close() throws IOException {
-                    r.close();
-                }
-            };
-        }
-    }
-
     @Test
     void sigkillMidUpdate_keepsCurrentWholeAndResumesWithoutRefetching() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src"));
@@ -113,7 +48,18 @@ class KillResumeTest {
         pub.publish(src);
 
         ReleaseService real = new ReleaseService(origin, "default", SECRET.getBytes(StandardCharsets.UTF_8), List.of());
-        SlowService slow = new SlowService(real, 0);
+        AtomicLong delayMs = new AtomicLong();
+        AtomicLong served = new AtomicLong();
+        WrappedService slow = new WrappedService(real, (path, offset, dst, start, n) -> {
+            if (delayMs.get() > 0) {
+                try {
+                    Thread.sleep(delayMs.get());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            served.addAndGet(Math.max(0, n));
+        });
         try (DeltaServer server = DeltaServer.start(ServerConfig.of("127.0.0.1", 0), slow)) {
             ClientConfig cc = ClientConfig.of("127.0.0.1", server.port(), "default", SECRET.getBytes(StandardCharsets.UTF_8));
             try (DeltaClient c = DeltaClient.connect(cc)) {
@@ -127,7 +73,7 @@ class KillResumeTest {
             }
             long newBytes = 12L * buf.length;
             pub.publish(src);
-            slow.delayMs = 25;
+            delayMs.set(25);
 
             Path secretFile = tmp.resolve("secret");
             Files.writeString(secretFile, SECRET);
@@ -141,14 +87,14 @@ class KillResumeTest {
             Process child = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(tmp.resolve("child.log").toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (slow.served.get() < newBytes / 3 && System.nanoTime() < deadline && child.isAlive()) {
+            while (served.get() < newBytes / 3 && System.nanoTime() < deadline && child.isAlive()) {
                 Thread.sleep(20);
             }
             assertTrue(child.isAlive(), "the child finished before it could be killed: "
                     + Files.readString(tmp.resolve("child.log")));
             child.destroyForcibly(); // SIGKILL
             child.waitFor(10, TimeUnit.SECONDS);
-            long servedBeforeKill = slow.served.get();
+            long servedBeforeKill = served.get();
             assertTrue(servedBeforeKill < newBytes, "killed mid-transfer");
 
             DatasetStore es = DatasetStore.open(edge, "site");
@@ -156,16 +102,16 @@ class KillResumeTest {
             assertEquals(List.of(1L), es.versions());
             assertEquals(2L << 20, Files.size(es.currentLink().resolve("v1.bin")));
 
-            slow.delayMs = 0;
-            slow.served.set(0);
+            delayMs.set(0);
+            served.set(0);
             try (DeltaClient c = DeltaClient.connect(cc)) {
                 SyncResult r = new Syncer(c, edge).sync("site", 0);
                 assertEquals(2, r.version());
                 assertTrue(r.bytesResumed() > 0, "chunks verified by the killed sync are reused");
                 assertEquals(newBytes, r.bytesResumed() + r.bytesFetched(),
                         "every new byte is either resumed from staging or fetched, never both");
-                assertTrue(slow.served.get() < newBytes, "the resumed sync fetched less than the whole update: "
-                        + slow.served.get());
+                assertTrue(served.get() < newBytes, "the resumed sync fetched less than the whole update: "
+                        + served.get());
             }
             assertEquals(2, es.current().getAsLong());
             for (int i = 0; i < 12; i++) {

@@ -16,12 +16,8 @@ import dev.delta.protocol.client.ClientConfig;
 import dev.delta.protocol.client.DeltaClient;
 import dev.delta.protocol.client.DeltaException;
 import dev.delta.protocol.client.ErrorKind;
-import dev.delta.protocol.server.AnnounceListener;
-import dev.delta.protocol.server.DatasetException;
 import dev.delta.protocol.server.DatasetService;
-import dev.delta.protocol.server.ManifestStream;
 import dev.delta.protocol.server.DeltaServer;
-import dev.delta.protocol.server.RangeSource;
 import dev.delta.protocol.server.ServerConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,7 +26,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -201,51 +196,11 @@ class OriginEdgeTest {
         new Publisher(originData, "site").publish(src);
         AtomicBoolean corrupted = new AtomicBoolean();
         ReleaseService real0 = new ReleaseService(originData, "default", SECRET, List.of());
-        startOrigin(real0, new DatasetService() {
-            @Override
-            public java.util.Optional<byte[]> secret(String keyId) {
-                return real0.secret(keyId);
+        startOrigin(real0, new WrappedService(real0, (path, offset, dst, start, n) -> {
+            if (path.endsWith("blob.bin") && n > 0 && corrupted.compareAndSet(false, true)) {
+                dst.put(start, (byte) (dst.get(start) ^ 0x55)); // one bad byte, once
             }
-
-            @Override
-            public ManifestStream openManifest(String dataset, long version, long have) throws DatasetException {
-                return real0.openManifest(dataset, version, have);
-            }
-
-            @Override
-            public AutoCloseable subscribe(String dataset, AnnounceListener l) throws DatasetException {
-                return real0.subscribe(dataset, l);
-            }
-
-            @Override
-            public RangeSource openFile(String dataset, long version, String path) throws DatasetException {
-                RangeSource real = real0.openFile(dataset, version, path);
-                if (!path.endsWith("blob.bin")) {
-                    return real;
-                }
-                return new RangeSource() {
-                    @Override
-                    public long size() {
-                        return real.size();
-                    }
-
-                    @Override
-                    public int read(long offset, ByteBuffer dst) throws IOException {
-                        int start = dst.position();
-                        int n = real.read(offset, dst);
-                        if (n > 0 && corrupted.compareAndSet(false, true)) {
-                            dst.put(start, (byte) (dst.get(start) ^ 0x55)); // one bad byte, once
-                        }
-                        return n;
-                    }
-
-                    @Override
-                    public void close() throws IOException {
-                        real.close();
-                    }
-                };
-            }
-        });
+        }));
         try (DeltaClient c = client()) {
             SyncResult r = new Syncer(c, edgeData).sync("site", 0);
             assertTrue(corrupted.get());
