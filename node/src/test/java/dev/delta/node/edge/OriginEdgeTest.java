@@ -232,6 +232,61 @@ class OriginEdgeTest {
         }
     }
 
+    @Test
+    void diskErrorOnTheEdge_failsTheSyncAndLeavesCurrentIntact() throws Exception {
+        Publisher pub = new Publisher(originData, "site");
+        pub.publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        try (DeltaClient c = client()) {
+            new Syncer(c, edgeData).sync("site", 0);
+            Files.writeString(src.resolve("lib/file2.txt"), "v2\n");
+            age(src);
+            pub.publish(src);
+            // The staging area cannot be created: what a full disk or a read-only mount looks like.
+            Path staging = edgeData.resolve("site/.delta/staging");
+            Files.delete(staging);
+            Files.writeString(staging, "not a directory");
+            String before = Files.readString(edgeData.resolve("site/current/lib/file2.txt"));
+            IOException e = assertThrows(IOException.class, () -> new Syncer(c, edgeData).sync("site", 0));
+            assertTrue(e.getMessage().contains("staging"), e.getMessage());
+            assertEquals(Path.of("releases/v1"), Files.readSymbolicLink(edgeData.resolve("site/current")),
+                    "current still points at the complete v1");
+            assertEquals(before, Files.readString(edgeData.resolve("site/current/lib/file2.txt")));
+            // Once the disk is fixed, the next sync completes.
+            Files.delete(staging);
+            assertEquals(2, new Syncer(c, edgeData).sync("site", 0).version());
+            assertMatches(edgeData, src);
+        }
+    }
+
+    @Test
+    void hostileUpstream_manifestWithAPathBelowASymlinkIsRejectedAndNothingOutsideIsTouched() throws Exception {
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        // An origin that publishes a tree whose symlink points outside, with a file "below" it.
+        byte[] x = "pwned".getBytes(StandardCharsets.UTF_8);
+        dev.delta.engine.chunk.ChunkList cl = dev.delta.engine.chunk.ChunkList.builder()
+                .add(x.length, dev.delta.engine.hash.ChunkId.hash(x, 0, x.length)).build();
+        Manifest evil = new Manifest("site", 1, 0, 0, dev.delta.engine.chunk.ChunkerParams.DEFAULT, List.of(
+                dev.delta.engine.manifest.Entry.symlink("escape", outside.toString(), 0),
+                dev.delta.engine.manifest.Entry.file("escape/pwned.txt", 0644, 0, x.length,
+                        dev.delta.engine.hash.Sha256.of(x), cl)));
+        byte[] enc = new dev.delta.engine.manifest.ManifestCodec().encode(evil);
+        Path store = Files.createDirectories(originData.resolve("site/releases/v1"));
+        Files.createDirectories(originData.resolve("site/.delta/manifests"));
+        Files.write(originData.resolve("site/.delta/manifests/v1.dm"), enc);
+        Files.createSymbolicLink(originData.resolve("site/current"), Path.of("releases/v1"));
+        assertTrue(Files.isDirectory(store));
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        try (DeltaClient c = client()) {
+            StoreException e = assertThrows(StoreException.class, () -> new Syncer(c, edgeData).sync("site", 0));
+            assertTrue(e.getMessage().contains("unsafe manifest"), e.getMessage());
+        }
+        try (var s = Files.list(outside)) {
+            assertEquals(0, s.count(), "nothing written outside the data directory");
+        }
+        assertTrue(DatasetStore.open(edgeData, "site").current().isEmpty());
+    }
+
     interface Check {
         boolean ok() throws Exception;
     }
