@@ -148,6 +148,11 @@ public class InMemoryDatasetService implements DatasetService {
         }
 
         @Override
+        public ByteBuffer view(long offset, int length) {
+            return buf.slice((int) offset, length);
+        }
+
+        @Override
         public int read(long offset, ByteBuffer dst) {
             if (offset >= buf.capacity()) {
                 return -1;
@@ -183,6 +188,15 @@ public class InMemoryDatasetService implements DatasetService {
         @Override
         public int pieceLength(long offset, int max) {
             return inner.pieceLength(offset, max);
+        }
+
+        @Override
+        public ByteBuffer view(long offset, int length) {
+            ByteBuffer v = inner.view(offset, length);
+            if (v != null) {
+                bytesRead.addAndGet(v.remaining());
+            }
+            return v;
         }
 
         @Override

@@ -21,10 +21,11 @@ final class BenchService implements DatasetService {
     static final int PIECE = 64 * 1024;
 
     private final byte[] secret;
-    private final Map<String, byte[]> files;
+    private final Map<String, ByteBuffer> files;
     private final Map<String, ByteBuffer[]> hcBlocks;
 
-    BenchService(byte[] secret, Map<String, byte[]> files, Map<String, ByteBuffer[]> hcBlocks) {
+    /** Files are direct buffers, like memory-mapped files on an origin. */
+    BenchService(byte[] secret, Map<String, ByteBuffer> files, Map<String, ByteBuffer[]> hcBlocks) {
         this.secret = secret;
         this.files = files;
         this.hcBlocks = hcBlocks;
@@ -55,7 +56,7 @@ final class BenchService implements DatasetService {
 
     @Override
     public RangeSource openFile(String dataset, long version, String path) throws DatasetException {
-        byte[] data = files.get(path);
+        ByteBuffer data = files.get(path);
         if (data == null) {
             throw new DatasetException(ErrorCode.NOT_FOUND, "no file " + path);
         }
@@ -63,14 +64,19 @@ final class BenchService implements DatasetService {
         return new RangeSource() {
             @Override
             public long size() {
-                return data.length;
+                return data.capacity();
             }
 
             @Override
             public int read(long offset, ByteBuffer dst) {
-                int n = (int) Math.min(dst.remaining(), data.length - offset);
-                dst.put(data, (int) offset, n);
+                int n = (int) Math.min(dst.remaining(), data.capacity() - offset);
+                dst.put(data.slice((int) offset, n));
                 return n;
+            }
+
+            @Override
+            public ByteBuffer view(long offset, int length) {
+                return data.slice((int) offset, length);
             }
 
             @Override
@@ -80,7 +86,7 @@ final class BenchService implements DatasetService {
 
             @Override
             public ByteBuffer precompressed(long offset, int length) {
-                if (blocks == null || offset % PIECE != 0 || length != Math.min(PIECE, data.length - offset)) {
+                if (blocks == null || offset % PIECE != 0 || length != Math.min(PIECE, data.capacity() - offset)) {
                     return null;
                 }
                 ByteBuffer b = blocks[(int) (offset / PIECE)];

@@ -7,6 +7,7 @@ import dev.delta.protocol.server.DeltaServer;
 import dev.delta.protocol.server.ServerConfig;
 import dev.delta.protocol.wire.ByteRange;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,11 +23,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Loopback range transfer through Delta (GET_RANGES, DATA, LZ4, credit) against {@link RawPump}
  * between the same two endpoints, in one run. For each payload it pumps and fetches the same byte
- * count several times and reports medians: throughput, Delta / raw, and wire bytes / payload.
+ * count several times, raw and Delta in turn, and reports medians: throughput, Delta / raw (the
+ * median of the per-repetition ratios, which is robust to load from other processes), and wire
+ * bytes / payload.
  *
  * <pre>
  * java -cp benchmarks.jar dev.delta.benchmarks.protocol.RangeTransferBenchmark [--mib 256] [--reps 5]
- *     [--piece 65536] [--json out.json]
+ *     [--piece 131072] [--json out.json]
  * </pre>
  *
  * Payloads: {@code random} (incompressible), {@code text} (words and lines, LZ4 fast per piece on
@@ -42,16 +45,13 @@ public final class RangeTransferBenchmark {
     }
 
     /** Result of one payload kind. */
-    record Row(String payload, long bytes, double rawMBps, double deltaMBps, double wireRatio) {
-        double relative() {
-            return deltaMBps / rawMBps;
-        }
+    record Row(String payload, long bytes, double rawMBps, double deltaMBps, double relative, double wireRatio) {
     }
 
     public static void main(String[] args) throws Exception {
         int mib = 256;
         int reps = 5;
-        int piece = 64 * 1024;
+        int piece = dev.delta.protocol.wire.Limits.DEFAULT_DATA_PIECE;
         Path json = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -66,10 +66,10 @@ public final class RangeTransferBenchmark {
         long total = (long) mib << 20;
         byte[] random = Payloads.random(FILE, 1);
         byte[] text = Payloads.text(FILE, 2);
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put("random", random);
-        files.put("text", text);
-        files.put("text-hc", text);
+        Map<String, ByteBuffer> files = new LinkedHashMap<>();
+        files.put("random", direct(random));
+        files.put("text", direct(text));
+        files.put("text-hc", files.get("text"));
         BenchService service = new BenchService(SECRET, files, Map.of("text-hc", BenchService.hcBlocks(text)));
         List<Row> rows = new ArrayList<>();
         ServerConfig base = ServerConfig.of("127.0.0.1", 0);
@@ -77,7 +77,7 @@ public final class RangeTransferBenchmark {
                 base.maxConcurrentRequests(), base.idleTimeout(), base.ioThreads());
         try (DeltaServer server = DeltaServer.start(config, service);
              DeltaClient client = DeltaClient.connect(ClientConfig.of("127.0.0.1", server.port(), "bench", SECRET))) {
-            for (Map.Entry<String, byte[]> e : files.entrySet()) {
+            for (Map.Entry<String, ByteBuffer> e : files.entrySet()) {
                 rows.add(measure(e.getKey(), e.getValue(), total, reps, client));
             }
         }
@@ -88,10 +88,18 @@ public final class RangeTransferBenchmark {
         }
     }
 
-    private static Row measure(String name, byte[] payload, long total, int reps, DeltaClient client) throws Exception {
+    /** Payloads live in direct memory, as memory-mapped files do; both sides send from there. */
+    private static ByteBuffer direct(byte[] b) {
+        ByteBuffer d = ByteBuffer.allocateDirect(b.length);
+        d.put(b).flip();
+        return d.asReadOnlyBuffer();
+    }
+
+    private static Row measure(String name, ByteBuffer payload, long total, int reps, DeltaClient client) throws Exception {
         double[] raw = new double[reps];
         double[] delta = new double[reps];
         double[] wire = new double[reps];
+        double[] ratio = new double[reps];
         try (RawPump pump = new RawPump(payload)) {
             pump.pump(total);
             fetch(client, name, total);
@@ -104,9 +112,10 @@ public final class RangeTransferBenchmark {
                 fetch(client, name, total);
                 delta[r] = total / ((System.nanoTime() - t1) / 1e9) / 1e6;
                 wire[r] = (client.wireBytesReceived() - w0) / (double) total;
+                ratio[r] = delta[r] / raw[r];
             }
         }
-        return new Row(name, total, median(raw), median(delta), median(wire));
+        return new Row(name, total, median(raw), median(delta), median(ratio), median(wire));
     }
 
     /** {@code total} bytes of one file in 1 MiB ranges, 32 per request, wrapping around the file. */
@@ -138,7 +147,7 @@ public final class RangeTransferBenchmark {
     private static String markdown(List<Row> rows, int mib, int reps) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%d MiB per transfer, median of %d%n%n", mib, reps));
-        sb.append("| payload | raw Netty pump | Delta ranges | Delta / raw | wire / payload |\n");
+        sb.append("| payload | raw Netty pump | Delta ranges | Delta / raw (median of ratios) | wire / payload |\n");
         sb.append("|---|---|---|---|---|\n");
         for (Row r : rows) {
             sb.append(String.format(Locale.ROOT, "| %s | %.0f MB/s | %.0f MB/s | %.2f | %.3f |%n", r.payload(),

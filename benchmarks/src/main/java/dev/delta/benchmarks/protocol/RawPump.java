@@ -34,8 +34,8 @@ final class RawPump implements AutoCloseable {
     private long received;
     private long expected;
 
-    RawPump(byte[] source) throws InterruptedException {
-        ByteBuf data = Unpooled.wrappedBuffer(source).asReadOnly();
+    RawPump(java.nio.ByteBuffer source) throws InterruptedException {
+        ByteBuf data = Unpooled.wrappedBuffer(source.duplicate()).asReadOnly();
         serverGroup = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
         clientGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         server = new ServerBootstrap().group(serverGroup).channel(NioServerSocketChannel.class)

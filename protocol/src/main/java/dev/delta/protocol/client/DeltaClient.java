@@ -5,6 +5,7 @@ import dev.delta.protocol.handler.WireStats;
 import dev.delta.protocol.wire.ByteRange;
 import dev.delta.protocol.wire.Bye;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -80,6 +81,7 @@ public final class DeltaClient implements AutoCloseable {
                 .group(group == null ? owned : group)
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 64 * 1024, 1024 * 1024))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
                 .handler(new ClientInitializer(config, ssl, new WireByteCounter(stats), ready))
                 .connect(config.host(), config.port());

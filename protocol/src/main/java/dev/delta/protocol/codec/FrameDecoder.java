@@ -21,7 +21,10 @@ import java.util.List;
  * +----------+----+----+----------+--------------+    +------------------+
  * </pre>
  *
- * A length field above the limit raises {@link TooLongFrameException} after the announced bytes
+ * Reads are gathered without copying (a composite cumulation), so DATA content that arrived in
+ * one socket read reaches the application as a view of that read buffer.
+ *
+ * <p>A length field above the limit raises {@link TooLongFrameException} after the announced bytes
  * are skipped, so the stream stays in step; a malformed body raises
  * {@link CorruptedFrameException} after its frame is skipped. A length field below the header
  * size cannot be resynchronised: every buffered byte is dropped.
@@ -35,6 +38,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     public FrameDecoder(Limits limits) {
         this.limits = limits;
         this.reader = new MessageReader(limits);
+        setCumulator(COMPOSITE_CUMULATOR);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.delta.protocol.codec;
 import dev.delta.protocol.wire.FrameLayout;
 import dev.delta.protocol.wire.Message;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -41,7 +42,7 @@ public final class MessageEncoder extends MessageToMessageEncoder<Message> {
     }
 
     /** Encodes {@code msg} into a new heap buffer, for tests and documentation. */
-    public static ByteBuf encodeToBuffer(Message msg, io.netty.buffer.ByteBufAllocator alloc) {
+    public static ByteBuf encodeToBuffer(Message msg, ByteBufAllocator alloc) {
         ByteBuf buf = alloc.heapBuffer(SMALL_FRAME);
         if (msg instanceof ByteBufHolder holder) {
             ByteBuf content = holder.content();

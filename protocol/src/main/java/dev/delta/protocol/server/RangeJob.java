@@ -59,7 +59,8 @@ final class RangeJob extends OutboundJob {
             return new Data(requestId(), end | FrameLayout.FLAG_COMPRESSED, rangeIndex, offset, len,
                     Unpooled.wrappedBuffer(pre));
         }
-        ByteBuf raw = read(alloc, offset, len);
+        ByteBuffer view = source.view(offset, len);
+        ByteBuf raw = view != null && view.remaining() == len ? Unpooled.wrappedBuffer(view) : read(alloc, offset, len);
         if (skip > 0) {
             skip--;
             return new Data(requestId(), end, rangeIndex, offset, len, raw);

@@ -20,6 +20,15 @@ public interface RangeSource extends Closeable {
     int read(long offset, ByteBuffer dst) throws IOException;
 
     /**
+     * The bytes {@code [offset, offset + length)} as a buffer the source keeps valid and unchanged
+     * until it is closed (a memory-mapped file, a cached chunk), or null to be asked to
+     * {@link #read} them. A view is sent without being copied first.
+     */
+    default ByteBuffer view(long offset, int length) {
+        return null;
+    }
+
+    /**
      * How many bytes the next DATA piece starting at {@code offset} should hold, at most
      * {@code max}. A source that keeps compressed chunks returns the chunk's length so pieces line
      * up with {@link #precompressed}.

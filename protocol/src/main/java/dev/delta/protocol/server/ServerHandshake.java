@@ -14,6 +14,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Server side of the handshake: HELLO in, CHALLENGE out, AUTH in, HELLO_OK out, then hands the
@@ -35,6 +36,17 @@ final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
     ServerHandshake(DatasetService service, ServerConfig config) {
         this.service = service;
         this.config = config;
+    }
+
+    /** A client gets one idle period to finish the handshake, even if it keeps answering PINGs. */
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.executor().schedule(() -> {
+            if (ctx.pipeline().context(this) != null) {
+                Errors.closeWithError(ctx, ErrorCode.TIMEOUT, "handshake not finished within " + config.idleTimeout());
+            }
+        }, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
     }
 
     @Override

@@ -12,7 +12,6 @@ import dev.delta.protocol.wire.ErrorCode;
 import dev.delta.protocol.wire.ErrorMessage;
 import dev.delta.protocol.wire.FrameLayout;
 import dev.delta.protocol.wire.GetRanges;
-import dev.delta.protocol.wire.Limits;
 import dev.delta.protocol.wire.Samples;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
