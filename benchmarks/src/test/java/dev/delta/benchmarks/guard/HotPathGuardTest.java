@@ -1,0 +1,38 @@
+package dev.delta.benchmarks.guard;
+
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.runner.options.Options;
+
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HotPathGuardTest {
+    @Test
+    void options_selectExactlyTheGuardedBenchmarks() {
+        Options o = HotPathGuard.options();
+        assertEquals(1, o.getIncludes().size());
+        Pattern p = Pattern.compile(o.getIncludes().get(0));
+        for (Ratio r : HotPathGuard.RATIOS) {
+            assertTrue(p.matcher(r.numerator()).find(), r.numerator());
+            assertTrue(p.matcher(r.denominator()).find(), r.denominator());
+        }
+        assertFalse(p.matcher("dev.delta.benchmarks.ChunkerBenchmark.fileChunker").find());
+        assertFalse(p.matcher("dev.delta.benchmarks.Lz4Benchmark.compressFast").find());
+        assertFalse(p.matcher("dev.delta.benchmarks.Lz4Benchmark.xxh3Extra").find());
+    }
+
+    @Test
+    void ratios_nameBenchmarksThatExist() throws Exception {
+        for (Ratio r : HotPathGuard.RATIOS) {
+            for (String b : new String[] {r.numerator(), r.denominator()}) {
+                int dot = b.lastIndexOf('.');
+                Class<?> c = Class.forName(b.substring(0, dot));
+                assertTrue(c.getMethod(b.substring(dot + 1), dev.delta.benchmarks.ByteCounter.class)
+                        .isAnnotationPresent(org.openjdk.jmh.annotations.Benchmark.class), b);
+            }
+        }
+    }
+}
