@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Whole-manifest operations on a synthetic manifest of a million chunks: 20,000 files of 50
- * chunks in 100 directories (about 16 GiB of content described by a 21 MB encoding), from a
+ * chunks in 100 directories (about 16 GB of content described by a 21 MB encoding), from a
  * fixed seed.
  *
  * <ul>
