@@ -91,7 +91,10 @@ public final class HotPathGuard {
         System.out.println("hot-path guard passed");
     }
 
-    /** Very short settings: the whole run takes well under a minute on an idle machine. */
+    /**
+     * Very short settings: four forks of about 8 s each. Forks get no JVM options of their own, not
+     * even the guard's, so they run like {@code java -jar benchmarks.jar} does.
+     */
     static Options options() {
         String include = RATIOS.stream()
                 .flatMap(r -> java.util.stream.Stream.of(r.numerator(), r.denominator()))
@@ -103,9 +106,10 @@ public final class HotPathGuard {
                 .param("size", "65536")
                 .param("impl", "fastest")
                 .forks(1)
+                .jvmArgs()
                 .warmupIterations(2)
                 .warmupTime(TimeValue.seconds(1))
-                .measurementIterations(3)
+                .measurementIterations(5)
                 .measurementTime(TimeValue.seconds(1))
                 .shouldFailOnError(true)
                 .verbosity(VerboseMode.NORMAL)

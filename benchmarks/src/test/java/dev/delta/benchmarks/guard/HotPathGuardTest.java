@@ -3,6 +3,7 @@ package dev.delta.benchmarks.guard;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.runner.options.Options;
 
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,6 +23,18 @@ class HotPathGuardTest {
         assertFalse(p.matcher("dev.delta.benchmarks.ChunkerBenchmark.fileChunker").find());
         assertFalse(p.matcher("dev.delta.benchmarks.Lz4Benchmark.compressFast").find());
         assertFalse(p.matcher("dev.delta.benchmarks.Lz4Benchmark.xxh3Extra").find());
+    }
+
+    /** The guard runs in every `mvn verify`: four single forks of a few one-second iterations. */
+    @Test
+    void options_keepTheGuardShortAndItsForksClean() {
+        Options o = HotPathGuard.options();
+        assertEquals(1, o.getForkCount().get());
+        long perFork = o.getWarmupIterations().get() * o.getWarmupTime().get().convertTo(TimeUnit.SECONDS)
+                + o.getMeasurementIterations().get() * o.getMeasurementTime().get().convertTo(TimeUnit.SECONDS);
+        assertTrue(perFork * HotPathGuard.RATIOS.size() * 2 <= 60, perFork + " s of iterations per fork");
+        assertTrue(o.getMeasurementIterations().get() >= 3, "best of at least three iterations");
+        assertTrue(o.getJvmArgs().get().isEmpty(), "forks do not inherit the guard's options");
     }
 
     @Test
