@@ -34,7 +34,9 @@ import java.util.stream.Collectors;
  *
  * <p>{@code mvn verify} runs it in the benchmarks module's {@code integration-test} phase;
  * {@code -Ddelta.guard.skip=true} skips it, {@code -Ddelta.guard.floor.NAME=VALUE} overrides a
- * floor. By hand, from the repository root, after {@code mvn -pl engine,benchmarks -am package -DskipTests}:
+ * floor. When a ratio is below its floor, its two benchmarks are measured once more and the better
+ * of the two rounds counts: load that hit one round does not fail the build, while a real
+ * regression fails both. By hand, from the repository root, after {@code mvn -pl engine,benchmarks -am package -DskipTests}:
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.delta.benchmarks.guard.HotPathGuard benchmarks/guard-floors.properties
@@ -59,30 +61,30 @@ public final class HotPathGuard {
         long t0 = System.nanoTime();
         Path file = Path.of(args.length > 0 ? args[0] : "guard-floors.properties");
         List<String> names = RATIOS.stream().map(Ratio::name).collect(Collectors.toList());
+        List<RatioCheck.Verdict> verdicts;
         Floors floors;
-        Map<String, Double> scores;
         try {
             floors = Floors.load(file, System.getProperties(), names);
             System.out.println("hot-path guard: LZ4 implementation " + LZ4Factory.fastestInstance()
                     + "; floors from " + file);
-            scores = bestScores(new Runner(options()).run());
+            verdicts = measure(RATIOS, floors, "Hot-path guard (best iteration of each benchmark, same run):");
+            if (!RatioCheck.allPassed(verdicts)) {
+                List<Ratio> low = verdicts.stream().filter(v -> !v.passed()).map(RatioCheck.Verdict::ratio)
+                        .collect(Collectors.toList());
+                System.out.println("below the floor: " + low.stream().map(Ratio::name).collect(Collectors.toList())
+                        + "; measuring once more, in case load on the machine caused it");
+                List<RatioCheck.Verdict> again = measure(low, floors, "Hot-path guard, second round:");
+                verdicts = RatioCheck.best(verdicts, again);
+                System.out.println();
+                System.out.println("Hot-path guard (the better of the two rounds):");
+                System.out.println();
+                System.out.print(RatioCheck.table(verdicts));
+            }
         } catch (IOException | IllegalArgumentException | RunnerException e) {
             System.err.println("hot-path guard could not run: " + e.getMessage());
             System.exit(2);
             return;
         }
-        List<RatioCheck.Verdict> verdicts;
-        try {
-            verdicts = RatioCheck.evaluate(RATIOS, scores, floors);
-        } catch (IllegalArgumentException e) {
-            System.err.println("hot-path guard could not compare: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        System.out.println();
-        System.out.println("Hot-path guard (best iteration of each benchmark, same run):");
-        System.out.println();
-        System.out.print(RatioCheck.table(verdicts));
         System.out.printf(Locale.ROOT, "%nguard took %.0f s%n", (System.nanoTime() - t0) / 1e9);
         if (!RatioCheck.allPassed(verdicts)) {
             System.err.print(RatioCheck.failures(verdicts, floors));
@@ -91,12 +93,24 @@ public final class HotPathGuard {
         System.out.println("hot-path guard passed");
     }
 
+    /** One JMH run of the benchmarks of {@code ratios}; prints and returns their verdicts. */
+    private static List<RatioCheck.Verdict> measure(List<Ratio> ratios, Floors floors, String title)
+            throws RunnerException {
+        Map<String, Double> scores = bestScores(new Runner(options(ratios)).run());
+        List<RatioCheck.Verdict> verdicts = RatioCheck.evaluate(ratios, scores, floors);
+        System.out.println();
+        System.out.println(title);
+        System.out.println();
+        System.out.print(RatioCheck.table(verdicts));
+        return verdicts;
+    }
+
     /**
      * Very short settings: four forks of about 8 s each. Forks get no JVM options of their own, not
      * even the guard's, so they run like {@code java -jar benchmarks.jar} does.
      */
-    static Options options() {
-        String include = RATIOS.stream()
+    static Options options(List<Ratio> ratios) {
+        String include = ratios.stream()
                 .flatMap(r -> java.util.stream.Stream.of(r.numerator(), r.denominator()))
                 .map(Pattern::quote)
                 .collect(Collectors.joining("|", "^(", ")$"));

@@ -55,6 +55,24 @@ public final class RatioCheck {
         return s;
     }
 
+    /**
+     * Per ratio of {@code first}, the verdict of the two rounds with the higher value; a ratio not
+     * measured again keeps its first verdict.
+     */
+    public static List<Verdict> best(List<Verdict> first, List<Verdict> again) {
+        List<Verdict> out = new ArrayList<>();
+        for (Verdict v : first) {
+            Verdict best = v;
+            for (Verdict w : again) {
+                if (w.ratio().equals(v.ratio()) && w.value() > best.value()) {
+                    best = w;
+                }
+            }
+            out.add(best);
+        }
+        return out;
+    }
+
     public static boolean allPassed(List<Verdict> verdicts) {
         return verdicts.stream().allMatch(Verdict::passed);
     }

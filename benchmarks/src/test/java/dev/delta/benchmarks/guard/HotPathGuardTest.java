@@ -3,6 +3,7 @@ package dev.delta.benchmarks.guard;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.runner.options.Options;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -13,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HotPathGuardTest {
     @Test
     void options_selectExactlyTheGuardedBenchmarks() {
-        Options o = HotPathGuard.options();
+        Options o = HotPathGuard.options(HotPathGuard.RATIOS);
         assertEquals(1, o.getIncludes().size());
         Pattern p = Pattern.compile(o.getIncludes().get(0));
         for (Ratio r : HotPathGuard.RATIOS) {
@@ -25,10 +26,19 @@ class HotPathGuardTest {
         assertFalse(p.matcher("dev.delta.benchmarks.Lz4Benchmark.xxh3Extra").find());
     }
 
+    @Test
+    void options_ofOneRatio_selectOnlyItsPair() {
+        Pattern p = Pattern.compile(HotPathGuard.options(List.of(HotPathGuard.FASTCDC)).getIncludes().get(0));
+        assertTrue(p.matcher(HotPathGuard.FASTCDC.numerator()).find());
+        assertTrue(p.matcher(HotPathGuard.FASTCDC.denominator()).find());
+        assertFalse(p.matcher(HotPathGuard.LZ4_DECOMPRESS.numerator()).find());
+        assertFalse(p.matcher(HotPathGuard.LZ4_DECOMPRESS.denominator()).find());
+    }
+
     /** The guard runs in every `mvn verify`: four single forks of a few one-second iterations. */
     @Test
     void options_keepTheGuardShortAndItsForksClean() {
-        Options o = HotPathGuard.options();
+        Options o = HotPathGuard.options(HotPathGuard.RATIOS);
         assertEquals(1, o.getForkCount().get());
         long perFork = o.getWarmupIterations().get() * o.getWarmupTime().get().convertTo(TimeUnit.SECONDS)
                 + o.getMeasurementIterations().get() * o.getMeasurementTime().get().convertTo(TimeUnit.SECONDS);

@@ -71,6 +71,33 @@ class RatioCheckTest {
         assertTrue(msg.contains("'fastcdc'") && msg.contains("'lz4.decompress'"), msg);
     }
 
+    /** A round dragged down by load is outvoted by a good second round; a real regression fails both. */
+    @Test
+    void best_keepsTheBetterRoundPerRatio() {
+        Floors f = floors(0.2, 0.15);
+        List<RatioCheck.Verdict> first = RatioCheck.evaluate(RATIOS, scores(15, 100, 10, 100), f);
+        assertFalse(first.get(0).passed());
+        assertFalse(first.get(1).passed());
+        List<RatioCheck.Verdict> again = RatioCheck.evaluate(List.of(CDC, LZ4), scores(31, 100, 9, 100), f);
+        List<RatioCheck.Verdict> best = RatioCheck.best(first, again);
+        assertEquals(0.31, best.get(0).value(), 1e-12);
+        assertTrue(best.get(0).passed());
+        assertEquals(0.10, best.get(1).value(), 1e-12, "the first round was the better one");
+        assertFalse(RatioCheck.allPassed(best));
+        assertTrue(RatioCheck.failures(best, f).contains("'lz4.decompress'"));
+        assertFalse(RatioCheck.failures(best, f).contains("'fastcdc'"));
+    }
+
+    @Test
+    void best_ratioNotMeasuredAgain_keepsItsFirstVerdict() {
+        Floors f = floors(0.2, 0.15);
+        List<RatioCheck.Verdict> first = RatioCheck.evaluate(RATIOS, scores(15, 100, 30, 100), f);
+        List<RatioCheck.Verdict> again = RatioCheck.evaluate(List.of(CDC), scores(16, 100, 30, 100), f);
+        List<RatioCheck.Verdict> best = RatioCheck.best(first, again);
+        assertEquals(0.16, best.get(0).value(), 1e-12);
+        assertEquals(first.get(1), best.get(1));
+    }
+
     @Test
     void evaluate_missingResult_isAnError() {
         Map<String, Double> s = Map.of(CDC.numerator(), 30.0, CDC.denominator(), 100.0, LZ4.numerator(), 25.0);
