@@ -58,7 +58,8 @@ public final class GenerateTree {
         byte[] text = new byte[4_000_100];
         long written = 0;
         for (int i = 0; i < textFiles; i++) {
-            Path f = root.resolve(String.format("p%02d/m%03d/d%d/f%06d.src", i % 37, (i / 37) % 211, i % 5, i));
+            // ~10 files a directory, three levels deep, like a source tree
+            Path f = root.resolve(String.format("p%02d/m%03d/f%06d.src", i % 20, (i / 20) % 400, i));
             Files.createDirectories(f.getParent());
             // exponential sizes: many small files, a few large ones, mean = meanText
             int size = (int) Math.min(4_000_000, Math.max(16, -Math.log(1 - r.nextDouble()) * meanText));
