@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  * and a wrong proof look the same to the client.
  */
 final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServerHandshake.class);
     /** Smallest max DATA length a client may announce. */
     static final int MIN_MAX_DATA = 4096;
     private static final byte[] UNKNOWN_KEY_SECRET = HmacProof.nonce().toArray();
@@ -79,6 +80,8 @@ final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
         Bytes32 expected = HmacProof.compute(secret, HmacProof.CLIENT_LABEL, version, hello.clientNonce(),
                 serverNonce, hello.keyId());
         if (!HmacProof.matches(expected, a.proof()) || secret == UNKNOWN_KEY_SECRET) {
+            LOG.warn("peer {} rejected: authentication failed for key id '{}'", ctx.channel().remoteAddress(),
+                    hello.keyId());
             Errors.closeWithError(ctx, ErrorCode.AUTH_FAILED, "authentication failed");
             return;
         }
@@ -95,6 +98,7 @@ final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
         Bytes32 proof = HmacProof.compute(secret, HmacProof.SERVER_LABEL, version, hello.clientNonce(),
                 serverNonce, hello.keyId());
         ctx.writeAndFlush(new HelloOk(proof));
+        LOG.info("peer {} connected as '{}' (protocol v{})", ctx.channel().remoteAddress(), hello.keyId(), version);
         ctx.pipeline().replace(this, "session", new ServerSession(service, config, hello.keyId(), a.window(),
                 Math.min(config.dataPiece(), a.maxData())));
     }
