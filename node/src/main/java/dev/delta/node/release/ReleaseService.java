@@ -54,6 +54,15 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     private final Map<String, List<AnnounceListener>> listeners = new ConcurrentHashMap<>();
     private final Map<String, Long> announced = new ConcurrentHashMap<>();
     private final Map<String, byte[]> deltaCache = new ConcurrentHashMap<>();
+    private final Map<String, DatasetStore> stores = new ConcurrentHashMap<>();
+    /** Decoded manifests of recently served versions: every range request needs its file's entry. */
+    private final Map<String, Manifest> manifests = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Manifest> eldest) {
+                    return size() > 8;
+                }
+            });
     private final ScheduledExecutorService poller;
 
     /**
@@ -89,6 +98,10 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     }
 
     private DatasetStore store(String dataset) throws DatasetException {
+        DatasetStore cached = stores.get(dataset);
+        if (cached != null) {
+            return cached;
+        }
         try {
             Manifest.validateDataset(dataset);
         } catch (IllegalArgumentException e) {
@@ -98,10 +111,23 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
             throw new DatasetException(ErrorCode.UNKNOWN_DATASET, "no dataset " + dataset + " here");
         }
         try {
-            return DatasetStore.open(dataDir, dataset);
+            DatasetStore s = DatasetStore.open(dataDir, dataset);
+            stores.put(dataset, s);
+            return s;
         } catch (IOException e) {
             throw new DatasetException(ErrorCode.INTERNAL, "dataset " + dataset + ": " + e.getMessage());
         }
+    }
+
+    /** The manifest of a retained version, decoded once and kept while it is being served. */
+    private Manifest manifest(DatasetStore s, long version) throws IOException {
+        String key = s.dataset() + "/" + version;
+        Manifest m = manifests.get(key);
+        if (m == null) {
+            m = s.manifest(version);
+            manifests.put(key, m);
+        }
+        return m;
     }
 
     @Override
@@ -131,7 +157,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                 long target = v;
                 body = deltaCache.computeIfAbsent(dataset + "/" + haveVersion + "/" + v + "/" + Bytes32.of(root), k -> {
                     try {
-                        return ManifestDelta.encode(s.manifest(haveVersion), s.manifest(target));
+                        return ManifestDelta.encode(manifest(s, haveVersion), manifest(s, target));
                     } catch (IOException e) {
                         return null;
                     }
@@ -169,10 +195,10 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         }
         Entry e;
         try {
-            if (!s.versions().contains(version)) {
+            if (!Files.isDirectory(s.releaseDir(version), LinkOption.NOFOLLOW_LINKS)) {
                 throw new DatasetException(ErrorCode.VERSION_MISMATCH, dataset + " v" + version + " is not retained here");
             }
-            e = s.manifest(version).get(path);
+            e = manifest(s, version).get(path);
         } catch (IOException ex) {
             throw new DatasetException(ErrorCode.INTERNAL, dataset + ": " + ex.getMessage());
         }
