@@ -107,7 +107,9 @@ public final class BenchData {
         }
         Files.write(root.resolve("README.md"), text(3_000));
         Files.setLastModifiedTime(root.resolve("README.md"), OLD_TIME);
-        Files.createSymbolicLink(root.resolve("latest"), Path.of(paths.get(0)));
+        Path link = Files.createSymbolicLink(root.resolve("latest"), Path.of(paths.get(0)));
+        Files.getFileAttributeView(link, java.nio.file.attribute.BasicFileAttributeView.class,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS).setTimes(OLD_TIME, null, null);
         fixDirectoryTimes(root);
         return paths;
     }

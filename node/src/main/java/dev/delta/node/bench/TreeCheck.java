@@ -28,6 +28,15 @@ final class TreeCheck {
         return r.manifest();
     }
 
+    /** {@link #scan}, with failures as unchecked exceptions (for lambdas). */
+    static Manifest scanQuietly(Path tree) {
+        try {
+            return scan(tree);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /**
      * What differs between {@code want} and {@code tree} (path, content hash, type, mode, mtime,
      * symlink target), as at most a few readable lines; empty when they are equal.
