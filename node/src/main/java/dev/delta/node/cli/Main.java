@@ -25,6 +25,7 @@ import java.nio.file.NoSuchFileException;
                 ManifestCommand.class,
                 KeygenCommand.class,
                 DemoCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

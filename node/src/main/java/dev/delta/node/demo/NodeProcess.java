@@ -30,19 +30,7 @@ public final class NodeProcess implements AutoCloseable {
         Path portFile = workDir.resolve(name + ".port");
         Path log = workDir.resolve(name + ".log");
         Files.deleteIfExists(portFile);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("-Dchronicle")) {
-                cmd.add(a);
-            }
-        }
-        cmd.add("-Dchronicle.analytics.disable=true");
-        cmd.add("-Xmx256m");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("dev.delta.node.cli.Main");
-        cmd.addAll(List.of("serve", "--config", config.toString(), "--port-file", portFile.toString()));
+        List<String> cmd = deltaCommand("serve", "--config", config.toString(), "--port-file", portFile.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.exists(portFile)) {
@@ -56,6 +44,27 @@ public final class NodeProcess implements AutoCloseable {
             Thread.sleep(20);
         }
         return new NodeProcess(name, p, log, Integer.parseInt(Files.readString(portFile).trim()));
+    }
+
+    /**
+     * The command line that runs {@code delta args...} in a new JVM: this JVM's java binary, class
+     * path, module flags ({@code --add-*}) and Chronicle properties, and a 256 MiB heap.
+     */
+    public static List<String> deltaCommand(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-") || a.startsWith("-Dchronicle")) {
+                cmd.add(a);
+            }
+        }
+        cmd.add("-Dchronicle.analytics.disable=true");
+        cmd.add("-Xmx256m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.delta.node.cli.Main");
+        cmd.addAll(List.of(args));
+        return cmd;
     }
 
     public int port() {

@@ -1,0 +1,32 @@
+package dev.delta.node.bench;
+
+import java.util.Locale;
+
+/**
+ * How big the generated datasets are. {@code FULL} is the size the scenarios are specified at
+ * (about 50,000 source files, 1 GiB big files); {@code SMALL} makes a whole run take seconds
+ * (smoke tests); {@code MEDIUM} is in between, for a quick look on a laptop.
+ *
+ * @param textFiles       files in the source-tree-like scenarios
+ * @param bigFileBytes    size of the big file in the big-file scenarios
+ * @param scatteredEdits  small in-place edits spread through the big file
+ */
+public record Scale(String name, int textFiles, long bigFileBytes, int scatteredEdits) {
+    public static final Scale SMALL = new Scale("small", 500, 8L << 20, 40);
+    public static final Scale MEDIUM = new Scale("medium", 5_000, 128L << 20, 150);
+    public static final Scale FULL = new Scale("full", 50_000, 1L << 30, 300);
+
+    /** Parses {@code small}, {@code medium} or {@code full}. */
+    public static Scale parse(String s) {
+        switch (s.toLowerCase(Locale.ROOT)) {
+            case "small":
+                return SMALL;
+            case "medium":
+                return MEDIUM;
+            case "full":
+                return FULL;
+            default:
+                throw new IllegalArgumentException("unknown scale '" + s + "' (small, medium or full)");
+        }
+    }
+}
