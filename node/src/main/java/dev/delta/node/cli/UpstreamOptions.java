@@ -3,6 +3,7 @@ package dev.delta.node.cli;
 import dev.delta.node.config.ConfigException;
 import dev.delta.node.config.NodeConfig;
 import dev.delta.protocol.auth.TlsFiles;
+import dev.delta.node.edge.Syncer;
 import dev.delta.protocol.client.ClientConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -57,7 +58,7 @@ final class UpstreamOptions {
             throw new CommandLine.ParameterException(cl, "the shared secret is empty");
         }
         String id = keyId != null ? keyId : cfg != null ? cfg.keyId() : "default";
-        ClientConfig c = ClientConfig.of(hp.host(), hp.port(), id, secret);
+        ClientConfig c = ClientConfig.of(hp.host(), hp.port(), id, secret).withMaxInFlight(Syncer.MAX_IN_FLIGHT);
         if (cfg != null && cfg.tls() != null) {
             c = c.withTls(new TlsFiles(cfg.tls().cert(), cfg.tls().key(), cfg.tls().ca()));
         }

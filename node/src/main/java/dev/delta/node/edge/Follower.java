@@ -114,7 +114,7 @@ public final class Follower implements AutoCloseable {
     /** The client settings for a node's upstream. */
     public static ClientConfig clientConfig(NodeConfig config) {
         ClientConfig c = ClientConfig.of(config.upstream().host(), config.upstream().port(), config.keyId(),
-                config.secret());
+                config.secret()).withMaxInFlight(Syncer.MAX_IN_FLIGHT);
         if (config.tls() != null) {
             c = c.withTls(new TlsFiles(config.tls().cert(), config.tls().key(), config.tls().ca()));
         }

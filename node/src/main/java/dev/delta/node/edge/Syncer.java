@@ -62,6 +62,11 @@ public final class Syncer {
     /** Ranges per GET_RANGES request. */
     static final int RANGES_PER_REQUEST = 64;
     private static final int REFETCH_ROUNDS = 3;
+    /**
+     * Requests in flight on one connection. A tree of small files is one request per file, so
+     * this bounds how many round trips overlap; it stays under the server's default of 64.
+     */
+    public static final int MAX_IN_FLIGHT = 48;
 
     private final DeltaClient client;
     private final Path dataDir;
