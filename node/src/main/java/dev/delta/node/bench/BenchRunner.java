@@ -52,6 +52,10 @@ public final class BenchRunner {
         BenchReport report = new BenchReport(options, rsync.map(Rsync::version).orElse(null),
                 rsync.map(Rsync::zstd).orElse(false));
         Files.createDirectories(options.work());
+        // Interrupted (Ctrl-C, SIGTERM), the finally blocks do not run: kill the nodes, syncs and daemons anyway.
+        Thread reaper = new Thread(() -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly),
+                "bench-reaper");
+        Runtime.getRuntime().addShutdownHook(reaper);
         try {
             for (Scenario s : options.scenarios()) {
                 try {
@@ -63,6 +67,11 @@ public final class BenchRunner {
                 }
             }
         } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(reaper);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
             if (options.keep()) {
                 out.println("kept " + options.work());
             } else {
