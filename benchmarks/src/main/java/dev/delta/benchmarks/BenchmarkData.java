@@ -3,7 +3,7 @@ package dev.delta.benchmarks;
 import java.util.SplittableRandom;
 
 /** Deterministic benchmark inputs, built once in {@code @Setup}. */
-final class BenchmarkData {
+public final class BenchmarkData {
     /** 64 MiB: far larger than the caches, so every benchmark streams from memory. */
     static final int SIZE = 64 << 20;
 
@@ -28,14 +28,14 @@ final class BenchmarkData {
         }
     }
 
-    static byte[] random(int size, long seed) {
+    public static byte[] random(int size, long seed) {
         byte[] b = new byte[size];
         new SplittableRandom(seed).nextBytes(b);
         return b;
     }
 
     /** Lines of 4 to 15 words from a small vocabulary, like logs or prose. */
-    static byte[] text(int size, long seed) {
+    public static byte[] text(int size, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         byte[] b = new byte[size];
         int p = 0;

@@ -1,5 +1,7 @@
 package dev.delta.benchmarks.protocol;
 
+import dev.delta.benchmarks.BenchmarkData;
+
 import dev.delta.protocol.client.ClientConfig;
 import dev.delta.protocol.client.DeltaClient;
 import dev.delta.protocol.client.RangeResult;
@@ -64,8 +66,8 @@ public final class RangeTransferBenchmark {
             }
         }
         long total = (long) mib << 20;
-        byte[] random = Payloads.random(FILE, 1);
-        byte[] text = Payloads.text(FILE, 2);
+        byte[] random = BenchmarkData.random(FILE, 1);
+        byte[] text = BenchmarkData.text(FILE, 2);
         Map<String, ByteBuffer> files = new LinkedHashMap<>();
         files.put("random", direct(random));
         files.put("text", direct(text));
