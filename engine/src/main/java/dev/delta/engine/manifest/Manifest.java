@@ -39,13 +39,7 @@ public final class Manifest {
     public Manifest(String dataset, long version, long parentVersion, long createdMillis, ChunkerParams chunker,
                     List<Entry> entries) {
         this.dataset = validateDataset(dataset);
-        if (version < 1) {
-            throw new IllegalArgumentException("version must be 1 or more, got " + version);
-        }
-        if (parentVersion < 0 || parentVersion >= version) {
-            throw new IllegalArgumentException("parent version must be 0 (none) or below version " + version
-                    + ", got " + parentVersion);
-        }
+        validateVersions(version, parentVersion);
         this.version = version;
         this.parentVersion = parentVersion;
         this.createdMillis = createdMillis;
@@ -69,6 +63,17 @@ public final class Manifest {
             }
         }
         return true;
+    }
+
+    /** Checks a version (1 or more) and its parent (0 for none, else below the version). */
+    public static void validateVersions(long version, long parentVersion) {
+        if (version < 1) {
+            throw new IllegalArgumentException("version must be 1 or more, got " + version);
+        }
+        if (parentVersion < 0 || parentVersion >= version) {
+            throw new IllegalArgumentException("parent version must be 0 (none) or below version " + version
+                    + ", got " + parentVersion);
+        }
     }
 
     public static String validateDataset(String name) {

@@ -27,13 +27,7 @@ public final class ScanOptions {
 
     private ScanOptions(Builder b) {
         this.dataset = Manifest.validateDataset(b.dataset);
-        if (b.version < 1) {
-            throw new IllegalArgumentException("version must be 1 or more, got " + b.version);
-        }
-        if (b.parentVersion < 0 || b.parentVersion >= b.version) {
-            throw new IllegalArgumentException("parent version must be 0 (none) or below version " + b.version
-                    + ", got " + b.parentVersion);
-        }
+        Manifest.validateVersions(b.version, b.parentVersion);
         if (b.threads < 1 || b.threads > MAX_THREADS) {
             throw new IllegalArgumentException("threads must be 1 to " + MAX_THREADS + ", got " + b.threads);
         }

@@ -257,7 +257,7 @@ public final class Syncer {
 
     /** Fetches every pending range, refetching ranges whose chunks fail their ids; returns bytes accepted. */
     private long fetchAll(String dataset, long version, ReleaseBuilder b) throws IOException, DeltaException {
-        List<FetchRange> todo = b.pending();
+        List<FetchRange> remaining = b.pending();
         AtomicLong accepted = new AtomicLong();
         ExecutorService writers = Executors.newFixedThreadPool(2, r -> {
             Thread th = new Thread(r, "sync-writer");
@@ -265,16 +265,16 @@ public final class Syncer {
             return th;
         });
         try {
-            for (int round = 0; !todo.isEmpty(); round++) {
+            for (int round = 0; !remaining.isEmpty(); round++) {
                 if (round == REFETCH_ROUNDS) {
-                    throw new StoreException(todo.size() + " range(s) of " + dataset + " v" + version
+                    throw new StoreException(remaining.size() + " range(s) of " + dataset + " v" + version
                             + " kept failing their chunk ids after " + REFETCH_ROUNDS + " fetches; giving up");
                 }
                 if (round > 0) {
                     LOG.warn("{} v{}: {} range(s) failed verification; fetching them again", dataset, version,
-                            todo.size());
+                            remaining.size());
                 }
-                todo = fetchRound(dataset, version, b, todo, writers, accepted);
+                remaining = fetchRound(dataset, version, b, remaining, writers, accepted);
             }
         } finally {
             writers.shutdownNow();
@@ -282,11 +282,11 @@ public final class Syncer {
         return accepted.get();
     }
 
-    private List<FetchRange> fetchRound(String dataset, long version, ReleaseBuilder b, List<FetchRange> todo,
+    private List<FetchRange> fetchRound(String dataset, long version, ReleaseBuilder b, List<FetchRange> remaining,
                                         ExecutorService writers, AtomicLong accepted)
             throws IOException, DeltaException {
         Map<String, List<FetchRange>> byFile = new LinkedHashMap<>();
-        for (FetchRange r : todo) {
+        for (FetchRange r : remaining) {
             byFile.computeIfAbsent(r.path(), k -> new ArrayList<>()).add(r);
         }
         List<FetchRange> failed = Collections.synchronizedList(new ArrayList<>());
