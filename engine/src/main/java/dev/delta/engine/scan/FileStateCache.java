@@ -221,15 +221,17 @@ public final class FileStateCache implements Closeable {
      * Ignored when {@code stat} is "racy" (modified too close to {@code readStartNanos}, the
      * wall-clock time the read began, for its mtime to prove a later change), when the cache is
      * disabled or full, or on any error.
+     *
+     * @return true when the entry was stored
      */
-    public void store(String path, FileStat stat, ChunkerParams params, ChunkedFile file, long readStartNanos) {
+    public boolean store(String path, FileStat stat, ChunkerParams params, ChunkedFile file, long readStartNanos) {
         ChronicleMap<String, byte[]> m = map;
         if (m == null || full || isRacy(stat.mtimeNanos(), readStartNanos)) {
-            return;
+            return false;
         }
         long tableBytes = (long) file.chunks().size() * FileStateCodec.CHUNK_BYTES;
         if (tableBytes > MAX_TABLE_BYTES) {
-            return;
+            return false;
         }
         try {
             byte[] table = FileStateCodec.table(file.chunks());
@@ -240,6 +242,7 @@ public final class FileStateCache implements Closeable {
                 liveSideFiles.add(side.toHex());
             }
             m.put(path, FileStateCodec.encode(path, stat, params, file, table, side));
+            return true;
         } catch (IllegalStateException e) {
             full = true;
             LOG.warn("file-state cache in {} is full ({} entries); not caching more this run: {}", dir, m.longSize(),
@@ -248,6 +251,7 @@ public final class FileStateCache implements Closeable {
             LOG.warn("file-state cache could not store {}: {}", ManifestPath.quote(path),
                     e.toString());
         }
+        return false;
     }
 
     /**
@@ -289,19 +293,30 @@ public final class FileStateCache implements Closeable {
      * every present file) so the cache does not grow forever.
      */
     public void retainOnly(Set<String> present) {
+        retainOnly(present, -1);
+    }
+
+    /**
+     * As {@link #retainOnly(Set)}, told that {@code presentInMap} of the present paths are known
+     * to be in the map (this scan's hits and successful stores): when that is every present path
+     * and the map holds no more entries than that, nothing is stale and the key scan is skipped.
+     */
+    public void retainOnly(Set<String> present, long presentInMap) {
         ChronicleMap<String, byte[]> m = map;
         if (m == null) {
             return;
         }
         try {
-            List<String> gone = new ArrayList<>();
-            for (String key : m.keySet()) {
-                if (!present.contains(key)) {
-                    gone.add(key);
+            if (presentInMap != present.size() || m.longSize() != present.size()) {
+                List<String> gone = new ArrayList<>();
+                for (String key : m.keySet()) {
+                    if (!present.contains(key)) {
+                        gone.add(key);
+                    }
                 }
-            }
-            for (String key : gone) {
-                m.remove(key);
+                for (String key : gone) {
+                    m.remove(key);
+                }
             }
             files.deleteSideFilesExcept(liveSideFiles);
         } catch (IOException | RuntimeException e) {

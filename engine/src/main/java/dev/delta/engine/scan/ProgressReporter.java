@@ -19,18 +19,17 @@ final class ProgressReporter {
     private final AtomicLong bytesDone = new AtomicLong();
     private volatile ScanProgress.Phase phase = ScanProgress.Phase.WALK;
     private volatile long lastNanos = System.nanoTime();
-    // written by the walking thread only, read by workers after the walk (happens-before via the pool)
-    private long filesTotal;
-    private long bytesTotal;
+    private final AtomicLong filesTotal = new AtomicLong();
+    private final AtomicLong bytesTotal = new AtomicLong();
 
     ProgressReporter(ScanProgress sink) {
         this.sink = sink;
     }
 
-    /** The walk found a file of {@code size} bytes (walking thread only). */
+    /** The walk found a file of {@code size} bytes. */
     void found(long size) {
-        filesTotal++;
-        bytesTotal += size;
+        filesTotal.incrementAndGet();
+        bytesTotal.addAndGet(size);
         maybeReport();
     }
 
@@ -52,7 +51,7 @@ final class ProgressReporter {
         lock.lock(); // phase changes happen when no worker runs; wait out any report in flight
         try {
             lastNanos = System.nanoTime();
-            sink.update(phase, filesDone.get(), filesTotal, bytesDone.get(), bytesTotal);
+            sink.update(phase, filesDone.get(), filesTotal.get(), bytesDone.get(), bytesTotal.get());
         } finally {
             lock.unlock();
         }
@@ -68,7 +67,7 @@ final class ProgressReporter {
         if (lock.tryLock()) {
             try {
                 lastNanos = System.nanoTime();
-                sink.update(phase, filesDone.get(), filesTotal, bytesDone.get(), bytesTotal);
+                sink.update(phase, filesDone.get(), filesTotal.get(), bytesDone.get(), bytesTotal.get());
             } finally {
                 lock.unlock();
             }

@@ -4,6 +4,7 @@ import dev.delta.engine.chunk.ChunkedFile;
 import dev.delta.engine.chunk.ChunkerParams;
 import dev.delta.engine.chunk.FileChunker;
 import dev.delta.engine.manifest.Entry;
+import dev.delta.engine.manifest.EntryType;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.manifest.ManifestPath;
 
@@ -35,17 +36,18 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Turns a directory tree into a {@link Manifest}.
  *
- * <p>Two phases. The <em>walk</em> ({@link TreeWalker}) lists the tree on the calling thread
- * with one {@code lstat} per entry, records directories (empty ones too, never the root) and
- * symlinks (their target, never followed), applies the {@link IgnoreRules} without descending
- * into ignored directories, and reports names it cannot represent. The <em>chunk</em> phase
- * hands the regular files to a fixed pool of {@code threads} workers, biggest first; each
- * worker owns one {@link FileChunker} and pulls the next file from a shared counter, so there
- * is no task object per file and no thread per file. A file whose stat matches the
- * {@link FileStateCache} is taken from it unread. A file is opened without following links and
- * stat'ed again after reading; if it changed meanwhile it is read again (twice at most), then
- * reported. The manifest sorts its entries canonically, so the result does not depend on the
- * order in which workers finish.
+ * <p>Two phases. The <em>walk</em> ({@link TreeWalker}) lists the tree with {@code threads}
+ * workers, one {@code lstat} per entry; it records directories (empty ones too, never the root)
+ * and symlinks (their target, never followed), applies the {@link IgnoreRules} without
+ * descending into ignored directories, reports names it cannot represent, and takes every
+ * regular file whose stat matches the {@link FileStateCache} from the cache unread. The
+ * <em>chunk</em> phase hands the remaining files to a fixed pool of {@code threads} workers,
+ * biggest first; each worker owns one {@link FileChunker} and pulls the next file from a shared
+ * counter, so there is no task object per file and no thread per file. A file is opened without
+ * following links and stat'ed again after reading; if it changed meanwhile it is read again
+ * (twice at most), then reported. The walk lays its results out in canonical order and every
+ * file fills its own slot, so the result does not depend on the order in which workers finish,
+ * and the manifest need not sort it.
  *
  * <p>Nothing below the root fails the scan: unreadable, vanished, unsupported or unnamable
  * paths come back as {@link ScanProblem}s for the caller to judge.
@@ -90,39 +92,61 @@ public final class Scanner {
 
         ProgressReporter progress = new ProgressReporter(options.progress());
         progress.phase(ScanProgress.Phase.WALK);
-        TreeWalker walker = new TreeWalker(root, rules, skip, progress);
+        ChunkerParams params = options.chunker();
+        AtomicLong hits = new AtomicLong();
+        AtomicLong bytesReused = new AtomicLong();
+        TreeWalker.CachedFiles cached = !cache.isEnabled() ? null : (path, stat) -> {
+            ChunkedFile c = cache.lookup(path, stat, params);
+            if (c == null) {
+                return null;
+            }
+            hits.incrementAndGet();
+            bytesReused.addAndGet(c.size());
+            progress.bytes(c.size());
+            progress.fileDone();
+            return Entry.file(path, stat.mode(), stat.mtimeNanos(), c.size(), c.sha256(), c.chunks());
+        };
+        TreeWalker walker = new TreeWalker(root, rules, skip, progress, cached, options.threads());
         walker.walk();
 
         List<TreeWalker.FileTask> tasks = walker.files;
         tasks.sort(Comparator.comparingLong((TreeWalker.FileTask t) -> t.stat().size()).reversed());
-        cache.ensureCapacity(tasks.size());
+        cache.ensureCapacity(walker.regularFiles);
         progress.phase(ScanProgress.Phase.CHUNK);
         Chunking run = new Chunking(tasks, cache, progress);
         run.runAll(Math.min(options.threads(), Math.max(1, tasks.size())));
 
-        List<Entry> entries = new ArrayList<>(walker.entries.size() + tasks.size());
-        entries.addAll(walker.entries);
+        Entry[] slots = walker.slots.toArray(new Entry[0]);
         List<ScanProblem> problems = new ArrayList<>(walker.problems);
-        Set<String> present = new HashSet<>(tasks.size() * 2);
-        long bytes = 0;
         for (int i = 0; i < tasks.size(); i++) {
             if (run.entries[i] != null) {
-                entries.add(run.entries[i]);
-                present.add(run.entries[i].path());
-                bytes += run.entries[i].size();
+                slots[tasks.get(i).slot()] = run.entries[i];
             } else {
                 problems.add(run.problems[i]);
             }
         }
+        List<Entry> entries = new ArrayList<>(slots.length);
+        Set<String> present = new HashSet<>((int) Math.min(Integer.MAX_VALUE / 2, walker.regularFiles * 2 + 16));
+        long bytes = 0;
+        for (Entry e : slots) {
+            if (e == null) {
+                continue; // a file that could not be read leaves its slot empty
+            }
+            entries.add(e);
+            if (e.type() == EntryType.FILE) {
+                present.add(e.path());
+                bytes += e.size();
+            }
+        }
         if (cache.isEnabled()) {
-            cache.retainOnly(present);
+            cache.retainOnly(present, hits.get() + run.stored.get());
         }
         problems.sort((a, b) -> ManifestPath.compare(a.path(), b.path()));
         Manifest manifest = new Manifest(options.dataset(), options.version(), options.parentVersion(),
                 options.createdMillis(), options.chunker(), entries);
         progress.phase(ScanProgress.Phase.DONE);
         ScanStats stats = new ScanStats(present.size(), walker.dirs, walker.symlinks, walker.ignored, bytes,
-                run.bytesRead.get(), run.bytesReused.get(), run.hits.get(), run.misses.get(),
+                run.bytesRead.get(), bytesReused.get(), hits.get(), run.misses.get(),
                 Duration.ofNanos(System.nanoTime() - start));
         return new ScanResult(manifest, problems, stats);
     }
@@ -136,9 +160,8 @@ public final class Scanner {
         final ScanProblem[] problems;
         final AtomicInteger next = new AtomicInteger();
         final AtomicLong bytesRead = new AtomicLong();
-        final AtomicLong bytesReused = new AtomicLong();
-        final AtomicLong hits = new AtomicLong();
         final AtomicLong misses = new AtomicLong();
+        final AtomicLong stored = new AtomicLong();
 
         Chunking(List<TreeWalker.FileTask> tasks, FileStateCache cache, ProgressReporter progress) {
             this.tasks = tasks;
@@ -197,15 +220,6 @@ public final class Scanner {
 
         private void chunkOne(int index, TreeWalker.FileTask task, FileChunker chunker, ChunkerParams params) {
             FileStat stat = task.stat();
-            ChunkedFile cached = cache.lookup(task.path(), stat, params);
-            if (cached != null) {
-                hits.incrementAndGet();
-                bytesReused.addAndGet(cached.size());
-                progress.bytes(cached.size());
-                entries[index] = Entry.file(task.path(), stat.mode(), stat.mtimeNanos(), cached.size(),
-                        cached.sha256(), cached.chunks());
-                return;
-            }
             misses.incrementAndGet();
             for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
                 long readStart = nowNanos();
@@ -225,7 +239,9 @@ public final class Scanner {
                     return;
                 }
                 if (after.sameContentIdentity(stat) && chunked.size() == after.size()) {
-                    cache.store(task.path(), after, params, chunked, readStart);
+                    if (cache.store(task.path(), after, params, chunked, readStart)) {
+                        stored.incrementAndGet();
+                    }
                     entries[index] = Entry.file(task.path(), after.mode(), after.mtimeNanos(), chunked.size(),
                             chunked.sha256(), chunked.chunks());
                     return;

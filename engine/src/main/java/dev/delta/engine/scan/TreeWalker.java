@@ -14,120 +14,333 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
- * The first, cheap phase of a scan: lists the tree depth-first with one {@code lstat} per
- * entry, never following symlinks and never descending into ignored directories. Directories
- * and symlinks become manifest entries at once; regular files become {@link FileTask}s for the
- * chunking phase. Anything it cannot represent or read becomes a {@link ScanProblem}.
+ * The first, cheap phase of a scan: lists the tree with one {@code lstat} per entry, never
+ * following symlinks and never descending into ignored directories. Directories and symlinks
+ * become manifest entries at once; a regular file the file-state cache vouches for becomes one
+ * too; every other regular file becomes a {@link FileTask} for the chunking phase. Anything it
+ * cannot represent or read becomes a {@link ScanProblem}.
  *
- * <p>Uses an explicit stack, so depth is bounded by memory, not by the thread's stack.
+ * <p>Directories are listed by {@code threads} workers at once (a directory is a task; its
+ * subdirectories are new tasks), each directory's children sorted by name. The results are then
+ * laid out in one pass, a directory right before its contents: that is the manifest's canonical
+ * order ({@link ManifestPath#compare} sorts '/' before every other character), so the walk hands
+ * out <em>slots</em> in that order and the scan assembles its entries without sorting.
+ *
+ * <p>No recursion on the thread's stack: depth is bounded by memory.
  */
 final class TreeWalker {
-    /** A regular file found by the walk, waiting to be chunked. */
-    record FileTask(String path, Path file, FileStat stat) {
+    /** A regular file found by the walk, waiting to be chunked into {@code slot}. */
+    record FileTask(String path, Path file, FileStat stat, int slot) {
+    }
+
+    /** Answers a regular file from the file-state cache during the walk. */
+    @FunctionalInterface
+    interface CachedFiles {
+        /** The file's entry when the cache vouches for {@code stat}, else null (it will be read). */
+        Entry lookup(String path, FileStat stat);
+    }
+
+    /** A regular file the cache did not answer. */
+    private record Pending(String path, Path file, FileStat stat) {
     }
 
     private final Path root;
     private final IgnoreRules rules;
     private final Path skipDir; // the cache directory when it lies inside the tree, else null
     private final ProgressReporter progress;
+    private final CachedFiles cached; // null: every file is read
+    private final int threads;
 
-    final List<Entry> entries = new ArrayList<>();
+    /** Every slot in canonical order: an {@link Entry}, or null for a file still to be chunked. */
+    final List<Entry> slots = new ArrayList<>();
+    /** The files to chunk, each with its slot. */
     final List<FileTask> files = new ArrayList<>();
     final List<ScanProblem> problems = new ArrayList<>();
     long dirs;
     long symlinks;
     long ignored;
+    /** Regular files found, whether the cache answered them or not. */
+    long regularFiles;
 
-    TreeWalker(Path root, IgnoreRules rules, Path skipDir, ProgressReporter progress) {
+    TreeWalker(Path root, IgnoreRules rules, Path skipDir, ProgressReporter progress, CachedFiles cached,
+               int threads) {
         this.root = root;
         this.rules = rules;
         this.skipDir = skipDir;
         this.progress = progress;
+        this.cached = cached;
+        this.threads = Math.max(1, threads);
+    }
+
+    /** One directory: its entry (null for the root) and, once listed, its children in name order. */
+    private static final class Dir {
+        final String path; // relative; "" for the root
+        final Path dir;
+        final Entry entry;
+        Object[] items = new Object[0]; // Entry, Pending or Dir
+        List<ScanProblem> problems;
+        int dirs;
+        int symlinks;
+        int ignored;
+        int files;
+
+        Dir(String path, Path dir, Entry entry) {
+            this.path = path;
+            this.dir = dir;
+            this.entry = entry;
+        }
+
+        void problem(ScanProblem p) {
+            if (problems == null) {
+                problems = new ArrayList<>(2);
+            }
+            problems.add(p);
+        }
     }
 
     /** Walks the whole tree; problems below the root are collected, not thrown. */
-    void walk() {
-        ArrayDeque<String> pending = new ArrayDeque<>(); // relative directory paths; "" is the root
-        pending.push("");
-        while (!pending.isEmpty()) {
-            String dirPath = pending.pop();
-            Path dir = dirPath.isEmpty() ? root : root.resolve(dirPath);
-            try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
-                for (Path child : children) {
-                    visit(dirPath, child, pending);
+    void walk() throws IOException {
+        Dir top = new Dir("", root, null);
+        if (threads == 1) {
+            ArrayDeque<Dir> todo = new ArrayDeque<>();
+            todo.push(top);
+            while (!todo.isEmpty()) {
+                list(todo.pop(), todo::push);
+            }
+        } else {
+            walkInParallel(top);
+        }
+        layOut(top);
+    }
+
+    private void walkInParallel(Dir top) throws IOException {
+        Parallel run = new Parallel();
+        ForkJoinPool pool = new ForkJoinPool(threads, Workers.INSTANCE, null, false);
+        try {
+            run.schedule(top);
+            pool.execute(run.new Listing(top));
+            try {
+                run.done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("scan interrupted");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        Throwable t = run.failure.get();
+        if (t instanceof RuntimeException) {
+            throw (RuntimeException) t;
+        }
+        if (t instanceof Error) {
+            throw (Error) t;
+        }
+    }
+
+    /**
+     * One parallel walk: a count of directories scheduled but not yet listed, and a latch opened
+     * when it drops to zero (each listing schedules its subdirectories before it counts itself
+     * done, so zero means the whole tree is listed).
+     */
+    private final class Parallel {
+        final AtomicInteger pending = new AtomicInteger();
+        final CountDownLatch done = new CountDownLatch(1);
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        void schedule(Dir d) {
+            pending.incrementAndGet();
+        }
+
+        /** Lists one directory in the pool and forks a task for each subdirectory (never joined). */
+        final class Listing extends RecursiveAction {
+            private final Dir dir;
+
+            Listing(Dir dir) {
+                this.dir = dir;
+            }
+
+            @Override
+            protected void compute() {
+                try {
+                    if (failure.get() == null) {
+                        list(dir, d -> {
+                            schedule(d);
+                            new Listing(d).fork();
+                        });
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    if (pending.decrementAndGet() == 0) {
+                        done.countDown();
+                    }
                 }
-            } catch (IOException e) {
-                problems.add(ioProblem(dirPath.isEmpty() ? "." : dirPath, e, "cannot list directory"));
-            } catch (DirectoryIteratorException e) {
-                problems.add(ioProblem(dirPath, e.getCause(), "cannot list directory"));
             }
         }
     }
 
-    private void visit(String parent, Path child, ArrayDeque<String> pending) {
-        String name = child.getFileName().toString();
-        String path = parent.isEmpty() ? name : parent + "/" + name;
+    /** Lists {@code d}, stats each child, and hands each subdirectory to {@code schedule}. */
+    private void list(Dir d, Consumer<Dir> schedule) {
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(d.dir)) {
+            for (Path child : stream) {
+                children.add(child);
+            }
+        } catch (IOException e) {
+            d.problem(ioProblem(d.path.isEmpty() ? "." : d.path, e, "cannot list directory"));
+            return;
+        } catch (DirectoryIteratorException e) {
+            d.problem(ioProblem(d.path.isEmpty() ? "." : d.path, e.getCause(), "cannot list directory"));
+            return;
+        }
+        int n = children.size();
+        String[] names = new String[n];
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            names[i] = children.get(i).getFileName().toString();
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> ManifestPath.compare(names[a], names[b]));
+        Object[] items = new Object[n];
+        int k = 0;
+        List<Dir> below = null;
+        for (int i = 0; i < n; i++) {
+            int j = order[i];
+            Object item = visit(d, names[j], children.get(j));
+            if (item != null) {
+                items[k++] = item;
+                if (item instanceof Dir) {
+                    if (below == null) {
+                        below = new ArrayList<>();
+                    }
+                    below.add((Dir) item);
+                }
+            }
+        }
+        d.items = k == n ? items : Arrays.copyOf(items, k);
+        if (below != null) {
+            for (Dir sub : below) {
+                schedule.accept(sub);
+            }
+        }
+    }
+
+    /** What one child becomes: an Entry, a Pending file, a Dir to list, or null (ignored, or a problem). */
+    private Object visit(Dir parent, String name, Path child) {
+        String path = parent.path.isEmpty() ? name : parent.path + "/" + name;
         FileStat stat;
         try {
             stat = FileStat.of(child);
         } catch (IOException e) {
-            problems.add(ioProblem(path, e, "cannot stat"));
-            return;
+            parent.problem(ioProblem(path, e, "cannot stat"));
+            return null;
         }
         boolean isDir = stat.kind() == FileStat.Kind.DIR;
         if (rules.isIgnoredGivenParentIncluded(path, isDir) || (isDir && child.equals(skipDir))) {
-            ignored++;
-            return;
+            parent.ignored++;
+            return null;
         }
         String invalid = nameProblem(child, path);
         if (invalid != null) {
-            problems.add(new ScanProblem(path, ScanProblem.Kind.INVALID_NAME, invalid));
-            return;
+            parent.problem(new ScanProblem(path, ScanProblem.Kind.INVALID_NAME, invalid));
+            return null;
         }
         switch (stat.kind()) {
             case FILE:
-                files.add(new FileTask(path, child, stat));
+                parent.files++;
                 progress.found(stat.size());
-                break;
+                Entry hit = cached == null ? null : cached.lookup(path, stat);
+                return hit != null ? hit : new Pending(path, child, stat);
             case DIR:
-                entries.add(Entry.dir(path, stat.mode(), stat.mtimeNanos()));
-                dirs++;
-                pending.push(path);
-                break;
+                parent.dirs++;
+                return new Dir(path, child, Entry.dir(path, stat.mode(), stat.mtimeNanos()));
             case SYMLINK:
-                symlink(path, child, stat);
-                break;
+                Entry link = symlink(parent, path, child, stat);
+                if (link != null) {
+                    parent.symlinks++;
+                }
+                return link;
             default:
-                problems.add(new ScanProblem(path, ScanProblem.Kind.UNSUPPORTED_TYPE,
+                parent.problem(new ScanProblem(path, ScanProblem.Kind.UNSUPPORTED_TYPE,
                         "not a regular file, directory or symlink (FIFO, socket or device); skipped"));
-                break;
+                return null;
         }
     }
 
-    private void symlink(String path, Path link, FileStat stat) {
+    /** Lays the listed tree out in canonical order: slots, file tasks, problems and counts. */
+    private void layOut(Dir top) {
+        ArrayDeque<Dir> stack = new ArrayDeque<>();
+        ArrayDeque<Integer> next = new ArrayDeque<>();
+        stack.push(top);
+        next.push(0);
+        collect(top);
+        while (!stack.isEmpty()) {
+            Dir d = stack.peek();
+            int i = next.pop();
+            if (i == d.items.length) {
+                stack.pop();
+                continue;
+            }
+            next.push(i + 1);
+            Object item = d.items[i];
+            if (item instanceof Entry) {
+                slots.add((Entry) item);
+            } else if (item instanceof Pending) {
+                Pending p = (Pending) item;
+                files.add(new FileTask(p.path(), p.file(), p.stat(), slots.size()));
+                slots.add(null);
+            } else {
+                Dir sub = (Dir) item;
+                slots.add(sub.entry);
+                collect(sub);
+                stack.push(sub);
+                next.push(0);
+            }
+        }
+    }
+
+    private void collect(Dir d) {
+        if (d.problems != null) {
+            problems.addAll(d.problems);
+        }
+        dirs += d.dirs;
+        symlinks += d.symlinks;
+        ignored += d.ignored;
+        regularFiles += d.files;
+    }
+
+    private static Entry symlink(Dir parent, String path, Path link, FileStat stat) {
         Path target;
         try {
             target = Files.readSymbolicLink(link);
         } catch (IOException e) {
-            problems.add(ioProblem(path, e, "cannot read symlink"));
-            return;
+            parent.problem(ioProblem(path, e, "cannot read symlink"));
+            return null;
         }
         String t = target.toString();
         if (!roundTrips(target)) {
-            problems.add(new ScanProblem(path, ScanProblem.Kind.INVALID_SYMLINK,
+            parent.problem(new ScanProblem(path, ScanProblem.Kind.INVALID_SYMLINK,
                     "symlink target is not valid UTF-8 and cannot be carried in a manifest"));
-            return;
+            return null;
         }
         try {
             // A symlink's own mtime can be set only to the microsecond from Java (lutimes), so it is
             // recorded at that precision: an applied tree then matches its manifest exactly.
-            entries.add(Entry.symlink(path, t, Math.floorDiv(stat.mtimeNanos(), 1000L) * 1000L));
-            symlinks++;
+            return Entry.symlink(path, t, Math.floorDiv(stat.mtimeNanos(), 1000L) * 1000L);
         } catch (IllegalArgumentException e) {
-            problems.add(new ScanProblem(path, ScanProblem.Kind.INVALID_SYMLINK, e.getMessage()));
+            parent.problem(new ScanProblem(path, ScanProblem.Kind.INVALID_SYMLINK, e.getMessage()));
+            return null;
         }
     }
 
@@ -157,6 +370,20 @@ final class TreeWalker {
             }
         }
         return true;
+    }
+
+    /** Daemon threads named delta-walk-N, so a stuck directory never keeps the JVM alive. */
+    private static final class Workers implements ForkJoinPool.ForkJoinWorkerThreadFactory {
+        static final Workers INSTANCE = new Workers();
+        private final AtomicInteger n = new AtomicInteger();
+
+        @Override
+        public ForkJoinWorkerThread newThread(ForkJoinPool pool) {
+            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setName("delta-walk-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }
     }
 
     static ScanProblem ioProblem(String path, IOException e, String what) {

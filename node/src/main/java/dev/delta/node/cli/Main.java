@@ -8,6 +8,9 @@ import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /** The {@code delta} command: entry point of the runnable jar. */
 @Command(name = "delta",
@@ -16,18 +19,36 @@ import java.nio.file.NoSuchFileException;
         description = {
                 "Block-level content distribution: FastCDC chunk manifests, and transfer of only the byte ranges an edge lacks.",
                 "",
-                "Exit codes: 0 ok, 1 differences found, 2 usage error, 3 bad input or failure."},
-        subcommands = {
-                ServeCommand.class,
-                PublishCommand.class,
-                SyncCommand.class,
-                RollbackCommand.class,
-                ManifestCommand.class,
-                KeygenCommand.class,
-                DemoCommand.class,
-                BenchCommand.class,
-                CommandLine.HelpCommand.class})
+                "Exit codes: 0 ok, 1 differences found, 2 usage error, 3 bad input or failure."})
 public final class Main implements Runnable {
+    /**
+     * The subcommands, in the order help lists them. Picocli reflects over every command it is
+     * given, which costs a short command like {@code manifest build --cache} a good part of its
+     * run; so a command line names its subcommand first and only that one is built (all of them
+     * when the name is missing or unknown, for help and suggestions).
+     */
+    private static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+    private static final Map<String, Supplier<Object>> MANIFEST_COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("serve", ServeCommand::new);
+        COMMANDS.put("publish", PublishCommand::new);
+        COMMANDS.put("sync", SyncCommand::new);
+        COMMANDS.put("rollback", RollbackCommand::new);
+        COMMANDS.put("manifest", ManifestCommand::new);
+        COMMANDS.put("keygen", KeygenCommand::new);
+        COMMANDS.put("demo", DemoCommand::new);
+        COMMANDS.put("bench", BenchCommand::new);
+        COMMANDS.put("help", CommandLine.HelpCommand::new);
+        MANIFEST_COMMANDS.put("build", ManifestBuildCommand::new);
+        MANIFEST_COMMANDS.put("show", ManifestShowCommand::new);
+        MANIFEST_COMMANDS.put("diff", ManifestDiffCommand::new);
+        MANIFEST_COMMANDS.put("stats", ManifestStatsCommand::new);
+        MANIFEST_COMMANDS.put("verify", ManifestVerifyCommand::new);
+        MANIFEST_COMMANDS.put("sign", ManifestSignCommand::new);
+        MANIFEST_COMMANDS.put("check", ManifestCheckCommand::new);
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -51,14 +72,33 @@ public final class Main implements Runnable {
         if (System.getProperty("chronicle.analytics.disable") == null) {
             System.setProperty("chronicle.analytics.disable", "true");
         }
-        CommandLine cl = commandLine();
+        CommandLine cl = commandLine(args);
         cl.setOut(out);
         cl.setErr(err);
         return cl.execute(args);
     }
 
+    /** The whole command tree. */
     static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /** The command tree {@code args} needs: only the named subcommand when there is one. */
+    static CommandLine commandLine(String[] argv) {
         CommandLine cl = new CommandLine(new Main());
+        String name = argv.length > 0 ? argv[0] : null;
+        // "help" shows other commands' help, so it needs them all
+        boolean one = name != null && COMMANDS.containsKey(name) && !name.equals("help");
+        for (Map.Entry<String, Supplier<Object>> c : COMMANDS.entrySet()) {
+            if (one && !c.getKey().equals(name)) {
+                continue;
+            }
+            if (c.getKey().equals("manifest")) {
+                cl.addSubcommand(c.getKey(), manifestCommand(argv.length > 1 && one ? argv[1] : null));
+            } else {
+                cl.addSubcommand(c.getKey(), c.getValue().get());
+            }
+        }
         cl.setExitCodeExceptionMapper(t -> ExitCode.BAD_INPUT);
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
@@ -81,6 +121,17 @@ public final class Main implements Runnable {
             return ExitCode.BAD_INPUT;
         });
         return cl;
+    }
+
+    private static CommandLine manifestCommand(String name) {
+        CommandLine manifest = new CommandLine(new ManifestCommand());
+        boolean one = name != null && MANIFEST_COMMANDS.containsKey(name);
+        for (Map.Entry<String, Supplier<Object>> c : MANIFEST_COMMANDS.entrySet()) {
+            if (!one || c.getKey().equals(name)) {
+                manifest.addSubcommand(c.getKey(), c.getValue().get());
+            }
+        }
+        return manifest;
     }
 
     /** A one-line message for an exception, naming the file where the JDK only gives a path. */

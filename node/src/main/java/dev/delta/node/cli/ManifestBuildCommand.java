@@ -3,7 +3,6 @@ package dev.delta.node.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.delta.engine.hash.Sha256;
 import dev.delta.engine.manifest.Manifest;
-import dev.delta.engine.manifest.ManifestCodec;
 import dev.delta.engine.scan.FileStateCache;
 import dev.delta.engine.scan.ScanOptions;
 import dev.delta.engine.scan.ScanProblem;
@@ -116,8 +115,9 @@ final class ManifestBuildCommand implements Callable<Integer> {
             return ExitCode.BAD_INPUT;
         }
         Manifest m = r.manifest();
-        long encoded = ManifestFiles.write(m, out);
-        byte[] root = new ManifestCodec().rootDigest(m);
+        ManifestFiles.Written written = ManifestFiles.write(m, out);
+        long encoded = written.encodedBytes();
+        byte[] root = written.rootDigest();
         if (!quiet) {
             summary(cl.getOut(), out, m, r.stats(), root, encoded);
         }

@@ -3,18 +3,10 @@ package dev.delta.node.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code delta manifest …}: build, inspect, compare, verify and sign manifests. */
+/** {@code delta manifest …}: build, inspect, compare, verify and sign manifests (subcommands added by {@link Main}). */
 @Command(name = "manifest",
         mixinStandardHelpOptions = true,
-        description = "Build, inspect, compare, verify and sign block manifests.",
-        subcommands = {
-                ManifestBuildCommand.class,
-                ManifestShowCommand.class,
-                ManifestDiffCommand.class,
-                ManifestStatsCommand.class,
-                ManifestVerifyCommand.class,
-                ManifestSignCommand.class,
-                ManifestCheckCommand.class})
+        description = "Build, inspect, compare, verify and sign block manifests.")
 final class ManifestCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,5 +1,6 @@
 package dev.delta.node.cli;
 
+import dev.delta.engine.hash.Sha256;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.manifest.ManifestCodec;
 import dev.delta.engine.manifest.ManifestFormatException;
@@ -11,6 +12,8 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
 
 /** Reads and writes manifest files for the CLI: errors name the file, writes are atomic. */
 final class ManifestFiles {
@@ -41,8 +44,15 @@ final class ManifestFiles {
         }
     }
 
-    /** Encodes {@code m} to a temporary file beside {@code file}, then renames it into place. */
-    static long write(Manifest m, Path file) throws IOException {
+    /** What {@link #write} wrote: the encoding's length and its root digest. */
+    record Written(long encodedBytes, byte[] rootDigest) {
+    }
+
+    /**
+     * Encodes {@code m} to a temporary file beside {@code file}, then renames it into place; the
+     * root digest is taken from the same bytes on their way out (one encoding, not two).
+     */
+    static Written write(Manifest m, Path file) throws IOException {
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir != null) {
@@ -51,11 +61,13 @@ final class ManifestFiles {
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
         try {
             long n;
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            MessageDigest md = Sha256.newDigest();
+            try (OutputStream out = new BufferedOutputStream(
+                    new DigestOutputStream(Files.newOutputStream(tmp), md), 1 << 16)) {
                 n = new ManifestCodec().encode(m, out);
             }
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return n;
+            return new Written(n, md.digest());
         } finally {
             Files.deleteIfExists(tmp);
         }
