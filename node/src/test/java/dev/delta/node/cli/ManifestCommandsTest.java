@@ -237,4 +237,28 @@ class ManifestCommandsTest {
             assertTrue(r.out().contains("Usage:"), r.out());
         }
     }
+
+    @Test
+    void onlyTheNamedSubcommandIsBuilt_butHelpAndSuggestionsSeeThemAll() {
+        // Main builds the model of the named subcommand only; everything that lists commands must still see all.
+        CliRunner top = CliRunner.run("--help");
+        for (String c : new String[]{"serve", "publish", "sync", "rollback", "manifest", "keygen", "demo", "bench", "help"}) {
+            assertTrue(top.out().contains("  " + c + " ") || top.out().contains("  " + c + "\n"), c + " missing: " + top.out());
+        }
+        CliRunner manifest = CliRunner.run("manifest", "--help");
+        for (String c : new String[]{"build", "show", "diff", "stats", "verify", "sign", "check"}) {
+            assertTrue(manifest.out().contains("  " + c + " "), c + " missing: " + manifest.out());
+        }
+        CliRunner helpSync = CliRunner.run("help", "sync");
+        assertEquals(0, helpSync.code(), helpSync.toString());
+        assertTrue(helpSync.out().contains("Usage: delta sync"), helpSync.out());
+        CliRunner typo = CliRunner.run("manifest", "biuld");
+        assertEquals(2, typo.code());
+        assertTrue(typo.err().contains("build"), "suggests the near miss: " + typo.err());
+        CliRunner typoTop = CliRunner.run("snyc");
+        assertEquals(2, typoTop.code());
+        assertTrue(typoTop.err().contains("'snyc'"), typoTop.err());
+        CliRunner nested = CliRunner.run("manifest", "build", "--help");
+        assertTrue(nested.out().contains("Usage: delta manifest build"), nested.out());
+    }
 }
