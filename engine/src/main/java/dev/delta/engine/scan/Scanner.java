@@ -114,7 +114,9 @@ public final class Scanner {
         cache.ensureCapacity(walker.regularFiles);
         progress.phase(ScanProgress.Phase.CHUNK);
         Chunking run = new Chunking(tasks, cache, progress);
-        run.runAll(Math.min(options.threads(), Math.max(1, tasks.size())));
+        if (!tasks.isEmpty()) { // an unchanged tree has nothing to read: no chunker, no gear table
+            run.runAll(Math.min(options.threads(), tasks.size()));
+        }
 
         Entry[] slots = walker.slots.toArray(new Entry[0]);
         List<ScanProblem> problems = new ArrayList<>(walker.problems);
