@@ -22,7 +22,7 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "Node config file (JSON).")
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "Node config file: JSON (comments allowed), or YAML if named *.yaml / *.yml.")
     java.nio.file.Path configFile;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Override the config's listen address.")

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.delta.engine.chunk.ChunkerParams;
 import dev.delta.engine.manifest.Manifest;
@@ -19,7 +20,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A node's configuration, read from a JSON file (comments allowed) with every field optional:
+ * A node's configuration, read from a JSON file (comments allowed), or YAML when the file is
+ * named {@code *.yaml} or {@code *.yml}, with every field optional:
  *
  * <pre>{@code
  * {
@@ -117,8 +119,11 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
         } catch (IOException e) {
             throw new ConfigException("cannot read config " + file + ": " + e.getMessage(), e);
         }
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        boolean yaml = name.endsWith(".yaml") || name.endsWith(".yml");
         try {
-            return parse(text, file.toAbsolutePath().getParent());
+            return yaml ? parseYaml(text, file.toAbsolutePath().getParent())
+                    : parse(text, file.toAbsolutePath().getParent());
         } catch (ConfigException e) {
             throw new ConfigException(file + ": " + e.getMessage(), e);
         }
@@ -128,16 +133,33 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
     public static NodeConfig parse(String json, Path base) throws ConfigException {
         ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.ALLOW_COMMENTS)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        return fromTree(read(mapper, json, "JSON"), base);
+    }
+
+    /**
+     * Parses config YAML (the same fields; a file named {@code *.yaml} or {@code *.yml} is read
+     * this way); relative paths resolve against {@code base}.
+     */
+    public static NodeConfig parseYaml(String yaml, Path base) throws ConfigException {
+        return fromTree(read(new YAMLMapper(), yaml, "YAML"), base);
+    }
+
+    private static JsonNode read(ObjectMapper mapper, String text, String format) throws ConfigException {
         JsonNode root;
         try {
-            root = mapper.readTree(json);
+            root = mapper.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new ConfigException("not valid JSON: " + e.getOriginalMessage() + " at line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(), e);
+            throw new ConfigException("not valid " + format + ": " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr()), e);
         }
         if (!(root instanceof ObjectNode)) {
-            throw new ConfigException("the config must be a JSON object");
+            throw new ConfigException("the config must be " + (format.equals("JSON") ? "a JSON object" : "a YAML mapping"));
         }
+        return root;
+    }
+
+    private static NodeConfig fromTree(JsonNode root, Path base) throws ConfigException {
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!FIELDS.contains(f)) {

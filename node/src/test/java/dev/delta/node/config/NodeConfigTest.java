@@ -52,6 +52,67 @@ class NodeConfigTest {
     }
 
     @Test
+    void load_yamlFile_givesTheSameConfigAsJson() throws Exception {
+        Files.writeString(tmp.resolve("secret.txt"), "0123456789abcdef0123\n");
+        Path json = tmp.resolve("edge.json");
+        Files.writeString(json, """
+                {"data_dir": "data", "listen": "0.0.0.0:7500", "role": "edge", "upstream": "origin.example:7420",
+                 "datasets": ["site", "models"], "ignore": [".tmp", "cache/"], "retention": 3,
+                 "secret_file": "secret.txt", "follow": false, "chunker": {"avg": 8192, "min": 2048, "max": 32768}}""");
+        Path yaml = tmp.resolve("edge.yaml");
+        Files.writeString(yaml, """
+                # an edge in the first rack
+                data_dir: data
+                listen: "0.0.0.0:7500"
+                role: edge
+                upstream: origin.example:7420
+                datasets: [site, models]
+                ignore:
+                  - .tmp
+                  - cache/
+                retention: 3
+                secret_file: secret.txt
+                follow: false
+                chunker: {avg: 8192, min: 2048, max: 32768}
+                """);
+        NodeConfig fromJson = NodeConfig.load(json);
+        NodeConfig fromYaml = NodeConfig.load(yaml);
+        assertEquals(fromJson.dataDir(), fromYaml.dataDir());
+        assertEquals(fromJson.listenHost(), fromYaml.listenHost());
+        assertEquals(fromJson.listenPort(), fromYaml.listenPort());
+        assertEquals(fromJson.role(), fromYaml.role());
+        assertEquals(fromJson.datasets(), fromYaml.datasets());
+        assertEquals(fromJson.retention(), fromYaml.retention());
+        assertEquals(fromJson.follow(), fromYaml.follow());
+        assertEquals(fromJson.chunker(), fromYaml.chunker());
+        assertEquals(new String(fromJson.secret()), new String(fromYaml.secret()));
+        assertEquals(List.of(".tmp", "cache/"), fromYaml.ignore());
+        assertEquals(8192, fromYaml.chunker().avg());
+        assertEquals(new NodeConfig.HostPort("origin.example", 7420), fromYaml.upstream());
+    }
+
+    @Test
+    void load_badYaml_namesFileAndField() throws Exception {
+        Path typo = tmp.resolve("typo.yml");
+        Files.writeString(typo, "role: origin\nretension: 3\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> NodeConfig.load(typo));
+        assertTrue(e.getMessage().contains("typo.yml") && e.getMessage().contains("retension")
+                && e.getMessage().contains("retention"), e.getMessage());
+        Path list = tmp.resolve("list.yaml");
+        Files.writeString(list, "- role\n- origin\n");
+        e = assertThrows(ConfigException.class, () -> NodeConfig.load(list));
+        assertTrue(e.getMessage().contains("YAML mapping"), e.getMessage());
+        Path broken = tmp.resolve("broken.yaml");
+        Files.writeString(broken, "role: [origin\n");
+        e = assertThrows(ConfigException.class, () -> NodeConfig.load(broken));
+        assertTrue(e.getMessage().contains("not valid YAML"), e.getMessage());
+        Path wrongType = tmp.resolve("type.yaml");
+        Files.writeString(wrongType, "role: origin\nsecret: a-long-enough-secret\nretention: many\n");
+        e = assertThrows(ConfigException.class, () -> NodeConfig.load(wrongType));
+        assertTrue(e.getMessage().contains("retention"), e.getMessage());
+    }
+
+    @Test
     void parse_originDefaults() throws Exception {
         NodeConfig c = NodeConfig.parse("{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\"}", tmp);
         assertEquals(NodeConfig.DEFAULT_PORT, c.listenPort());
