@@ -4,26 +4,34 @@ import dev.delta.engine.chunk.ChunkerParams;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
-/** The chunker flags shared by commands that chunk files; defaults come from {@link ChunkerParams#DEFAULT}. */
+/**
+ * The chunker flags shared by commands that chunk files; unset flags come from the command's
+ * defaults ({@link ChunkerParams#DEFAULT} to build a manifest, {@link ChunkerParams#REPLICATION}
+ * to publish).
+ */
 final class ChunkerOptions {
     @Option(names = "--min", paramLabel = "BYTES", converter = SizeConverter.class,
-            description = "Minimum chunk size (default: 4KiB). Accepts suffixes K, KiB, M, MiB.")
+            description = "Minimum chunk size (default: 4KiB; 1KiB to publish). Accepts suffixes K, KiB, M, MiB.")
     Integer min;
 
     @Option(names = "--avg", paramLabel = "BYTES", converter = SizeConverter.class,
-            description = "Average chunk size, a power of two (default: 16KiB).")
+            description = "Average chunk size, a power of two (default: 16KiB; 4KiB to publish).")
     Integer avg;
 
     @Option(names = "--max", paramLabel = "BYTES", converter = SizeConverter.class,
-            description = "Maximum chunk size (default: 64KiB, at most 16MiB).")
+            description = "Maximum chunk size (default: 64KiB; 16KiB to publish; at most 16MiB).")
     Integer max;
 
     @Option(names = "--nc", paramLabel = "LEVEL", description = "FastCDC normalization level 0-3 (default: 2).")
     Integer nc;
 
-    /** The parameters, or a usage error that says what is wrong. */
+    /** The parameters over {@link ChunkerParams#DEFAULT}, or a usage error that says what is wrong. */
     ChunkerParams params(CommandLine cl) {
-        ChunkerParams d = ChunkerParams.DEFAULT;
+        return params(cl, ChunkerParams.DEFAULT);
+    }
+
+    /** The parameters over {@code d}, or a usage error that says what is wrong. */
+    ChunkerParams params(CommandLine cl, ChunkerParams d) {
         try {
             return new ChunkerParams(min != null ? min : d.min(), avg != null ? avg : d.avg(),
                     max != null ? max : d.max(), nc != null ? nc : d.normalization());

@@ -1,6 +1,7 @@
 package dev.delta.node.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.delta.engine.chunk.ChunkerParams;
 import dev.delta.engine.plan.ChangeAction;
 import dev.delta.node.config.ConfigException;
 import dev.delta.node.config.NodeConfig;
@@ -83,7 +84,7 @@ final class PublishCommand implements Callable<Integer> {
         ignore.addAll(excludes);
         p.ignore(ignore).retention(retention != null ? retention : cfg != null ? cfg.retention() : 5);
         boolean customChunker = chunker.min != null || chunker.avg != null || chunker.max != null || chunker.nc != null;
-        p.chunker(customChunker || cfg == null ? chunker.params(cl) : cfg.chunker());
+        p.chunker(customChunker || cfg == null ? chunker.params(cl, ChunkerParams.REPLICATION) : cfg.chunker());
         Path signing = key != null ? key : cfg != null ? cfg.signingKey() : null;
         if (signing != null) {
             p.signWith(Publisher.loadKeys(signing, ManifestSignCommand.defaultPub(signing)));

@@ -38,7 +38,7 @@ import java.util.Set;
  *   "signing_key": "origin.key",         // origin: sign manifests (public key: same name, .pub)
  *   "trusted_key": "origin.pub",         // edge: accept only manifests signed by this key
  *   "follow": true,                      // edge: a rollback hold is released by a newer version
- *   "chunker": {"min": 4096, "avg": 16384, "max": 65536, "nc": 2}
+ *   "chunker": {"min": 1024, "avg": 4096, "max": 16384, "nc": 2}  // publish; these are the defaults
  * }
  * }</pre>
  *
@@ -108,7 +108,7 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
     /** Defaults for a node with no config file. */
     public static NodeConfig defaults(Path dataDir, Role role) {
         return new NodeConfig(dataDir, "127.0.0.1", DEFAULT_PORT, role, null, List.of(), List.of(), 5, "default", null,
-                null, null, null, true, ChunkerParams.DEFAULT);
+                null, null, null, true, ChunkerParams.REPLICATION);
     }
 
     /** Reads and validates a config file. */
@@ -228,7 +228,7 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
         Path signing = root.has("signing_key") ? base.resolve(str(root, "signing_key", null)) : null;
         Path trusted = root.has("trusted_key") ? base.resolve(str(root, "trusted_key", null)) : null;
         boolean follow = !root.has("follow") || bool(root, "follow");
-        ChunkerParams chunker = ChunkerParams.DEFAULT;
+        ChunkerParams chunker = ChunkerParams.REPLICATION;
         if (root.has("chunker")) {
             JsonNode c = root.get("chunker");
             if (!c.isObject()) {

@@ -46,7 +46,7 @@ public final class Publisher {
 
     private final Path dataDir;
     private final String dataset;
-    private ChunkerParams chunker = ChunkerParams.DEFAULT;
+    private ChunkerParams chunker = ChunkerParams.REPLICATION;
     private List<String> ignore = List.of();
     private int retention = 5;
     private KeyPair signingKey;

@@ -126,7 +126,8 @@ class OriginEdgeTest {
 
     @Test
     void replicate_initialUpdateNoChangeAndRollback() throws Exception {
-        Publisher pub = new Publisher(originData, "site");
+        // 16 KiB chunks: the renamed 3 MiB file's chunk list (in the delta) then stays under 4 KiB
+        Publisher pub = new Publisher(originData, "site").chunker(dev.delta.engine.chunk.ChunkerParams.DEFAULT);
         pub.publish(src);
         startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
         try (DeltaClient c = client()) {

@@ -69,6 +69,8 @@ class PublisherTest {
 
         DatasetStore store = DatasetStore.open(data, "site");
         assertEquals(2, store.current().getAsLong());
+        assertEquals(dev.delta.engine.chunk.ChunkerParams.REPLICATION, store.manifest(2).chunker(),
+                "publishing chunks at the replication default (4 KiB average), docs/node.md");
         assertEquals("three", Files.readString(store.currentLink().resolve("three.txt")));
         assertFalse(Files.exists(store.currentLink().resolve("skip.tmp")));
         assertEquals(Files.readAttributes(store.releaseDir(1).resolve("a/b/one.txt"),
