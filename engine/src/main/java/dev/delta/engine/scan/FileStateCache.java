@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -138,6 +139,26 @@ public final class FileStateCache implements Closeable {
             files.release();
             return disabled();
         }
+    }
+
+    /**
+     * {@link #open} on a daemon thread, so that a scan can walk the tree while Chronicle Map
+     * starts (its first use in a process costs a few hundred milliseconds of class loading and
+     * native set-up on one core). Like {@link #open}, never completes exceptionally for the
+     * cache's own problems.
+     */
+    public static CompletableFuture<FileStateCache> openInBackground(Path dir, long expectedEntries) {
+        CompletableFuture<FileStateCache> f = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(open(dir, expectedEntries));
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, "delta-cache-open");
+        t.setDaemon(true);
+        t.start();
+        return f;
     }
 
     /** How this cache was opened. */

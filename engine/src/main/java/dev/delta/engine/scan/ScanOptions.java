@@ -3,8 +3,10 @@ package dev.delta.engine.scan;
 import dev.delta.engine.chunk.ChunkerParams;
 import dev.delta.engine.manifest.Manifest;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * How to scan a tree and what to stamp on the manifest it produces. Build one with
@@ -23,6 +25,8 @@ public final class ScanOptions {
     private final List<String> excludes;
     private final boolean useIgnoreFile;
     private final FileStateCache cache;
+    private final Path openingCacheDir;
+    private final CompletableFuture<FileStateCache> openingCache;
     private final ScanProgress progress;
 
     private ScanOptions(Builder b) {
@@ -39,6 +43,8 @@ public final class ScanOptions {
         this.excludes = List.copyOf(b.excludes);
         this.useIgnoreFile = b.useIgnoreFile;
         this.cache = b.cache;
+        this.openingCacheDir = b.openingCacheDir;
+        this.openingCache = b.openingCache;
         this.progress = b.progress;
     }
 
@@ -81,9 +87,19 @@ public final class ScanOptions {
         return useIgnoreFile;
     }
 
-    /** The file-state cache, or null to read every file. */
+    /** The file-state cache, or null to read every file (or when it is still {@linkplain #openingCache() opening}). */
     public FileStateCache cache() {
         return cache;
+    }
+
+    /** A file-state cache being opened in the background, or null. */
+    public CompletableFuture<FileStateCache> openingCache() {
+        return openingCache;
+    }
+
+    /** The directory of the {@linkplain #openingCache() cache being opened}, or null. */
+    public Path openingCacheDir() {
+        return openingCacheDir;
     }
 
     public ScanProgress progress() {
@@ -101,6 +117,8 @@ public final class ScanOptions {
         private List<String> excludes = List.of();
         private boolean useIgnoreFile = true;
         private FileStateCache cache;
+        private Path openingCacheDir;
+        private CompletableFuture<FileStateCache> openingCache;
         private ScanProgress progress = ScanProgress.NONE;
 
         private Builder(String dataset) {
@@ -155,7 +173,21 @@ public final class ScanOptions {
          * The caller opens and closes it; the scan updates it and drops paths no longer present.
          */
         public Builder cache(FileStateCache cache) {
+            this.openingCache = null;
+            this.openingCacheDir = null;
             this.cache = cache;
+            return this;
+        }
+
+        /**
+         * A file-state cache in {@code dir} that is still being opened ({@link
+         * FileStateCache#openInBackground}): the scan walks the tree meanwhile and waits for it only
+         * before the first lookup.
+         */
+        public Builder cache(Path dir, CompletableFuture<FileStateCache> opening) {
+            this.cache = null;
+            this.openingCacheDir = dir;
+            this.openingCache = opening;
             return this;
         }
 

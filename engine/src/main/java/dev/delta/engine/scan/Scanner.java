@@ -87,36 +87,22 @@ public final class Scanner {
         root = root.toAbsolutePath().normalize();
         IgnoreRules rules = options.useIgnoreFile() ? IgnoreRules.load(root, options.excludes())
                 : IgnoreRules.parse(options.excludes(), "--exclude");
-        FileStateCache cache = options.cache() == null ? FileStateCache.disabled() : options.cache();
-        Path skip = cache.directory() == null ? null : cache.directory().toAbsolutePath().normalize();
+        Path cacheDir = options.openingCache() != null ? options.openingCacheDir()
+                : options.cache() != null ? options.cache().directory() : null;
+        Path skip = cacheDir == null ? null : cacheDir.toAbsolutePath().normalize();
 
         ProgressReporter progress = new ProgressReporter(options.progress());
         progress.phase(ScanProgress.Phase.WALK);
-        ChunkerParams params = options.chunker();
-        AtomicLong hits = new AtomicLong();
-        AtomicLong bytesReused = new AtomicLong();
-        TreeWalker.CachedFiles cached = !cache.isEnabled() ? null : (path, stat) -> {
-            ChunkedFile c = cache.lookup(path, stat, params);
-            if (c == null) {
-                return null;
-            }
-            hits.incrementAndGet();
-            bytesReused.addAndGet(c.size());
-            progress.bytes(c.size());
-            progress.fileDone();
-            return Entry.file(path, stat.mode(), stat.mtimeNanos(), c.size(), c.sha256(), c.chunks());
-        };
-        TreeWalker walker = new TreeWalker(root, rules, skip, progress, cached, options.threads());
+        TreeWalker walker = new TreeWalker(root, rules, skip, progress, options.threads());
         walker.walk();
 
+        FileStateCache cache = cache(options);
         List<TreeWalker.FileTask> tasks = walker.files;
         tasks.sort(Comparator.comparingLong((TreeWalker.FileTask t) -> t.stat().size()).reversed());
-        cache.ensureCapacity(walker.regularFiles);
+        cache.ensureCapacity(tasks.size());
         progress.phase(ScanProgress.Phase.CHUNK);
         Chunking run = new Chunking(tasks, cache, progress);
-        if (!tasks.isEmpty()) { // an unchanged tree has nothing to read: no chunker, no gear table
-            run.runAll(Math.min(options.threads(), tasks.size()));
-        }
+        run.runAll(Math.min(options.threads(), Math.max(1, tasks.size())));
 
         Entry[] slots = walker.slots.toArray(new Entry[0]);
         List<ScanProblem> problems = new ArrayList<>(walker.problems);
@@ -141,16 +127,35 @@ public final class Scanner {
             }
         }
         if (cache.isEnabled()) {
-            cache.retainOnly(present, hits.get() + run.stored.get());
+            cache.retainOnly(present, run.hits.get() + run.stored.get());
         }
         problems.sort((a, b) -> ManifestPath.compare(a.path(), b.path()));
         Manifest manifest = new Manifest(options.dataset(), options.version(), options.parentVersion(),
                 options.createdMillis(), options.chunker(), entries);
         progress.phase(ScanProgress.Phase.DONE);
         ScanStats stats = new ScanStats(present.size(), walker.dirs, walker.symlinks, walker.ignored, bytes,
-                run.bytesRead.get(), bytesReused.get(), hits.get(), run.misses.get(),
+                run.bytesRead.get(), run.bytesReused.get(), run.hits.get(), run.misses.get(),
                 Duration.ofNanos(System.nanoTime() - start));
         return new ScanResult(manifest, problems, stats);
+    }
+
+    /** The options' cache: given, still opening (waited for here), or none. */
+    private static FileStateCache cache(ScanOptions options) throws IOException {
+        if (options.openingCache() != null) {
+            try {
+                return options.openingCache().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("scan interrupted while the file-state cache opened");
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof Error) {
+                    throw (Error) c;
+                }
+                throw new IllegalStateException("opening the file-state cache failed", c);
+            }
+        }
+        return options.cache() == null ? FileStateCache.disabled() : options.cache();
     }
 
     /** The chunking phase: results land in arrays indexed like the task list. */
@@ -164,6 +169,8 @@ public final class Scanner {
         final AtomicLong bytesRead = new AtomicLong();
         final AtomicLong misses = new AtomicLong();
         final AtomicLong stored = new AtomicLong();
+        final AtomicLong hits = new AtomicLong();
+        final AtomicLong bytesReused = new AtomicLong();
 
         Chunking(List<TreeWalker.FileTask> tasks, FileStateCache cache, ProgressReporter progress) {
             this.tasks = tasks;
@@ -209,10 +216,10 @@ public final class Scanner {
             }
         }
 
-        /** One worker: its own chunker, files pulled from the shared counter until none are left. */
+        /** One worker: its own chunker (made at its first cache miss), files pulled from the shared counter. */
         private void work() {
             ChunkerParams params = options.chunker();
-            FileChunker chunker = new FileChunker(params);
+            FileChunker[] chunker = new FileChunker[1];
             int i;
             while ((i = next.getAndIncrement()) < tasks.size()) {
                 chunkOne(i, tasks.get(i), chunker, params);
@@ -220,9 +227,22 @@ public final class Scanner {
             }
         }
 
-        private void chunkOne(int index, TreeWalker.FileTask task, FileChunker chunker, ChunkerParams params) {
+        private void chunkOne(int index, TreeWalker.FileTask task, FileChunker[] chunkerHolder, ChunkerParams params) {
             FileStat stat = task.stat();
+            ChunkedFile cached = cache.lookup(task.path(), stat, params);
+            if (cached != null) {
+                hits.incrementAndGet();
+                bytesReused.addAndGet(cached.size());
+                progress.bytes(cached.size());
+                entries[index] = Entry.file(task.path(), stat.mode(), stat.mtimeNanos(), cached.size(),
+                        cached.sha256(), cached.chunks());
+                return;
+            }
             misses.incrementAndGet();
+            if (chunkerHolder[0] == null) {
+                chunkerHolder[0] = new FileChunker(params);
+            }
+            FileChunker chunker = chunkerHolder[0];
             for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
                 long readStart = nowNanos();
                 ChunkedFile chunked;

@@ -27,9 +27,9 @@ import java.util.function.Consumer;
 /**
  * The first, cheap phase of a scan: lists the tree with one {@code lstat} per entry, never
  * following symlinks and never descending into ignored directories. Directories and symlinks
- * become manifest entries at once; a regular file the file-state cache vouches for becomes one
- * too; every other regular file becomes a {@link FileTask} for the chunking phase. Anything it
- * cannot represent or read becomes a {@link ScanProblem}.
+ * become manifest entries at once; regular files become {@link FileTask}s for the chunking phase
+ * (which answers unchanged ones from the file-state cache). Anything it cannot represent or read
+ * becomes a {@link ScanProblem}.
  *
  * <p>Directories are listed by {@code threads} workers at once (a directory is a task; its
  * subdirectories are new tasks), each directory's children sorted by name. The results are then
@@ -44,14 +44,7 @@ final class TreeWalker {
     record FileTask(String path, Path file, FileStat stat, int slot) {
     }
 
-    /** Answers a regular file from the file-state cache during the walk. */
-    @FunctionalInterface
-    interface CachedFiles {
-        /** The file's entry when the cache vouches for {@code stat}, else null (it will be read). */
-        Entry lookup(String path, FileStat stat);
-    }
-
-    /** A regular file the cache did not answer. */
+    /** A regular file, before it has a slot. */
     private record Pending(String path, Path file, FileStat stat) {
     }
 
@@ -59,7 +52,6 @@ final class TreeWalker {
     private final IgnoreRules rules;
     private final Path skipDir; // the cache directory when it lies inside the tree, else null
     private final ProgressReporter progress;
-    private final CachedFiles cached; // null: every file is read
     private final int threads;
 
     /** Every slot in canonical order: an {@link Entry}, or null for a file still to be chunked. */
@@ -70,16 +62,14 @@ final class TreeWalker {
     long dirs;
     long symlinks;
     long ignored;
-    /** Regular files found, whether the cache answered them or not. */
+    /** Regular files found. */
     long regularFiles;
 
-    TreeWalker(Path root, IgnoreRules rules, Path skipDir, ProgressReporter progress, CachedFiles cached,
-               int threads) {
+    TreeWalker(Path root, IgnoreRules rules, Path skipDir, ProgressReporter progress, int threads) {
         this.root = root;
         this.rules = rules;
         this.skipDir = skipDir;
         this.progress = progress;
-        this.cached = cached;
         this.threads = Math.max(1, threads);
     }
 
@@ -260,8 +250,7 @@ final class TreeWalker {
             case FILE:
                 parent.files++;
                 progress.found(stat.size());
-                Entry hit = cached == null ? null : cached.lookup(path, stat);
-                return hit != null ? hit : new Pending(path, child, stat);
+                return new Pending(path, child, stat);
             case DIR:
                 parent.dirs++;
                 return new Dir(path, child, Entry.dir(path, stat.mode(), stat.mtimeNanos()));

@@ -313,6 +313,29 @@ class FileStateCacheTest {
     }
 
     @Test
+    void cacheOpenedInBackground_isUsedAfterTheWalk_andItsDirectoryIsSkipped() throws Exception {
+        Path root = tree();
+        ScanFixtures.randomTree(root, 6, 60);
+        Path inside = root.resolve(".cache");
+        java.util.concurrent.CompletableFuture<FileStateCache> opening = FileStateCache.openInBackground(inside, 10);
+        ScanResult first = new Scanner(options().cache(inside, opening).build()).scan(root);
+        opening.get().close();
+        assertEquals(first.stats().bytes(), first.stats().bytesRead());
+        assertTrue(first.manifest().entries().stream().noneMatch(e -> e.path().startsWith(".cache")),
+                "the cache directory is not part of the tree even before the cache has opened");
+
+        opening = FileStateCache.openInBackground(inside, 10);
+        ScanResult second = new Scanner(options().cache(inside, opening).build()).scan(root);
+        try (FileStateCache c = opening.get()) {
+            assertEquals(FileStateCache.OpenMode.OPENED, c.openMode());
+            assertEquals(60, c.size());
+        }
+        assertEquals(0, second.stats().bytesRead());
+        assertEquals(60, second.stats().cacheHits());
+        assertEquals(first.manifest(), second.manifest());
+    }
+
+    @Test
     void cacheInsideTheTree_isNotScanned() throws IOException {
         Path root = tree();
         write(root, "a.txt", "a");

@@ -49,7 +49,7 @@ class TreeWalkerTest {
             }
         }
         TreeWalker w = new TreeWalker(root, IgnoreRules.parse(List.of(), "test"), null,
-                new ProgressReporter(ScanProgress.NONE), null, threads);
+                new ProgressReporter(ScanProgress.NONE), threads);
         w.walk();
 
         List<String> paths = new ArrayList<>();

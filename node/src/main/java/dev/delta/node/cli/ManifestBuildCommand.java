@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 /** {@code delta manifest build DIR}: scan a tree and write its manifest. */
 @Command(name = "build",
@@ -97,13 +98,21 @@ final class ManifestBuildCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, e.getMessage());
         }
         ScanResult r;
-        try (FileStateCache cache = cacheDir == null ? FileStateCache.disabled() : FileStateCache.open(cacheDir, 1024);
-             ProgressBar bar = new ProgressBar("chunking", ProgressBar.wanted(quiet || json))) {
-            ScanOptions opts = ob.cache(cacheDir == null ? null : cache)
-                    .progress((phase, fd, ft, bd, bt) -> bar.update(fd, ft, bd, bt)).build();
+        // Chronicle Map starts on its own thread while the tree is walked.
+        CompletableFuture<FileStateCache> cache = cacheDir == null ? null
+                : FileStateCache.openInBackground(cacheDir, 1024);
+        try (ProgressBar bar = new ProgressBar("chunking", ProgressBar.wanted(quiet || json))) {
+            if (cache != null) {
+                ob.cache(cacheDir, cache);
+            }
+            ScanOptions opts = ob.progress((phase, fd, ft, bd, bt) -> bar.update(fd, ft, bd, bt)).build();
             r = new Scanner(opts).scan(dir);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
+        } finally {
+            if (cache != null) {
+                cache.join().close();
+            }
         }
         PrintWriter err = cl.getErr();
         for (ScanProblem p : r.problems()) {

@@ -31,6 +31,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Publishes a source directory as the next version of a dataset: scan (incrementally, with the
@@ -88,23 +89,35 @@ public final class Publisher {
     /** Publishes {@code source}; retries when files change while they are being published. */
     public PublishResult publish(Path source) throws IOException {
         DatasetStore store = DatasetStore.open(dataDir, dataset);
-        try (DatasetStore.Lock lock = store.lock();
-             FileStateCache cache = FileStateCache.open(store.root().resolve(".delta/filestate"), 1024)) {
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    return publishOnce(store, cache, source);
-                } catch (ChunkMismatchException e) {
-                    if (attempt == ATTEMPTS) {
-                        throw new StoreException("source files keep changing during publish (" + e.getMessage()
-                                + "); gave up after " + ATTEMPTS + " attempts", e);
-                    }
-                    LOG.warn("a source file changed during publish ({}); scanning again", e.getMessage());
-                }
+        try (DatasetStore.Lock lock = store.lock()) {
+            // Chronicle Map starts on its own thread while the first scan walks the source.
+            Path cacheDir = store.root().resolve(".delta/filestate");
+            CompletableFuture<FileStateCache> cache = FileStateCache.openInBackground(cacheDir, 1024);
+            try {
+                return publishWithRetries(store, cacheDir, cache, source);
+            } finally {
+                cache.join().close();
             }
         }
     }
 
-    private PublishResult publishOnce(DatasetStore store, FileStateCache cache, Path source) throws IOException {
+    private PublishResult publishWithRetries(DatasetStore store, Path cacheDir, CompletableFuture<FileStateCache> cache,
+                                             Path source) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return publishOnce(store, cacheDir, cache, source);
+            } catch (ChunkMismatchException e) {
+                if (attempt == ATTEMPTS) {
+                    throw new StoreException("source files keep changing during publish (" + e.getMessage()
+                            + "); gave up after " + ATTEMPTS + " attempts", e);
+                }
+                LOG.warn("a source file changed during publish ({}); scanning again", e.getMessage());
+            }
+        }
+    }
+
+    private PublishResult publishOnce(DatasetStore store, Path cacheDir, CompletableFuture<FileStateCache> cache,
+                                      Path source) throws IOException {
         long t0 = System.nanoTime();
         OptionalLong cur = store.current();
         OptionalLong latest = store.latest();
@@ -112,7 +125,7 @@ public final class Publisher {
         Manifest prev = cur.isPresent() ? store.manifest(cur.getAsLong()) : null;
         ScanResult scan = new Scanner(ScanOptions.builder(dataset).version(next)
                 .parentVersion(cur.isPresent() ? cur.getAsLong() : 0).chunker(chunker).excludes(ignore)
-                .cache(cache).progress(progress).build()).scan(source.toRealPath());
+                .cache(cacheDir, cache).progress(progress).build()).scan(source.toRealPath());
         if (!scan.isComplete()) {
             StringBuilder sb = new StringBuilder("cannot publish: " + scan.problems().size()
                     + " path(s) of the source could not be read:");
