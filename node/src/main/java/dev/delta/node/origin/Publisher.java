@@ -2,6 +2,7 @@ package dev.delta.node.origin;
 
 import dev.delta.engine.chunk.ChunkerParams;
 import dev.delta.engine.hash.Sha256;
+import dev.delta.engine.manifest.Entry;
 import dev.delta.engine.manifest.KeyFiles;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.manifest.ManifestCodec;
@@ -19,6 +20,7 @@ import dev.delta.engine.store.DatasetStore;
 import dev.delta.engine.store.FetchRange;
 import dev.delta.engine.store.ReleaseBuilder;
 import dev.delta.engine.store.StoreException;
+import dev.delta.node.release.PackedBlocks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +31,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.KeyPair;
+import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -157,14 +161,52 @@ public final class Publisher {
             sig.write(store.root().resolve(".delta/manifests/v" + m.version() + ".dm.sig"));
             signed = true;
         }
+        pack(store, m);
         List<Long> pruned = store.prune(retention);
         if (!pruned.isEmpty()) {
             LOG.info("{}: pruned releases {}", dataset, pruned);
+            dropUnusedPacks(store);
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         LOG.info("{}: published v{} ({} files, {} bytes, {} new) in {} ms", dataset, m.version(), m.fileCount(),
                 m.totalBytes(), fresh, ms);
         return new PublishResult(m.version(), true, b.plan().diff(), m.totalBytes(), fresh, Sha256.hex(root), signed, ms);
+    }
+
+    /**
+     * Compresses the new release's new content once, in LZ4 HC, for every edge to be served
+     * ({@link PackedBlocks}). Only an optimization: a failure is logged and the release stands.
+     */
+    private void pack(DatasetStore store, Manifest m) {
+        long t0 = System.nanoTime();
+        try {
+            long bytes = new PackedBlocks(store.root()).packRelease(m, store.releaseDir(m.version()),
+                    Runtime.getRuntime().availableProcessors());
+            if (bytes > 0) {
+                LOG.info("{}: packed {} bytes of new content (LZ4 HC) in {} ms", dataset, bytes,
+                        (System.nanoTime() - t0) / 1_000_000);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: could not pack v{} for serving (edges get it compressed on the fly): {}", dataset,
+                    m.version(), e.toString());
+        }
+    }
+
+    /** Deletes the packed copies of content no retained release holds any more. */
+    private void dropUnusedPacks(DatasetStore store) {
+        try {
+            Set<String> keep = new HashSet<>();
+            for (long v : store.versions()) {
+                for (Entry e : store.manifest(v).entries()) {
+                    if (e.isFile()) {
+                        keep.add(Sha256.hex(e.sha256()));
+                    }
+                }
+            }
+            new PackedBlocks(store.root()).retainOnly(keep);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: could not drop unused packed copies: {}", dataset, e.toString());
+        }
     }
 
     /**

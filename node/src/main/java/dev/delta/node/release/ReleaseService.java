@@ -212,6 +212,8 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         try {
             FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
             long size = e.size();
+            // the content's LZ4 HC blocks, compressed once at publish, when this node has them
+            PackedBlocks.Reader packed = new PackedBlocks(s.root()).open(e.sha256(), size);
             return new RangeSource() {
                 @Override
                 public long size() {
@@ -224,8 +226,31 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                 }
 
                 @Override
+                public int pieceLength(long offset, int max) {
+                    return packed == null ? max : packed.pieceLength(offset, max);
+                }
+
+                @Override
+                public ByteBuffer precompressed(long offset, int length) {
+                    if (packed == null) {
+                        return null;
+                    }
+                    try {
+                        return packed.block(offset, length);
+                    } catch (IOException ex) {
+                        return null; // the plain file serves it
+                    }
+                }
+
+                @Override
                 public void close() throws IOException {
-                    ch.close();
+                    try {
+                        ch.close();
+                    } finally {
+                        if (packed != null) {
+                            packed.close();
+                        }
+                    }
                 }
             };
         } catch (IOException ex) {

@@ -125,6 +125,37 @@ class OriginEdgeTest {
     }
 
     @Test
+    void originServesItsLz4HcCopies_smallerThanOnTheFly_andEdgesMatch() throws Exception {
+        new Publisher(originData, "site").publish(src);
+        Path packs = originData.resolve("site/.delta/lz4");
+        try (var s = Files.list(packs)) {
+            assertEquals(31, s.count(), "one packed copy per file content (30 texts and the blob)");
+        }
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        SyncResult packed;
+        try (DeltaClient c = client()) {
+            packed = new Syncer(c, edgeData).sync("site", 0);
+        }
+        assertMatches(edgeData, src);
+
+        // the same sync without the packed copies: the origin compresses on the fly (LZ4 fast)
+        try (var s = Files.list(packs)) {
+            for (Path p : s.toList()) {
+                Files.delete(p);
+            }
+        }
+        Path other = tmp.resolve("edge2");
+        SyncResult plain;
+        try (DeltaClient c = client()) {
+            plain = new Syncer(c, other).sync("site", 0);
+        }
+        assertMatches(other, src);
+        assertEquals(packed.bytesFetched(), plain.bytesFetched());
+        assertTrue(packed.wireReceived() < plain.wireReceived(),
+                "LZ4 HC packed at publish beats on-the-fly: " + packed.wireReceived() + " vs " + plain.wireReceived());
+    }
+
+    @Test
     void replicate_initialUpdateNoChangeAndRollback() throws Exception {
         // 16 KiB chunks: the renamed 3 MiB file's chunk list (in the delta) then stays under 4 KiB
         Publisher pub = new Publisher(originData, "site").chunker(dev.delta.engine.chunk.ChunkerParams.DEFAULT);

@@ -111,6 +111,19 @@ class PublisherTest {
             age(src);
             p.publish(src);
         }
-        assertEquals(List.of(3L, 4L), DatasetStore.open(data, "site").versions());
+        DatasetStore store = DatasetStore.open(data, "site");
+        assertEquals(List.of(3L, 4L), store.versions());
+        // packed LZ4 copies follow retention: n0 and n1 only lived in pruned releases
+        java.util.Set<String> held = new java.util.HashSet<>();
+        for (long v : store.versions()) {
+            for (dev.delta.engine.manifest.Entry e : store.manifest(v).entries()) {
+                if (e.isFile() && e.size() > 0) {
+                    held.add(dev.delta.engine.hash.Sha256.hex(e.sha256()) + ".lz4b");
+                }
+            }
+        }
+        try (var s = Files.list(data.resolve("site/.delta/lz4"))) {
+            assertEquals(held, s.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+        }
     }
 }

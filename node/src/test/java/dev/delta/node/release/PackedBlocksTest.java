@@ -1,0 +1,164 @@
+package dev.delta.node.release;
+
+import dev.delta.engine.chunk.ChunkerParams;
+import dev.delta.engine.hash.Sha256;
+import dev.delta.engine.manifest.Entry;
+import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.scan.ScanOptions;
+import dev.delta.engine.scan.Scanner;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4SafeDecompressor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PackedBlocksTest {
+    @TempDir
+    Path tmp;
+
+    /** Text, then random bytes, then text: compressible and incompressible blocks in one file. */
+    private static byte[] mixed(long seed) {
+        Random r = new Random(seed);
+        StringBuilder sb = new StringBuilder();
+        while (sb.length() < 300_000) {
+            sb.append("release ").append(r.nextInt(1000)).append(" of the tree, chunk ").append(r.nextInt(50)).append('\n');
+        }
+        byte[] text = sb.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] noise = new byte[200_000];
+        r.nextBytes(noise);
+        byte[] all = new byte[text.length * 2 + noise.length];
+        System.arraycopy(text, 0, all, 0, text.length);
+        System.arraycopy(noise, 0, all, text.length, noise.length);
+        System.arraycopy(text, 0, all, text.length + noise.length, text.length);
+        return all;
+    }
+
+    private Manifest scan(Path dir) throws IOException {
+        return new Scanner(ScanOptions.builder("t").chunker(ChunkerParams.REPLICATION).build()).scan(dir).manifest();
+    }
+
+    @Test
+    void blocks_alignWithChunks_andDecompressToTheContent() throws IOException {
+        Path tree = Files.createDirectories(tmp.resolve("tree"));
+        byte[] content = mixed(1);
+        Files.write(tree.resolve("f.bin"), content);
+        Manifest m = scan(tree);
+        Entry e = m.get("f.bin");
+        PackedBlocks packs = new PackedBlocks(tmp.resolve("ds"));
+        assertEquals(content.length, packs.packRelease(m, tree, 2));
+        assertEquals(0, packs.packRelease(m, tree, 2), "packed once per content");
+
+        LZ4SafeDecompressor d = LZ4Factory.fastestInstance().safeDecompressor();
+        int compressed = 0;
+        int raw = 0;
+        try (PackedBlocks.Reader r = packs.open(e.sha256(), e.size())) {
+            assertNotNull(r);
+            long off = 0;
+            while (off < content.length) {
+                int len = r.pieceLength(off, 1 << 20);
+                assertTrue(len <= PackedBlocks.BLOCK_TARGET || len == e.chunks().length(0), "len " + len);
+                ByteBuffer b = r.block(off, len);
+                if (b == null) {
+                    raw++;
+                } else {
+                    compressed++;
+                    byte[] out = new byte[len];
+                    assertEquals(len, d.decompress(b.array(), b.position(), b.remaining(), out, 0, len));
+                    assertArrayEquals(Arrays.copyOfRange(content, (int) off, (int) off + len), out);
+                }
+                assertNull(r.block(off + 1, len - 1), "only whole blocks are served packed");
+                off += len;
+            }
+            assertEquals(r.blocks(), compressed + raw);
+        }
+        assertTrue(compressed > 0 && raw > 0, "text blocks are stored, random ones are not: " + compressed + "/" + raw);
+        // every block boundary is a chunk boundary
+        long pos = 0;
+        java.util.Set<Long> cuts = new java.util.HashSet<>();
+        for (int i = 0; i < e.chunks().size(); i++) {
+            cuts.add(pos);
+            pos += e.chunks().length(i);
+        }
+        try (PackedBlocks.Reader r = packs.open(e.sha256(), e.size())) {
+            for (long off = 0; off < content.length; off += r.pieceLength(off, 1 << 20)) {
+                assertTrue(cuts.contains(off), "block starts mid-chunk at " + off);
+            }
+        }
+    }
+
+    @Test
+    void damage_isNeverServed() throws IOException {
+        Path tree = Files.createDirectories(tmp.resolve("tree"));
+        Files.write(tree.resolve("f.bin"), mixed(2));
+        Manifest m = scan(tree);
+        Entry e = m.get("f.bin");
+        PackedBlocks packs = new PackedBlocks(tmp.resolve("ds"));
+        packs.packRelease(m, tree, 1);
+        Path f = packs.fileFor(e.sha256());
+
+        // a flipped byte in the last stored block: that block is refused, the others still served
+        long len = Files.size(f);
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+            raf.seek(len - 3);
+            int b = raf.read();
+            raf.seek(len - 3);
+            raf.write(b ^ 0x40);
+        }
+        int served = 0;
+        int refused = 0;
+        try (PackedBlocks.Reader r = packs.open(e.sha256(), e.size())) {
+            assertNotNull(r);
+            for (long off = 0; off < e.size(); ) {
+                int n = r.pieceLength(off, 1 << 20);
+                if (r.block(off, n) != null) {
+                    served++;
+                }
+                off += n;
+            }
+            refused = r.blocks() - served;
+        }
+        assertTrue(refused >= 1 && served >= 1, served + " served, " + refused + " refused");
+
+        // a damaged table, a truncated file, a wrong size: the whole copy is refused
+        byte[] good = Files.readAllBytes(f);
+        byte[] bad = good.clone();
+        bad[PackedBlocks.HEADER + 5] ^= 1;
+        Files.write(f, bad);
+        assertNull(packs.open(e.sha256(), e.size()));
+        Files.write(f, Arrays.copyOf(good, 30));
+        assertNull(packs.open(e.sha256(), e.size()));
+        Files.write(f, good);
+        assertNull(packs.open(e.sha256(), e.size() + 1));
+        assertNull(packs.open(Sha256.of(new byte[1]), 5), "no copy at all");
+    }
+
+    @Test
+    void retainOnly_dropsCopiesOfContentNoReleaseHolds() throws IOException {
+        Path tree = Files.createDirectories(tmp.resolve("tree"));
+        Files.write(tree.resolve("a.txt"), "a".repeat(5000).getBytes(StandardCharsets.UTF_8));
+        Files.write(tree.resolve("b.txt"), "b".repeat(5000).getBytes(StandardCharsets.UTF_8));
+        Manifest m = scan(tree);
+        PackedBlocks packs = new PackedBlocks(tmp.resolve("ds"));
+        packs.packRelease(m, tree, 1);
+        String a = Sha256.hex(m.get("a.txt").sha256());
+        assertEquals(1, packs.retainOnly(Set.of(a)));
+        assertTrue(Files.exists(packs.fileFor(m.get("a.txt").sha256())));
+        assertFalse(Files.exists(packs.fileFor(m.get("b.txt").sha256())));
+    }
+}
