@@ -288,6 +288,6 @@ class ClientServerTest {
                     (i, o, data) -> largest.accumulateAndGet(data.remaining(), Math::max)));
             assertEquals(64, r.pieces());
         }
-        assertEquals(16 * 1024, largest.get());
+        assertTrue(largest.get() <= 16 * 1024, "no piece above the client's max DATA length: " + largest.get());
     }
 }
