@@ -168,7 +168,8 @@ class ClientServerTest {
 
     @Test
     void inFlightBound_limitsConcurrentRequestsAtTheServer() throws Exception {
-        try (DeltaClient c = DeltaClient.connect(config().withMaxInFlight(2))) {
+        // A 1 MiB window: the server cannot finish an 8 MiB request before the next one arrives.
+        try (DeltaClient c = DeltaClient.connect(config().withMaxInFlight(2).withReceiveWindow(1 << 20))) {
             List<CompletableFuture<RangeResult>> all = new ArrayList<>();
             List<ByteRange> eightMiB = java.util.Collections.nCopies(8, new ByteRange(0, 1 << 20));
             for (int i = 0; i < 12; i++) {
