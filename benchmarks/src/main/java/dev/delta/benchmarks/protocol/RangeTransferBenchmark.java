@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * java -cp benchmarks.jar dev.delta.benchmarks.protocol.RangeTransferBenchmark [--mib 256] [--reps 5]
- *     [--piece 131072] [--json out.json]
+ *     [--piece 131072] [--payloads random,text,text-hc] [--json out.json]
  * </pre>
  *
  * Payloads: {@code random} (incompressible), {@code text} (words and lines, LZ4 fast per piece on
@@ -55,14 +55,16 @@ public final class RangeTransferBenchmark {
         int reps = 5;
         int piece = dev.delta.protocol.wire.Limits.DEFAULT_DATA_PIECE;
         Path json = null;
+        List<String> only = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--mib" -> mib = Integer.parseInt(args[++i]);
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--json" -> json = Path.of(args[++i]);
                 case "--piece" -> piece = Integer.parseInt(args[++i]);
+                case "--payloads" -> only = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --mib N, --reps N, --piece BYTES, --json FILE");
+                        + "; use --mib N, --reps N, --piece BYTES, --payloads random,text,text-hc, --json FILE");
             }
         }
         long total = (long) mib << 20;
@@ -80,6 +82,9 @@ public final class RangeTransferBenchmark {
         try (DeltaServer server = DeltaServer.start(config, service);
              DeltaClient client = DeltaClient.connect(ClientConfig.of("127.0.0.1", server.port(), "bench", SECRET))) {
             for (Map.Entry<String, ByteBuffer> e : files.entrySet()) {
+                if (only != null && !only.contains(e.getKey())) {
+                    continue;
+                }
                 rows.add(measure(e.getKey(), e.getValue(), total, reps, client));
             }
         }

@@ -41,9 +41,12 @@ public record ClientConfig(String host, int port, String keyId, byte[] secret, T
         }
     }
 
-    /** Defaults: plain TCP, 4 MiB window, 16 requests in flight, 10 s connect, 60 s request, 30 s idle. */
+    /** Default receive window: 16 MiB. */
+    public static final int DEFAULT_WINDOW = 16 * 1024 * 1024;
+
+    /** Defaults: plain TCP, 16 MiB window, 16 requests in flight, 10 s connect, 60 s request, 30 s idle. */
     public static ClientConfig of(String host, int port, String keyId, byte[] secret) {
-        return new ClientConfig(host, port, keyId, secret, null, Limits.DEFAULT, 4 * 1024 * 1024, 16,
+        return new ClientConfig(host, port, keyId, secret, null, Limits.DEFAULT, DEFAULT_WINDOW, 16,
                 Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(30));
     }
 

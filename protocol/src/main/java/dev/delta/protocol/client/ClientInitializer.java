@@ -39,7 +39,7 @@ final class ClientInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         p.addLast("frames", new FrameDecoder(config.limits()));
         p.addLast("lz4", new DataDecompressor(config.limits()));
-        p.addLast("encoder", MessageEncoder.INSTANCE);
+        p.addLast("encoder", new MessageEncoder());
         p.addLast("keep-alive", new KeepAliveHandler());
         p.addLast("handshake", new ClientHandshake(config, ready));
     }

@@ -46,7 +46,7 @@ final class ClientSession extends SimpleChannelInboundHandler<Message> {
 
     ClientSession(ClientConfig config) {
         this.config = config;
-        this.window = new ReceiveWindow(config.receiveWindow());
+        this.window = new ReceiveWindow(config.receiveWindow(), config.limits().maxDataLength());
     }
 
     @Override

@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 
 /**
  * Receives the bytes of requested ranges as they arrive: for each range in request order,
- * contiguous ascending pieces that together cover it exactly (the client checks this).
+ * contiguous ascending pieces that together cover it exactly (the client checks this). A piece is
+ * a DATA frame's bytes, or part of them: a frame that arrived over several socket reads is handed
+ * on as one piece per read buffer rather than copied into one.
  * Called on the connection's I/O thread; while it runs, the connection reads nothing and returns
  * no credit, so a slow handler slows only its own connection.
  */

@@ -4,7 +4,9 @@ import dev.delta.protocol.wire.ByteRange;
 import dev.delta.protocol.wire.Data;
 import dev.delta.protocol.wire.GetRanges;
 import dev.delta.protocol.wire.Message;
+import io.netty.buffer.ByteBuf;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /** A GET_RANGES: checks that DATA covers the ranges exactly, in order, and hands pieces on. */
@@ -48,7 +50,7 @@ final class RangeRequest extends Pending<RangeResult> {
                     + r.end());
         }
         try {
-            handler.onData(index, d.offset(), d.content().nioBuffer().asReadOnlyBuffer());
+            deliver(d.offset(), d.content());
         } catch (Exception e) {
             throw new DeltaException(ErrorKind.HANDLER_FAILED, "range handler failed: " + e.getMessage(), e);
         }
@@ -66,5 +68,25 @@ final class RangeRequest extends Pending<RangeResult> {
         }
         future.complete(new RangeResult(bytes, pieces));
         return true;
+    }
+
+    /**
+     * Hands the content on without copying it: content that spans several socket reads is a
+     * composite buffer, and each of its parts goes to the handler as a piece of its own (asking
+     * for one ByteBuffer would copy the whole piece into a new heap array).
+     */
+    private void deliver(long offset, ByteBuf content) throws Exception {
+        if (content.nioBufferCount() == 1 || !content.isReadable()) {
+            handler.onData(index, offset, content.nioBuffer().asReadOnlyBuffer());
+            return;
+        }
+        long at = offset;
+        for (ByteBuffer part : content.nioBuffers()) {
+            int n = part.remaining();
+            if (n > 0) {
+                handler.onData(index, at, part.asReadOnlyBuffer());
+                at += n;
+            }
+        }
     }
 }

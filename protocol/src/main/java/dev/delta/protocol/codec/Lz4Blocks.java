@@ -53,6 +53,26 @@ public final class Lz4Blocks {
     }
 
     /**
+     * Whether LZ4 shrinks the first {@code sample} readable bytes of {@code raw} (all of them if
+     * fewer): a cheap test before compressing a whole piece of data that may be incompressible.
+     * Consumes nothing.
+     */
+    public static boolean shrinks(ByteBufAllocator alloc, ByteBuf raw, int sample) {
+        int n = Math.min(sample, raw.readableBytes());
+        if (n == 0) {
+            return false;
+        }
+        ByteBuf out = alloc.directBuffer(maxCompressedLength(n));
+        try {
+            ByteBuffer src = raw.nioBuffer(raw.readerIndex(), n);
+            ByteBuffer dst = out.nioBuffer(0, out.capacity());
+            return FAST.compress(src, 0, n, dst, 0, dst.capacity()) < n;
+        } finally {
+            out.release();
+        }
+    }
+
+    /**
      * Decompresses one LZ4 block that must expand to exactly {@code rawLength} bytes.
      *
      * @throws TooLongFrameException if {@code rawLength} exceeds {@code maxRawLength} (nothing is allocated)

@@ -17,14 +17,21 @@ import java.util.List;
 /**
  * Streams the ranges of one GET_RANGES as DATA pieces, in order. Each piece is the source's
  * precompressed block when it has one, else LZ4 of the raw bytes when that is smaller, else raw.
- * After {@link #MISSES_BEFORE_SKIPPING} pieces in a row that did not shrink, only every
- * {@link #SKIP_PERIOD}th piece is tried: incompressible data then costs a copy, not an LZ4 pass.
+ *
+ * <p>Compressing incompressible data costs an LZ4 pass for nothing, so once a piece did not shrink
+ * the next ones are first probed: LZ4 of their first {@link #PROBE_BYTES} only, and the whole piece
+ * is compressed only if that sample shrank. After {@link #MISSES_BEFORE_SKIPPING} misses in a row,
+ * only every {@link #SKIP_PERIOD}th piece is probed and the rest go raw. A piece that shrinks puts
+ * the job back to compressing every piece, so data that turns compressible midway is noticed
+ * within a period.
  */
 final class RangeJob extends OutboundJob {
     /** Consecutive pieces that did not shrink before compression is tried only now and then. */
     static final int MISSES_BEFORE_SKIPPING = 4;
     /** While skipping, one piece in this many is still tried, to notice compressible data again. */
     static final int SKIP_PERIOD = 16;
+    /** Bytes at the start of a piece compressed to decide whether the whole piece is worth a try. */
+    static final int PROBE_BYTES = 8 * 1024;
 
     private final RangeSource source;
     private final List<ByteRange> ranges;
@@ -67,7 +74,8 @@ final class RangeJob extends OutboundJob {
         }
         ByteBuf packed;
         try {
-            packed = Lz4Blocks.compressIfSmaller(alloc, raw);
+            boolean hopeless = misses > 0 && len > PROBE_BYTES && !Lz4Blocks.shrinks(alloc, raw, PROBE_BYTES);
+            packed = hopeless ? null : Lz4Blocks.compressIfSmaller(alloc, raw);
         } catch (RuntimeException e) {
             raw.release();
             throw e;

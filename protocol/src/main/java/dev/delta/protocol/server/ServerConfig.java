@@ -36,9 +36,12 @@ public record ServerConfig(String host, int port, TlsFiles tls, Limits limits, i
         }
     }
 
-    /** Loopback or given host, defaults for the rest: 4 MiB window, 128 KiB pieces, 64 requests, 30 s idle. */
+    /** Default receive window: 16 MiB, as a client's. */
+    public static final int DEFAULT_WINDOW = 16 * 1024 * 1024;
+
+    /** Loopback or given host, defaults for the rest: 16 MiB window, 128 KiB pieces, 64 requests, 30 s idle. */
     public static ServerConfig of(String host, int port) {
-        return new ServerConfig(host, port, null, Limits.DEFAULT, 4 * 1024 * 1024, Limits.DEFAULT_DATA_PIECE,
+        return new ServerConfig(host, port, null, Limits.DEFAULT, DEFAULT_WINDOW, Limits.DEFAULT_DATA_PIECE,
                 64, Duration.ofSeconds(30), 0);
     }
 

@@ -93,7 +93,7 @@ class FlowControlTest {
     }
 
     @Test
-    void client_returnsCreditInQuarterWindows_andRejectsDataBeyondCredit() {
+    void client_returnsCreditInHalfWindows_andRejectsDataBeyondCredit() {
         int window = 256 * 1024;
         ClientSession session = new ClientSession(ClientConfig.of("127.0.0.1", 1, "edge", SECRET).withReceiveWindow(window));
         EmbeddedChannel ch = new EmbeddedChannel(session);
@@ -107,7 +107,7 @@ class FlowControlTest {
                     Unpooled.wrappedBuffer(piece)));
             for (Object o; (o = ch.readOutbound()) != null; ) {
                 credited += ((Credit) o).increment();
-                assertEquals(window / 4, ((Credit) o).increment());
+                assertEquals(window / 2, ((Credit) o).increment());
             }
         }
         assertEquals(1 << 20, credited);

@@ -1,10 +1,14 @@
 package dev.delta.protocol.codec;
 
+import dev.delta.protocol.wire.Data;
+import dev.delta.protocol.wire.FrameLayout;
 import dev.delta.protocol.wire.Limits;
 import dev.delta.protocol.wire.Message;
 import dev.delta.protocol.wire.MessageType;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -44,7 +48,7 @@ class MessageRoundTripTest {
     @ParameterizedTest
     @EnumSource(MessageType.class)
     void roundTrip_throughEncoderHandler_identity(MessageType type) {
-        EmbeddedChannel enc = new EmbeddedChannel(MessageEncoder.INSTANCE);
+        EmbeddedChannel enc = new EmbeddedChannel(new MessageEncoder());
         EmbeddedChannel dec = Codec.decoder(Limits.DEFAULT);
         for (int seed = 0; seed < 20; seed++) {
             Message m = new RandomMessages(seed).next(type);
@@ -59,6 +63,32 @@ class MessageRoundTripTest {
             } finally {
                 ReferenceCountUtil.release(copy);
                 ReferenceCountUtil.release(got);
+            }
+        }
+        assertFalse(enc.finishAndReleaseAll());
+        assertFalse(dec.finishAndReleaseAll());
+    }
+
+    @Test
+    void encoderHandler_manyDataFrames_headersCutFromSharedSpace_identityAndNoLeak() {
+        EmbeddedChannel enc = new EmbeddedChannel(new MessageEncoder());
+        EmbeddedChannel dec = Codec.decoder(Limits.DEFAULT);
+        int frames = 3 * MessageEncoder.HEADER_ARENA / FrameLayout.HEADER_SIZE;
+        for (int i = 0; i < frames; i++) {
+            byte[] content = {(byte) i, (byte) (i >> 8), 7};
+            enc.writeOutbound(new Data(i + 1, i % 3 == 0 ? FrameLayout.FLAG_END : 0, i, 1000L * i, 3,
+                    Unpooled.wrappedBuffer(content)));
+            for (Object o; (o = enc.readOutbound()) != null; ) {
+                dec.writeInbound(o);
+            }
+            Data got = dec.readInbound();
+            Data want = new Data(i + 1, i % 3 == 0 ? FrameLayout.FLAG_END : 0, i, 1000L * i, 3,
+                    Unpooled.wrappedBuffer(content));
+            try {
+                assertSameMessage(want, got);
+            } finally {
+                got.release();
+                want.release();
             }
         }
         assertFalse(enc.finishAndReleaseAll());

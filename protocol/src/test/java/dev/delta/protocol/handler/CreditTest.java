@@ -23,17 +23,32 @@ class CreditTest {
     }
 
     @Test
-    void receiveWindow_batchesCreditInQuarters() {
+    void receiveWindow_batchesCreditInHalves() {
         ReceiveWindow w = new ReceiveWindow(1000);
         w.received(600);
-        assertEquals(0, w.consumed(200));
-        assertEquals(250, w.consumed(50));
+        assertEquals(0, w.consumed(400));
+        assertEquals(500, w.consumed(100));
         assertEquals(0, w.consumed(100));
-        w.received(650);
+        w.received(900);
         assertThrows(FlowControlException.class, () -> w.received(1), "consumed but uncredited bytes still count");
-        assertEquals(300, w.consumed(200), "100 left over plus 200");
-        w.received(300);
+        assertEquals(550, w.consumed(450), "100 left over plus 450");
+        w.received(550);
         assertThrows(FlowControlException.class, () -> w.received(1));
+    }
+
+    @Test
+    void receiveWindow_smallerThanTwoPieces_returnsCreditSoonerSoTheSenderCanSendAWholePiece() {
+        ReceiveWindow w = new ReceiveWindow(1000, 800);
+        SendCredit sender = new SendCredit(1000);
+        // pieces of 300 against a largest piece of 800: the sender may only send while it holds 800
+        sender.consume(300);
+        w.received(300);
+        assertFalse(sender.canSend(800));
+        long inc = w.consumed(300);
+        assertEquals(300, inc, "credit once 200 (window minus largest piece) is held back");
+        sender.add(inc);
+        assertTrue(sender.canSend(800));
+        assertEquals(1, new ReceiveWindow(1000, 1000).consumed(1), "window of one piece: credit every byte");
     }
 
     @Test

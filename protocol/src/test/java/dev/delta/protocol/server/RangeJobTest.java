@@ -1,0 +1,130 @@
+package dev.delta.protocol.server;
+
+import dev.delta.protocol.Content;
+import dev.delta.protocol.codec.Lz4Blocks;
+import dev.delta.protocol.wire.ByteRange;
+import dev.delta.protocol.wire.Data;
+import dev.delta.protocol.wire.Limits;
+import dev.delta.protocol.wire.Message;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Adaptive compression of range pieces over data that changes between incompressible and text. */
+class RangeJobTest {
+    private static final int PIECE = 128 * 1024;
+    private static final int SECTION = 4 << 20;
+    private static final ByteBufAllocator ALLOC = UnpooledByteBufAllocator.DEFAULT;
+
+    /** Sections of 4 MiB: random, text, random, text. */
+    private static ByteBuffer mixed() {
+        ByteBuffer all = ByteBuffer.allocateDirect(4 * SECTION);
+        all.put(Content.random(SECTION, 1)).put(Content.text(SECTION, 2));
+        all.put(Content.random(SECTION, 3)).put(Content.text(SECTION, 4));
+        return all.flip().asReadOnlyBuffer();
+    }
+
+    private static RangeSource viewOf(ByteBuffer data) {
+        return new RangeSource() {
+            @Override
+            public long size() {
+                return data.capacity();
+            }
+
+            @Override
+            public int read(long offset, ByteBuffer dst) {
+                int n = (int) Math.min(dst.remaining(), data.capacity() - offset);
+                dst.put(data.slice((int) offset, n));
+                return n;
+            }
+
+            @Override
+            public ByteBuffer view(long offset, int length) {
+                return data.slice((int) offset, length);
+            }
+        };
+    }
+
+    @Test
+    void mixedData_randomGoesRaw_textCompressedSoonAfterItStarts_allBytesExact() throws Exception {
+        ByteBuffer data = mixed();
+        RangeJob job = new RangeJob(7, viewOf(data), List.of(new ByteRange(0, data.capacity())), PIECE);
+        int[] compressed = new int[4];
+        int[] pieces = new int[4];
+        long position = 0;
+        while (!job.done()) {
+            Message m = job.next(ALLOC);
+            Data d = (Data) m;
+            try {
+                assertEquals(position, d.offset());
+                ByteBuf raw = d.compressed()
+                        ? Lz4Blocks.decompress(ALLOC, d.content(), d.rawLength(), Limits.DEFAULT.maxDataLength())
+                        : d.content().retain();
+                try {
+                    assertEquals(-1, data.slice((int) d.offset(), d.rawLength()).mismatch(raw.nioBuffer()),
+                            "bytes at " + d.offset());
+                } finally {
+                    raw.release();
+                }
+                int section = (int) (d.offset() / SECTION);
+                pieces[section]++;
+                if (d.compressed()) {
+                    compressed[section]++;
+                }
+                position += d.rawLength();
+                assertEquals(job.done(), d.end());
+            } finally {
+                d.release();
+            }
+        }
+        assertEquals(data.capacity(), position);
+        int perSection = SECTION / PIECE;
+        assertEquals(perSection, pieces[0]);
+        assertEquals(0, compressed[0], "random bytes never shrink");
+        assertEquals(0, compressed[2]);
+        // Text is noticed within one skip period of its start and compressed from then on.
+        assertTrue(compressed[1] >= perSection - RangeJob.SKIP_PERIOD, "text section: " + compressed[1]);
+        assertTrue(compressed[3] >= perSection - RangeJob.SKIP_PERIOD, "second text section: " + compressed[3]);
+    }
+
+    @Test
+    void textFromTheStart_everyPieceCompressed() throws Exception {
+        ByteBuffer text = ByteBuffer.allocateDirect(SECTION).put(Content.text(SECTION, 5)).flip();
+        RangeJob job = new RangeJob(1, viewOf(text), List.of(new ByteRange(0, SECTION)), PIECE);
+        int n = 0;
+        while (!job.done()) {
+            Data d = (Data) job.next(ALLOC);
+            try {
+                assertTrue(d.compressed(), "piece at " + d.offset());
+                n++;
+            } finally {
+                d.release();
+            }
+        }
+        assertEquals(SECTION / PIECE, n);
+    }
+
+    @Test
+    void probe_smallSampleDecides() {
+        ByteBuf random = ALLOC.directBuffer(PIECE).writeBytes(Content.random(PIECE, 9));
+        ByteBuf text = ALLOC.directBuffer(PIECE).writeBytes(Content.text(PIECE, 9));
+        try {
+            assertFalse(Lz4Blocks.shrinks(ALLOC, random, RangeJob.PROBE_BYTES));
+            assertTrue(Lz4Blocks.shrinks(ALLOC, text, RangeJob.PROBE_BYTES));
+            assertEquals(0, random.readerIndex(), "the probe consumes nothing");
+            assertFalse(Lz4Blocks.shrinks(ALLOC, Unpooled.EMPTY_BUFFER, RangeJob.PROBE_BYTES));
+        } finally {
+            random.release();
+            text.release();
+        }
+    }
+}
