@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 
 /** The {@code delta} command: entry point of the runnable jar. */
 @Command(name = "delta",
@@ -16,18 +17,24 @@ import java.nio.file.NoSuchFileException;
         description = {
                 "Block-level content distribution: FastCDC chunk manifests, and transfer of only the byte ranges an edge lacks.",
                 "",
-                "Exit codes: 0 ok, 1 differences found, 2 usage error, 3 bad input or failure."},
-        subcommands = {
-                ServeCommand.class,
-                PublishCommand.class,
-                SyncCommand.class,
-                RollbackCommand.class,
-                ManifestCommand.class,
-                KeygenCommand.class,
-                DemoCommand.class,
-                BenchCommand.class,
-                CommandLine.HelpCommand.class})
+                "Exit codes: 0 ok, 1 differences found, 2 usage error, 3 bad input or failure."})
 public final class Main implements Runnable {
+    /**
+     * The subcommands, in the order help lists them. Registered in {@link #commandLine}: all of
+     * them, or only the one a command line names, since picocli builds the model of every
+     * registered command (and loads its classes) before it parses anything.
+     */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
+            ServeCommand.class,
+            PublishCommand.class,
+            SyncCommand.class,
+            RollbackCommand.class,
+            ManifestCommand.class,
+            KeygenCommand.class,
+            DemoCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class);
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -51,14 +58,26 @@ public final class Main implements Runnable {
         if (System.getProperty("chronicle.analytics.disable") == null) {
             System.setProperty("chronicle.analytics.disable", "true");
         }
-        CommandLine cl = commandLine();
+        // Netty's buffer allocator registers Flight Recorder events by default, which loads and
+        // sets up JFR on every start (a few hundred ms); a JFR-profiled run can turn them back on.
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
+        CommandLine cl = commandLine(args);
         cl.setOut(out);
         cl.setErr(err);
         return cl.execute(args);
     }
 
-    static CommandLine commandLine() {
+    /** The command line for {@code args}: with only the subcommand they name, if they name one. */
+    static CommandLine commandLine(String... line) {
         CommandLine cl = new CommandLine(new Main());
+        Class<?> only = line.length > 0 ? subcommand(line[0]) : null;
+        for (Class<?> c : SUBCOMMANDS) {
+            if (only == null || c == only) {
+                cl.addSubcommand(c);
+            }
+        }
         cl.setExitCodeExceptionMapper(t -> ExitCode.BAD_INPUT);
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
@@ -81,6 +100,17 @@ public final class Main implements Runnable {
             return ExitCode.BAD_INPUT;
         });
         return cl;
+    }
+
+    /** The subcommand class named {@code name}, or null (then every one is registered: help, errors). */
+    static Class<?> subcommand(String name) {
+        for (Class<?> c : SUBCOMMANDS) {
+            Command a = c.getAnnotation(Command.class);
+            if (a != null && a.name().equals(name) && !name.equals("help")) {
+                return c;
+            }
+        }
+        return null;
     }
 
     /** A one-line message for an exception, naming the file where the JDK only gives a path. */
