@@ -27,8 +27,8 @@ import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -66,8 +66,11 @@ public final class ReleaseBuilder {
     private final RangePlan plan;
     private final Map<String, FilePlan> filePlans = new HashMap<>();
     private final List<FetchRange> pending = new ArrayList<>();
-    /** Files of staging that are hard links to the current release's (verified, immutable) files. */
-    private final Set<String> linked = new HashSet<>();
+    /**
+     * Entries (by index in the target's canonical order) that are hard links to the current
+     * release's verified, immutable files.
+     */
+    private final BitSet linked = new BitSet();
     /** Fetched bytes still missing per file verified on completion; see {@link #trackCompletion()}. */
     private final Map<String, java.util.concurrent.atomic.AtomicLong> remaining =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -208,11 +211,13 @@ public final class ReleaseBuilder {
     /** Prepares a staging directory made just now: nothing in it to check or replace. */
     private void prepareFresh() throws IOException {
         Path currentDir = current == null ? null : store.releaseDir(current.version());
+        int index = -1; // of e in target.entries(): the diff lists them in the same order
         for (PathChange c : plan.diff().all()) { // canonical order: every directory before its children
             Entry e = c.newEntry();
             if (e == null) {
                 continue;
             }
+            index++;
             Path dst = staging.resolve(e.path());
             if (e.isDir()) {
                 Files.createDirectory(dst);
@@ -222,7 +227,7 @@ public final class ReleaseBuilder {
                     assembleLocal(fp, dst, true);
                 } else if (c.action() == ChangeAction.UNCHANGED) {
                     Files.createLink(dst, currentDir.resolve(e.path())); // immutable releases share inodes
-                    linked.add(e.path());
+                    linked.set(index);
                 } else {
                     Files.copy(currentDir.resolve(e.path()), dst, LinkOption.NOFOLLOW_LINKS); // new metadata only
                 }
@@ -233,11 +238,13 @@ public final class ReleaseBuilder {
     /** Prepares a staging directory a previous attempt left: every path is checked, kept or replaced. */
     private void prepareResumed() throws IOException {
         Path currentDir = current == null ? null : store.releaseDir(current.version());
+        int index = -1; // of e in target.entries(): the diff lists them in the same order
         for (PathChange c : plan.diff().all()) { // canonical order: every directory before its children
             Entry e = c.newEntry();
             if (e == null) {
                 continue;
             }
+            index++;
             Path dst = staging.resolve(e.path());
             if (e.isDir()) {
                 ensureDir(dst);
@@ -251,14 +258,14 @@ public final class ReleaseBuilder {
                 boolean unchanged = c.action() == ChangeAction.UNCHANGED;
                 if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) {
                     if (unchanged && sameInode(dst, src)) {
-                        linked.add(e.path());
+                        linked.set(index);
                         continue;
                     }
                     DatasetStore.deleteTree(dst);
                 }
                 if (unchanged) {
                     Files.createLink(dst, src); // immutable releases share inodes
-                    linked.add(e.path());
+                    linked.set(index);
                 } else {
                     Files.copy(src, dst, LinkOption.NOFOLLOW_LINKS); // new metadata: a copy of its own
                 }
@@ -477,8 +484,10 @@ public final class ReleaseBuilder {
 
     private void verifyFiles() throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        for (Entry e : target.entries()) {
-            if (!e.isFile() || linked.contains(e.path()) || verified.contains(e.path())) {
+        List<Entry> entries = target.entries();
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            if (!e.isFile() || linked.get(i) || verified.contains(e.path())) {
                 continue; // a link is the very file of a committed, verified release
             }
             verifyFile(e, buf);
@@ -507,7 +516,7 @@ public final class ReleaseBuilder {
         List<Entry> entries = target.entries();
         for (int i = entries.size() - 1; i >= 0; i--) { // deepest first: children before their directory
             Entry e = entries.get(i);
-            if (e.isFile() && linked.contains(e.path())) {
+            if (linked.get(i)) {
                 continue; // a hard link to an unchanged file already has this mode and time
             }
             Path p = staging.resolve(e.path());
