@@ -28,7 +28,13 @@ public final class Entry {
 
     private Entry(String path, EntryType type, int mode, long mtimeNanos, long size, byte[] sha256,
                   ChunkList chunks, String target) {
-        this.path = ManifestPath.validate(path);
+        this(path, type, mode, mtimeNanos, size, sha256, chunks, target, false);
+    }
+
+    /** @param pathChecked whether the caller already found {@code path} acceptable ({@link ManifestPath#problem}) */
+    private Entry(String path, EntryType type, int mode, long mtimeNanos, long size, byte[] sha256,
+                  ChunkList chunks, String target, boolean pathChecked) {
+        this.path = pathChecked ? java.util.Objects.requireNonNull(path) : ManifestPath.validate(path);
         if ((mode & ~07777) != 0) {
             throw new IllegalArgumentException("mode " + Integer.toOctalString(mode) + " of " + ManifestPath.quote(path)
                     + " has bits beyond 07777");
@@ -52,6 +58,27 @@ public final class Entry {
                     + " but its chunks cover " + chunks.totalLength() + " bytes");
         }
         return new Entry(path, EntryType.FILE, mode, mtimeNanos, size, sha256.clone(), chunks, null);
+    }
+
+    /**
+     * A file entry from the decoder, which has checked the path and owns {@code sha256} (not copied);
+     * every other rule is checked as in {@link #file}.
+     */
+    static Entry decodedFile(String path, int mode, long mtimeNanos, long size, byte[] sha256, ChunkList chunks) {
+        Objects.requireNonNull(chunks, "chunks");
+        if (sha256 == null || sha256.length != Sha256.BYTES) {
+            throw new IllegalArgumentException("file " + ManifestPath.quote(path) + " needs a 32-byte SHA-256");
+        }
+        if (size < 0 || chunks.totalLength() != size) {
+            throw new IllegalArgumentException("file " + ManifestPath.quote(path) + " has size " + size
+                    + " but its chunks cover " + chunks.totalLength() + " bytes");
+        }
+        return new Entry(path, EntryType.FILE, mode, mtimeNanos, size, sha256, chunks, null, true);
+    }
+
+    /** A directory entry from the decoder, which has checked the path. */
+    static Entry decodedDir(String path, int mode, long mtimeNanos) {
+        return new Entry(path, EntryType.DIR, mode, mtimeNanos, 0, null, ChunkList.EMPTY, null, true);
     }
 
     public static Entry dir(String path, int mode, long mtimeNanos) {

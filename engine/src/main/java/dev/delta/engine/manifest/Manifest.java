@@ -38,6 +38,15 @@ public final class Manifest {
      */
     public Manifest(String dataset, long version, long parentVersion, long createdMillis, ChunkerParams chunker,
                     List<Entry> entries) {
+        this(dataset, version, parentVersion, createdMillis, chunker, entries, false);
+    }
+
+    /**
+     * @param ordered the caller guarantees {@code entries} are strictly in canonical order (the
+     *                decoder checks it entry by entry; a merge of two manifests keeps it): no check
+     */
+    Manifest(String dataset, long version, long parentVersion, long createdMillis, ChunkerParams chunker,
+             List<Entry> entries, boolean ordered) {
         this.dataset = validateDataset(dataset);
         validateVersions(version, parentVersion);
         this.version = version;
@@ -45,7 +54,7 @@ public final class Manifest {
         this.createdMillis = createdMillis;
         this.chunker = Objects.requireNonNull(chunker, "chunker");
         List<Entry> sorted = new ArrayList<>(entries);
-        if (!strictlyOrdered(sorted)) { // scanners and decoders already deliver canonical order: skip the sort
+        if (!ordered && !strictlyOrdered(sorted)) { // scanners and decoders already deliver canonical order: skip the sort
             sorted.sort((a, b) -> ManifestPath.compare(a.path(), b.path()));
             for (int i = 1; i < sorted.size(); i++) {
                 if (sorted.get(i).path().equals(sorted.get(i - 1).path())) {

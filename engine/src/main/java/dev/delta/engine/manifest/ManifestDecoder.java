@@ -144,7 +144,7 @@ final class ManifestDecoder {
         entryIndex = TRAILER;
         checksumAndEnd();
         try {
-            return new Manifest(dataset, version, parent, created, chunker, entries);
+            return new Manifest(dataset, version, parent, created, chunker, entries, true); // order checked above
         } catch (IllegalArgumentException e) {
             throw fail(-1, "inconsistent manifest: " + e.getMessage());
         }
@@ -195,7 +195,7 @@ final class ManifestDecoder {
                 case SYMLINK:
                     return symlink(path, mtime);
                 default:
-                    return Entry.dir(path, mode, mtime);
+                    return Entry.decodedDir(path, mode, mtime);
             }
         } catch (IllegalArgumentException e) {
             throw fail(start, "invalid entry: " + e.getMessage());
@@ -237,7 +237,7 @@ final class ManifestDecoder {
         if (chunks.totalLength() != size) {
             throw fail(at, "chunks cover " + chunks.totalLength() + " bytes but the size field says " + size);
         }
-        return Entry.file(path, mode, mtime, size, sha, chunks.build());
+        return Entry.decodedFile(path, mode, mtime, size, sha, chunks.build());
     }
 
     private Entry symlink(String path, long mtime) throws IOException {

@@ -100,6 +100,20 @@ public final class ManifestDelta {
      */
     public static Manifest apply(Manifest base, byte[] baseDigest, byte[] delta, ManifestLimits limits)
             throws ManifestFormatException {
+        return applyEncoded(base, baseDigest, delta, limits).manifest();
+    }
+
+    /** A manifest rebuilt from a delta, its canonical encoding and root digest (the one the delta announced). */
+    public record Applied(Manifest manifest, byte[] encoded, byte[] rootDigest) {
+    }
+
+    /**
+     * Like {@link #apply}, and also returns the target's canonical encoding: the caller that
+     * stores the manifest needs it anyway, and the root digest is checked on those very bytes, so
+     * the target is encoded once instead of twice.
+     */
+    public static Applied applyEncoded(Manifest base, byte[] baseDigest, byte[] delta, ManifestLimits limits)
+            throws ManifestFormatException {
         ByteBuffer b = ByteBuffer.wrap(delta);
         int fixed = 4 + 2 + 8 + 32 + 32 + 4;
         if (delta.length < fixed + 4 + 4) {
@@ -160,23 +174,39 @@ public final class ManifestDelta {
             throw new ManifestFormatException(b.position(), "manifest delta is for dataset " + partial.dataset()
                     + ", not " + base.dataset());
         }
-        List<Entry> entries = new ArrayList<>(base.entries().size() + partial.entries().size());
-        for (Entry e : base.entries()) {
-            if (!deleted.contains(e.path()) && partial.get(e.path()) == null) {
-                entries.add(e);
+        // Both lists are in canonical order: merge them, so the target needs no sort.
+        List<Entry> kept = base.entries();
+        List<Entry> changed = partial.entries();
+        List<Entry> entries = new ArrayList<>(kept.size() + changed.size());
+        int i = 0;
+        int j = 0;
+        while (i < kept.size() || j < changed.size()) {
+            int cmp = i == kept.size() ? 1 : j == changed.size() ? -1
+                    : ManifestPath.compare(kept.get(i).path(), changed.get(j).path());
+            if (cmp < 0) {
+                Entry e = kept.get(i++);
+                if (deleted.isEmpty() || !deleted.contains(e.path())) {
+                    entries.add(e);
+                }
+            } else {
+                if (cmp == 0) {
+                    i++; // replaced by the changed entry
+                }
+                entries.add(changed.get(j++));
             }
         }
-        entries.addAll(partial.entries());
         if (entries.size() > limits.maxEntries()) {
             throw new ManifestFormatException(-1, "manifest delta yields " + entries.size() + " entries, over the limit "
                     + limits.maxEntries());
         }
         Manifest target = new Manifest(partial.dataset(), partial.version(), partial.parentVersion(),
-                partial.createdMillis(), partial.chunker(), entries);
-        if (!MessageDigest.isEqual(new ManifestCodec().rootDigest(target), targetRoot)) {
+                partial.createdMillis(), partial.chunker(), entries, true); // a merge of two ordered lists
+        byte[] encoded = new ManifestCodec().encode(target);
+        byte[] root = ManifestCodec.rootDigest(encoded);
+        if (!MessageDigest.isEqual(root, targetRoot)) {
             throw new ManifestFormatException(-1, "manifest delta does not reproduce the announced root digest "
                     + Sha256.hex(targetRoot).substring(0, 16) + "…");
         }
-        return target;
+        return new Applied(target, encoded, root);
     }
 }

@@ -72,7 +72,8 @@ public final class ManifestPath {
                 i++;
             }
         }
-        if (path.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
+        // A char is at most 3 UTF-8 bytes (a surrogate pair, 2 chars, is 4): short paths need no count.
+        if (path.length() * 3 > MAX_BYTES && path.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
             return "longer than " + MAX_BYTES + " bytes";
         }
         return null;

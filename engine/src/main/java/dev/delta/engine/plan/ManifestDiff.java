@@ -17,17 +17,36 @@ import java.util.Map;
 public final class ManifestDiff {
     private final List<PathChange> changes;
     private final Map<ChangeAction, Integer> counts;
+    private final int filesAdded;
+    private final int filesUpdated;
+    private final int filesDeleted;
 
     private ManifestDiff(List<PathChange> changes) {
         this.changes = Collections.unmodifiableList(changes);
+        int[] byAction = new int[ChangeAction.values().length];
+        int added = 0;
+        int updated = 0;
+        int deleted = 0;
+        for (PathChange ch : changes) {
+            byAction[ch.action().ordinal()]++;
+            boolean isFile = ch.newEntry() != null && ch.newEntry().isFile();
+            boolean wasFile = ch.oldEntry() != null && ch.oldEntry().isFile();
+            if (isFile && !wasFile) {
+                added++;
+            } else if (wasFile && !isFile) {
+                deleted++;
+            } else if (isFile && ch.action() == ChangeAction.UPDATE) {
+                updated++;
+            }
+        }
         Map<ChangeAction, Integer> c = new EnumMap<>(ChangeAction.class);
         for (ChangeAction a : ChangeAction.values()) {
-            c.put(a, 0);
-        }
-        for (PathChange ch : changes) {
-            c.merge(ch.action(), 1, Integer::sum);
+            c.put(a, byAction[a.ordinal()]);
         }
         this.counts = Collections.unmodifiableMap(c);
+        this.filesAdded = added;
+        this.filesUpdated = updated;
+        this.filesDeleted = deleted;
     }
 
     /** Compares {@code oldManifest} (may be null: everything is added) with {@code newManifest}. */
@@ -106,39 +125,17 @@ public final class ManifestDiff {
 
     /** Regular files that are new (added, or a directory/symlink that became a file). */
     public int filesAdded() {
-        int n = 0;
-        for (PathChange c : changes) {
-            boolean isFile = c.newEntry() != null && c.newEntry().isFile();
-            boolean wasFile = c.oldEntry() != null && c.oldEntry().isFile();
-            if (isFile && !wasFile) {
-                n++;
-            }
-        }
-        return n;
+        return filesAdded;
     }
 
     /** Regular files whose content changed. */
     public int filesUpdated() {
-        int n = 0;
-        for (PathChange c : changes) {
-            if (c.action() == ChangeAction.UPDATE && c.newEntry().isFile()) {
-                n++;
-            }
-        }
-        return n;
+        return filesUpdated;
     }
 
     /** Regular files that are gone (deleted, or replaced by a directory/symlink). */
     public int filesDeleted() {
-        int n = 0;
-        for (PathChange c : changes) {
-            boolean isFile = c.newEntry() != null && c.newEntry().isFile();
-            boolean wasFile = c.oldEntry() != null && c.oldEntry().isFile();
-            if (wasFile && !isFile) {
-                n++;
-            }
-        }
-        return n;
+        return filesDeleted;
     }
 
     /** True when any path was added, updated, deleted, changed type or metadata. */

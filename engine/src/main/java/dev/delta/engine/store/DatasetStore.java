@@ -37,6 +37,7 @@ import java.util.regex.Pattern;
  *   releases/v42/ ...          unchanged files are hard links into v41
  *   current -&gt; releases/v42   switched by renaming a new symlink over it (atomic)
  *   .delta/manifests/v42.dm    the manifest of every retained release
+ *   .delta/manifests/v42.root  its root digest and length, so checking "same version?" reads 80 bytes
  *   .delta/staging/v43-&lt;digest&gt;/  a release being built; survives a crash and is resumed
  *   .delta/hold                a rollback hold: the version current is pinned to
  *   .delta/lock                taken while a release is built, switched or pruned
@@ -106,6 +107,10 @@ public final class DatasetStore {
         return manifestsDir().resolve("v" + version + ".dm");
     }
 
+    Path rootFile(long version) {
+        return manifestsDir().resolve("v" + version + ".root");
+    }
+
     /** The version {@code current} points at, if any. */
     public OptionalLong current() throws IOException {
         Path link = currentLink();
@@ -166,12 +171,59 @@ public final class DatasetStore {
         }
     }
 
+    /**
+     * The root digest (SHA-256 of the stored manifest) of a retained release: from the small
+     * record written beside the manifest at commit when it is there and its length still matches
+     * the manifest's, else computed from the manifest.
+     */
+    public byte[] rootDigest(long version) throws IOException {
+        Path manifest = manifestFile(version);
+        try {
+            String[] rec = Files.readString(rootFile(version), java.nio.charset.StandardCharsets.US_ASCII).trim()
+                    .split(" ");
+            if (rec.length == 2 && rec[0].length() == 64 && Long.parseLong(rec[1]) == Files.size(manifest)) {
+                return java.util.HexFormat.of().parseHex(rec[0]);
+            }
+        } catch (NoSuchFileException | IllegalArgumentException e) {
+            // no record (a release committed by an older build) or a damaged one: compute it
+        }
+        return ManifestCodec.rootDigest(manifestBytes(version));
+    }
+
+    /**
+     * Like {@link #rootDigest}, and leaves the record beside the manifest when it was missing (a
+     * release committed by an older build), so the next look is cheap. Call with the lock held.
+     */
+    public byte[] rootDigestRecorded(long version) throws IOException {
+        if (Files.exists(rootFile(version))) {
+            return rootDigest(version);
+        }
+        byte[] bytes = manifestBytes(version);
+        byte[] root = ManifestCodec.rootDigest(bytes);
+        writeRootRecord(version, root, bytes.length);
+        return root;
+    }
+
+    private void writeRootRecord(long version, byte[] root, long length) throws IOException {
+        writeAtomically(rootFile(version), (java.util.HexFormat.of().formatHex(root) + " " + length + "\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
     /** A chunk index over every retained release, newest first (so copies come from recent files). */
     public ChunkIndex chunkIndex() throws IOException {
+        return chunkIndex(null);
+    }
+
+    /**
+     * Same, reusing {@code decoded} (a retained release's manifest the caller already holds, or
+     * null) instead of reading and decoding it again.
+     */
+    public ChunkIndex chunkIndex(Manifest decoded) throws IOException {
         List<Long> v = versions();
         List<Manifest> ms = new ArrayList<>();
         for (int i = v.size() - 1; i >= 0; i--) {
-            ms.add(manifest(v.get(i)));
+            boolean reuse = decoded != null && decoded.version() == v.get(i) && decoded.dataset().equals(dataset);
+            ms.add(reuse ? decoded : manifest(v.get(i)));
         }
         return ChunkIndex.of(ms.toArray(new Manifest[0]));
     }
@@ -233,6 +285,7 @@ public final class DatasetStore {
                 continue;
             }
             Files.delete(manifestFile(ver)); // first: a release without a manifest is no longer listed
+            Files.deleteIfExists(rootFile(ver));
             deleteTree(releaseDir(ver));
             removed.add(ver);
             excess--;
@@ -281,8 +334,10 @@ public final class DatasetStore {
     }
 
     /** Writes {@code m}'s encoding as the manifest of its version (atomically). */
-    void writeManifest(Manifest m, byte[] encoded) throws IOException {
+    void writeManifest(Manifest m, byte[] encoded, byte[] rootDigest) throws IOException {
+        Files.deleteIfExists(rootFile(m.version())); // never a record of other bytes beside this manifest
         writeAtomically(manifestFile(m.version()), encoded);
+        writeRootRecord(m.version(), rootDigest, encoded.length);
     }
 
     static void writeAtomically(Path file, byte[] bytes) throws IOException {

@@ -27,9 +27,12 @@ import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,20 +60,33 @@ public final class ReleaseBuilder {
     private final DatasetStore store;
     private final Manifest target;
     private final byte[] encoded;
+    private final byte[] rootDigest;
     private final Manifest current;
     private final Path staging;
     private final RangePlan plan;
     private final Map<String, FilePlan> filePlans = new HashMap<>();
     private final List<FetchRange> pending = new ArrayList<>();
+    /**
+     * Entries (by index in the target's canonical order) that are hard links to the current
+     * release's verified, immutable files.
+     */
+    private final BitSet linked = new BitSet();
+    /** Fetched bytes still missing per file verified on completion; see {@link #trackCompletion()}. */
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> remaining =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** Files already checked against their SHA-256 (when their last range arrived). */
+    private final Set<String> verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final long maxRangeBytes;
     private long bytesResumed;
     private volatile long bytesAccepted;
 
-    private ReleaseBuilder(DatasetStore store, Manifest target, byte[] encoded, Manifest current, Path staging,
-                           RangePlan plan, long maxRangeBytes) {
+    private ReleaseBuilder(DatasetStore store, Manifest target, byte[] encoded, byte[] rootDigest, Manifest current,
+                           Path staging, RangePlan plan, long maxRangeBytes) {
         this.store = store;
         this.target = target;
         this.encoded = encoded;
+        this.rootDigest = rootDigest.clone();
         this.current = current;
         this.staging = staging;
         this.plan = plan;
@@ -92,6 +108,23 @@ public final class ReleaseBuilder {
 
     public static ReleaseBuilder start(DatasetStore store, Manifest target, byte[] encoded, long maxRangeBytes)
             throws IOException {
+        OptionalLong cur = store.current();
+        Manifest current = cur.isPresent() ? store.manifest(cur.getAsLong()) : null;
+        return start(store, target, encoded, Sha256.of(encoded), current, maxRangeBytes);
+    }
+
+    /**
+     * Same, for a caller that already holds the target's root digest (SHA-256 of {@code encoded})
+     * and the decoded manifest of the release {@code current} points at (null when there is none):
+     * neither is computed or read again.
+     */
+    public static ReleaseBuilder start(DatasetStore store, Manifest target, byte[] encoded, byte[] rootDigest,
+                                       Manifest current, long maxRangeBytes) throws IOException {
+        OptionalLong cur = store.current();
+        if (cur.isPresent() != (current != null) || (current != null && (cur.getAsLong() != current.version()
+                || !current.dataset().equals(store.dataset())))) {
+            throw new IllegalArgumentException("the given current manifest is not the one current points at");
+        }
         if (!target.dataset().equals(store.dataset())) {
             throw new StoreException("manifest is for dataset " + target.dataset() + ", not " + store.dataset());
         }
@@ -103,13 +136,11 @@ public final class ReleaseBuilder {
                         + " already exists here with different content; refusing to replace a committed release");
             }
         }
-        String digest = Sha256.hex(Sha256.of(encoded)).substring(0, 16);
+        String digest = Sha256.hex(rootDigest).substring(0, 16);
         Path staging = store.stagingRoot().resolve("v" + target.version() + "-" + digest);
         removeOtherStaging(store, staging);
-        java.util.OptionalLong cur = store.current();
-        Manifest current = cur.isPresent() ? store.manifest(cur.getAsLong()) : null;
-        RangePlan plan = new RangePlanner(maxRangeBytes).plan(current, store.chunkIndex(), target);
-        return new ReleaseBuilder(store, target, encoded, current, staging, plan, maxRangeBytes);
+        RangePlan plan = new RangePlanner(maxRangeBytes).plan(current, store.chunkIndex(current), target);
+        return new ReleaseBuilder(store, target, encoded, rootDigest, current, staging, plan, maxRangeBytes);
     }
 
     private static void removeOtherStaging(DatasetStore store, Path keep) throws IOException {
@@ -157,40 +188,115 @@ public final class ReleaseBuilder {
      */
     public void prepareLocal() throws IOException {
         pending.clear();
+        linked.clear();
+        remaining.clear();
+        verified.clear();
         if (alreadyCommitted()) {
             return;
         }
+        // A staging directory made just now holds nothing to check: no stat per path, no leftovers
+        // to remove (unless the umask keeps the owner from writing what it creates).
+        boolean fresh = !Files.exists(staging, LinkOption.NOFOLLOW_LINKS);
         Files.createDirectories(staging);
+        fresh &= (modeOf(staging) & 0700) == 0700;
         makeWritableDir(staging);
-        Map<String, ChangeAction> actions = new HashMap<>();
-        for (PathChange c : plan.diff().all()) {
-            actions.put(c.path(), c.action());
+        if (fresh) {
+            prepareFresh();
+        } else {
+            prepareResumed();
         }
+        trackCompletion();
+    }
+
+    /** Prepares a staging directory made just now: nothing in it to check or replace. */
+    private void prepareFresh() throws IOException {
         Path currentDir = current == null ? null : store.releaseDir(current.version());
-        for (Entry e : target.entries()) {
+        int index = -1; // of e in target.entries(): the diff lists them in the same order
+        for (PathChange c : plan.diff().all()) { // canonical order: every directory before its children
+            Entry e = c.newEntry();
+            if (e == null) {
+                continue;
+            }
+            index++;
+            Path dst = staging.resolve(e.path());
+            if (e.isDir()) {
+                Files.createDirectory(dst);
+            } else if (e.isFile()) {
+                FilePlan fp = filePlans.get(e.path());
+                if (fp != null) {
+                    assembleLocal(fp, dst, true);
+                } else if (c.action() == ChangeAction.UNCHANGED) {
+                    Files.createLink(dst, currentDir.resolve(e.path())); // immutable releases share inodes
+                    linked.set(index);
+                } else {
+                    Files.copy(currentDir.resolve(e.path()), dst, LinkOption.NOFOLLOW_LINKS); // new metadata only
+                }
+            }
+        }
+    }
+
+    /** Prepares a staging directory a previous attempt left: every path is checked, kept or replaced. */
+    private void prepareResumed() throws IOException {
+        Path currentDir = current == null ? null : store.releaseDir(current.version());
+        int index = -1; // of e in target.entries(): the diff lists them in the same order
+        for (PathChange c : plan.diff().all()) { // canonical order: every directory before its children
+            Entry e = c.newEntry();
+            if (e == null) {
+                continue;
+            }
+            index++;
             Path dst = staging.resolve(e.path());
             if (e.isDir()) {
                 ensureDir(dst);
             } else if (e.isFile()) {
                 FilePlan fp = filePlans.get(e.path());
                 if (fp != null) {
-                    assembleLocal(fp, dst);
-                } else if (!Files.exists(dst, LinkOption.NOFOLLOW_LINKS) || !sameInode(dst, currentDir.resolve(e.path()))) {
-                    Files.deleteIfExists(dst);
-                    if (actions.get(e.path()) == ChangeAction.UNCHANGED) {
-                        Files.createLink(dst, currentDir.resolve(e.path())); // immutable releases share inodes
-                    } else {
-                        Files.copy(currentDir.resolve(e.path()), dst, LinkOption.NOFOLLOW_LINKS);
+                    assembleLocal(fp, dst, false);
+                    continue;
+                }
+                Path src = currentDir.resolve(e.path());
+                boolean unchanged = c.action() == ChangeAction.UNCHANGED;
+                if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) {
+                    if (unchanged && sameInode(dst, src)) {
+                        linked.set(index);
+                        continue;
                     }
+                    DatasetStore.deleteTree(dst);
+                }
+                if (unchanged) {
+                    Files.createLink(dst, src); // immutable releases share inodes
+                    linked.set(index);
+                } else {
+                    Files.copy(src, dst, LinkOption.NOFOLLOW_LINKS); // new metadata: a copy of its own
                 }
             }
         }
     }
 
-    private void assembleLocal(FilePlan fp, Path dst) throws IOException {
+    /**
+     * Notes, for each file whose last bytes come from fetched ranges (and none from DUPLICATE
+     * copies, made at commit), how many bytes are still pending: {@link #accept} verifies the file
+     * as soon as they are in, while other ranges are still on the wire, instead of at commit.
+     */
+    private void trackCompletion() {
+        Map<String, Long> bytes = new HashMap<>();
+        for (FetchRange r : pending) {
+            bytes.merge(r.path(), r.length(), Long::sum);
+        }
+        for (Map.Entry<String, Long> b : bytes.entrySet()) {
+            FilePlan fp = filePlans.get(b.getKey());
+            boolean duplicates = fp != null && fp.segments().stream().anyMatch(x -> x.kind() == Segment.Kind.DUPLICATE);
+            if (!duplicates) {
+                remaining.put(b.getKey(), new java.util.concurrent.atomic.AtomicLong(b.getValue()));
+            }
+        }
+    }
+
+    private void assembleLocal(FilePlan fp, Path dst, boolean fresh) throws IOException {
         Entry e = fp.target();
-        boolean existed = Files.exists(dst, LinkOption.NOFOLLOW_LINKS);
-        if (existed && !Files.isRegularFile(dst, LinkOption.NOFOLLOW_LINKS)) {
+        boolean existed = !fresh && Files.exists(dst, LinkOption.NOFOLLOW_LINKS);
+        if (existed && (!Files.isRegularFile(dst, LinkOption.NOFOLLOW_LINKS) || linkCount(dst) > 1)) {
+            // Not a file, or a hard link a different plan left (a release's file): never write into it.
             DatasetStore.deleteTree(dst);
             existed = false;
         }
@@ -326,6 +432,11 @@ public final class ReleaseBuilder {
         synchronized (this) {
             bytesAccepted += r.length();
         }
+        java.util.concurrent.atomic.AtomicLong left = remaining.get(r.path());
+        if (left != null && left.addAndGet(-r.length()) == 0) {
+            verifyFile(e, ByteBuffer.allocate(1 << 20)); // every byte is in: check it now, off the commit path
+            verified.add(e.path());
+        }
     }
 
     /**
@@ -347,7 +458,7 @@ public final class ReleaseBuilder {
                 }
             }
             applyMetadata();
-            store.writeManifest(target, encoded);
+            store.writeManifest(target, encoded, rootDigest);
             Files.move(staging, store.releaseDir(target.version()), StandardCopyOption.ATOMIC_MOVE);
             DatasetStore.fsyncDir(store.releaseDir(target.version()).getParent());
         }
@@ -373,40 +484,42 @@ public final class ReleaseBuilder {
 
     private void verifyFiles() throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        for (Entry e : target.entries()) {
-            if (!e.isFile()) {
-                continue;
+        List<Entry> entries = target.entries();
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            if (!e.isFile() || linked.get(i) || verified.contains(e.path())) {
+                continue; // a link is the very file of a committed, verified release
             }
-            Path p = staging.resolve(e.path());
-            boolean linked = current != null && sameInode(p, store.releaseDir(current.version()).resolve(e.path()));
-            if (linked) {
-                continue; // the very file of a committed, verified release
+            verifyFile(e, buf);
+        }
+    }
+
+    /** Checks a staged file against its size and SHA-256. */
+    private void verifyFile(Entry e, ByteBuffer buf) throws IOException {
+        Path p = staging.resolve(e.path());
+        MessageDigest md = Sha256.newDigest();
+        long size = 0;
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            int n;
+            while ((n = ch.read(buf.clear())) > 0) {
+                md.update(buf.array(), 0, n);
+                size += n;
             }
-            MessageDigest md = Sha256.newDigest();
-            long size = 0;
-            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                int n;
-                while ((n = ch.read(buf.clear())) > 0) {
-                    md.update(buf.array(), 0, n);
-                    size += n;
-                }
-            }
-            if (size != e.size() || !MessageDigest.isEqual(md.digest(), e.sha256())) {
-                throw new StoreException("verification failed: " + e.path() + " in staging does not match its SHA-256 ("
-                        + size + " bytes, expected " + e.size() + "); the release is not committed");
-            }
+        }
+        if (size != e.size() || !MessageDigest.isEqual(md.digest(), e.sha256())) {
+            throw new StoreException("verification failed: " + e.path() + " in staging does not match its SHA-256 ("
+                    + size + " bytes, expected " + e.size() + "); the release is not committed");
         }
     }
 
     private void applyMetadata() throws IOException {
         List<Entry> entries = target.entries();
-        Path currentDir = current == null ? null : store.releaseDir(current.version());
         for (int i = entries.size() - 1; i >= 0; i--) { // deepest first: children before their directory
             Entry e = entries.get(i);
-            Path p = staging.resolve(e.path());
-            if (e.isFile() && currentDir != null && sameInode(p, currentDir.resolve(e.path()))) {
+            if (linked.get(i)) {
                 continue; // a hard link to an unchanged file already has this mode and time
             }
+            Path p = staging.resolve(e.path());
             if (!e.isSymlink()) {
                 setMode(p, e.mode());
             }
@@ -445,6 +558,10 @@ public final class ReleaseBuilder {
 
     private static int modeOf(Path p) throws IOException {
         return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+    }
+
+    private static int linkCount(Path p) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
     }
 
     private static boolean sameInode(Path a, Path b) {

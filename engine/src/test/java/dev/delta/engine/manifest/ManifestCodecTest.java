@@ -88,6 +88,23 @@ class ManifestCodecTest {
     }
 
     @Test
+    void summarize_givesTheFiguresOfAFullDecodeWithoutOne() throws IOException {
+        for (Manifest m : List.of(RandomManifests.small(), RandomManifests.random(11))) {
+            byte[] b = codec.encode(m);
+            ManifestCodec.Summary s = ManifestCodec.summarize(b);
+            assertEquals(m.dataset(), s.dataset());
+            assertEquals(m.version(), s.version());
+            assertEquals(m.entries().size(), s.entries());
+            assertEquals(m.fileCount(), s.files());
+            assertEquals(m.totalBytes(), s.totalBytes());
+            for (int cut : new int[]{0, 3, 20, b.length / 2}) {
+                byte[] truncated = java.util.Arrays.copyOf(b, cut);
+                assertThrows(ManifestFormatException.class, () -> ManifestCodec.summarize(truncated));
+            }
+        }
+    }
+
+    @Test
     void encode_smallManifest_matchesGoldenFile() throws IOException {
         byte[] golden = Files.readAllBytes(GOLDEN);
         byte[] bytes = codec.encode(RandomManifests.small());

@@ -25,6 +25,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -278,6 +279,93 @@ class ReleaseBuilderTest {
         assertTrue(store.heldAt().isEmpty());
         assertThrows(StoreException.class, () -> store.switchTo(3));
         assertThrows(IllegalArgumentException.class, () -> store.prune(0));
+    }
+
+    @Test
+    void commit_recordsTheRootDigestBesideTheManifestAndPruneRemovesIt() throws IOException {
+        Path o = origin();
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        Manifest v1 = scan(o, 1);
+        sync(store, v1, o);
+        byte[] enc = store.manifestBytes(1);
+        Path record = tmp.resolve("data/site/.delta/manifests/v1.root");
+        assertEquals(java.util.HexFormat.of().formatHex(Sha256.of(enc)) + " " + enc.length,
+                Files.readString(record).trim());
+        assertArrayEquals(Sha256.of(enc), store.rootDigest(1));
+
+        // A record that does not fit the manifest beside it (length) or is damaged is not trusted.
+        Files.writeString(record, "00".repeat(32) + " " + (enc.length + 1) + "\n");
+        assertArrayEquals(Sha256.of(enc), store.rootDigest(1), "length mismatch: computed from the manifest");
+        Files.writeString(record, "not a digest\n");
+        assertArrayEquals(Sha256.of(enc), store.rootDigest(1));
+        Files.delete(record);
+        assertArrayEquals(Sha256.of(enc), store.rootDigestRecorded(1), "an older store: computed...");
+        assertTrue(Files.exists(record), "...and recorded for next time");
+
+        Files.writeString(o.resolve("version.txt"), "v2");
+        sync(store, scan(o, 2), o);
+        store.switchTo(2);
+        assertEquals(List.of(1L), store.prune(1));
+        assertFalse(Files.exists(record), "a pruned release leaves no record behind");
+    }
+
+    @Test
+    void fetchedFiles_areVerifiedAsTheirLastRangeArrives() throws IOException {
+        Path o = origin();
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        Manifest v1 = scan(o, 1);
+        // A manifest whose chunk ids match the bytes but whose SHA-256 of docs/deep/b.txt does not.
+        Entry a = v1.get("docs/deep/b.txt");
+        java.util.List<Entry> es = new java.util.ArrayList<>();
+        for (Entry e : v1.entries()) {
+            es.add(e.path().equals(a.path())
+                    ? Entry.file(a.path(), a.mode(), a.mtimeNanos(), a.size(), Sha256.of(new byte[]{1}), a.chunks()) : e);
+        }
+        Manifest lie = new Manifest("site", 1, 0, 0, SMALL, es);
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, lie, new ManifestCodec().encode(lie));
+            b.prepareLocal();
+            List<FetchRange> mine = b.pending().stream().filter(r -> r.path().equals(a.path())).toList();
+            for (int i = 0; i < mine.size() - 1; i++) {
+                b.accept(mine.get(i), read(o, mine.get(i))); // not complete yet: nothing to check
+            }
+            FetchRange last = mine.get(mine.size() - 1);
+            StoreException e = assertThrows(StoreException.class, () -> b.accept(last, read(o, last)));
+            assertTrue(e.getMessage().contains(a.path()) && e.getMessage().contains("SHA-256"), e.getMessage());
+        }
+        assertTrue(store.current().isEmpty());
+    }
+
+    @Test
+    void resume_neverWritesThroughAHardLinkIntoACommittedRelease() throws IOException {
+        Path o = origin();
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        Manifest v1 = scan(o, 1);
+        sync(store, v1, o);
+        Path committed = store.releaseDir(1).resolve("docs/deep/b.txt");
+        byte[] before = Files.readAllBytes(committed);
+
+        String b = Files.readString(o.resolve("docs/deep/b.txt"));
+        Files.writeString(o.resolve("docs/deep/b.txt"), "CHANGED\n" + b);
+        Manifest v2 = scan(o, 2);
+        byte[] enc = new ManifestCodec().encode(v2);
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder first = ReleaseBuilder.start(store, v2, enc);
+            first.prepareLocal(); // then the process "dies"
+        }
+        // A leftover that is a hard link to v1's file where v2 needs new content (as a previous
+        // attempt planned against another current could leave): it must be replaced, not written.
+        Path staged;
+        try (var dirs = Files.list(tmp.resolve("data/site/.delta/staging"))) {
+            staged = dirs.findFirst().orElseThrow().resolve("docs/deep/b.txt");
+        }
+        Files.delete(staged);
+        Files.createLink(staged, committed);
+        sync(store, v2, o);
+
+        assertArrayEquals(before, Files.readAllBytes(committed), "v1's file is untouched");
+        assertTreeMatches(v1, store.releaseDir(1));
+        assertTreeMatches(v2, store.currentLink());
     }
 
     @Test

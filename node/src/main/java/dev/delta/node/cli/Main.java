@@ -72,19 +72,19 @@ public final class Main implements Runnable {
         if (System.getProperty("chronicle.analytics.disable") == null) {
             System.setProperty("chronicle.analytics.disable", "true");
         }
+        // Netty's buffer allocator registers Flight Recorder events by default, which loads and
+        // sets up JFR on every start (a few hundred ms); a JFR-profiled run can turn them back on.
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
         CommandLine cl = commandLine(args);
         cl.setOut(out);
         cl.setErr(err);
         return cl.execute(args);
     }
 
-    /** The whole command tree. */
-    static CommandLine commandLine() {
-        return commandLine(new String[0]);
-    }
-
-    /** The command tree {@code args} needs: only the named subcommand when there is one. */
-    static CommandLine commandLine(String[] argv) {
+    /** The command tree {@code argv} needs: only the named subcommand when there is one (no arguments: all). */
+    static CommandLine commandLine(String... argv) {
         CommandLine cl = new CommandLine(new Main());
         String name = argv.length > 0 ? argv[0] : null;
         // "help" shows other commands' help, so it needs them all

@@ -48,13 +48,16 @@ public final class NodeProcess implements AutoCloseable {
 
     /**
      * The command line that runs {@code delta args...} in a new JVM: this JVM's java binary, class
-     * path, module flags ({@code --add-*}) and Chronicle properties, and a 256 MiB heap.
+     * path, module flags ({@code --add-*}), Chronicle properties and class-data-sharing archive
+     * (the launcher's), and a 256 MiB heap.
      */
     public static List<String> deltaCommand(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("-Dchronicle")) {
+            // The launcher's class-data-sharing archive too: the children start as `./delta` would.
+            if (a.startsWith("--add-") || a.startsWith("-Dchronicle") || a.startsWith("-XX:SharedArchiveFile=")
+                    || a.startsWith("-Xlog:cds")) {
                 cmd.add(a);
             }
         }

@@ -4,6 +4,7 @@ import dev.delta.engine.manifest.KeyFiles;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.manifest.ManifestCodec;
 import dev.delta.engine.manifest.ManifestDelta;
+import dev.delta.engine.manifest.ManifestFormatException;
 import dev.delta.engine.manifest.ManifestLimits;
 import dev.delta.engine.manifest.ManifestSignatureException;
 import dev.delta.engine.manifest.ManifestSigner;
@@ -18,6 +19,7 @@ import dev.delta.node.release.ManifestEnvelope;
 import dev.delta.protocol.client.DeltaClient;
 import dev.delta.protocol.client.DeltaException;
 import dev.delta.protocol.client.ManifestBytes;
+import dev.delta.protocol.client.ManifestHeader;
 import dev.delta.protocol.wire.ByteRange;
 import dev.delta.protocol.wire.ManifestKind;
 import org.slf4j.Logger;
@@ -107,8 +109,63 @@ public final class Syncer {
         return this;
     }
 
-    /** A fetched, verified target manifest. */
-    record Target(Manifest manifest, byte[] encoded, long manifestBytes) {
+    /** A fetched, verified target manifest, its canonical encoding and root digest. */
+    record Target(Manifest manifest, byte[] encoded, byte[] root, long manifestBytes) {
+    }
+
+    /**
+     * The release {@code current} points at, as far as a sync needs it: its version and stored
+     * manifest bytes at once, the decoded manifest only when something changed.
+     */
+    static final class Local {
+        final DatasetStore store;
+        final long version;
+        private byte[] bytes;
+        private byte[] root;
+        private Manifest manifest;
+
+        /** @param locked whether the dataset lock is held (then a missing root record is written) */
+        Local(DatasetStore store, boolean locked) throws IOException {
+            this.store = store;
+            OptionalLong cur = store.current();
+            this.version = cur.isPresent() ? cur.getAsLong() : 0;
+            this.root = version == 0 ? null : locked ? store.rootDigestRecorded(version) : store.rootDigest(version);
+        }
+
+        /** The root digest of the current release, or null when there is none. */
+        byte[] root() {
+            return root;
+        }
+
+        /** The stored manifest of the current release, or null. */
+        byte[] bytes() throws IOException {
+            if (bytes == null && version > 0) {
+                bytes = store.manifestBytes(version);
+            }
+            return bytes;
+        }
+
+        /** The decoded manifest of the current release, or null. */
+        Manifest manifest() throws IOException {
+            if (manifest == null && version > 0) {
+                try {
+                    manifest = new ManifestCodec().decode(bytes());
+                } catch (ManifestFormatException e) {
+                    throw new StoreException(store.dataset() + " v" + version + ": " + e.getMessage(), e);
+                }
+            }
+            return manifest;
+        }
+
+        /**
+         * Whether the upstream's answer names this very release: same version, same root digest
+         * (SHA-256 of the whole manifest, so the same bytes). A committed release was verified
+         * file by file when it was committed, so nothing of it needs reading again.
+         */
+        boolean isAt(ManifestHeader h, long wanted) {
+            return version > 0 && h.version() == version && (wanted == 0 || wanted == version)
+                    && MessageDigest.isEqual(h.rootDigest().toArray(), root());
+        }
     }
 
     /** What a sync would do, without changing anything. */
@@ -121,14 +178,14 @@ public final class Syncer {
         long wireIn0 = client.wireBytesReceived();
         long wireOut0 = client.wireBytesSent();
         DatasetStore store = DatasetStore.open(dataDir, dataset);
-        OptionalLong cur = store.current();
-        long previous = cur.isPresent() ? cur.getAsLong() : 0;
-        Target t = fetchTarget(store, dataset, version);
-        Manifest currentManifest = previous > 0 ? store.manifest(previous) : null;
-        RangePlan p = new RangePlanner().plan(currentManifest, store.chunkIndex(), t.manifest());
-        boolean same = previous == t.manifest().version() && !p.diff().hasDifferences();
-        return new Preview(result(t.manifest(), previous, same, false, p, p.bytesToFetch(), 0, t, wireIn0, wireOut0,
-                t0), p);
+        Local local = new Local(store, false);
+        ManifestBytes mb = DeltaClient.await(client.fetchManifest(dataset, version, local.version));
+        Target t = target(store, local, dataset, version, mb);
+        Manifest currentManifest = local.manifest();
+        RangePlan p = new RangePlanner().plan(currentManifest, store.chunkIndex(currentManifest), t.manifest());
+        boolean same = local.version == t.manifest().version() && !p.diff().hasDifferences();
+        return new Preview(result(t.manifest().version(), t.manifest().totalBytes(), local.version, same, false, p,
+                p.bytesToFetch(), 0, t.manifestBytes(), wireIn0, wireOut0, t0), p);
     }
 
     /** Syncs {@code dataset} to {@code version} (0 = the upstream's current). */
@@ -138,41 +195,64 @@ public final class Syncer {
         long wireOut0 = client.wireBytesSent();
         DatasetStore store = DatasetStore.open(dataDir, dataset);
         try (DatasetStore.Lock lock = store.lock()) {
-            OptionalLong cur = store.current();
-            long previous = cur.isPresent() ? cur.getAsLong() : 0;
-            Target t = fetchTarget(store, dataset, version);
-            Manifest target = t.manifest();
-            Manifest currentManifest = previous > 0 ? store.manifest(previous) : null;
-            boolean same = currentManifest != null && previous == target.version()
-                    && MessageDigest.isEqual(store.manifestBytes(previous), t.encoded());
-            if (same) {
-                return result(target, previous, true, false, null, 0, 0, t, wireIn0, wireOut0, t0);
+            Local local = new Local(store, true);
+            long previous = local.version;
+            ManifestBytes mb = DeltaClient.await(client.fetchManifest(dataset, version, previous));
+            long tAnswer = System.nanoTime();
+            if (local.isAt(mb.header(), version)) {
+                // Up to date: no decode, no plan, no look at the release's files.
+                checkSignature(dataset, previous, ManifestEnvelope.decode(mb.bytes()), local.root());
+                ManifestCodec.Summary sum;
+                try {
+                    sum = ManifestCodec.summarize(local.bytes());
+                } catch (ManifestFormatException e) {
+                    throw new StoreException(dataset + " v" + previous + ": " + e.getMessage(), e);
+                }
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                LOG.debug("{}: up to date at v{} ({} ms)", dataset, previous, ms);
+                return result(previous, sum.totalBytes(), previous, true, false, null, 0, 0, mb.bytes().length,
+                        wireIn0, wireOut0, t0);
             }
-            ReleaseBuilder b = ReleaseBuilder.start(store, target, t.encoded(), MAX_RANGE_BYTES);
+            Target t = target(store, local, dataset, version, mb);
+            Manifest target = t.manifest();
+            long tManifest = System.nanoTime();
+            ReleaseBuilder b = ReleaseBuilder.start(store, target, t.encoded(), t.root(), local.manifest(),
+                    MAX_RANGE_BYTES);
+            long tPlan = System.nanoTime();
             b.prepareLocal();
+            long tLocal = System.nanoTime();
             if (b.bytesResumed() > 0) {
                 LOG.info("{} v{}: resuming; {} bytes already verified in staging", dataset, target.version(),
                         b.bytesResumed());
             }
             long fetched = fetchAll(dataset, target.version(), b);
+            long tFetch = System.nanoTime();
             boolean held = store.heldAt().isPresent();
             boolean switchNow = !held || follow;
             b.commit(switchNow);
             if (switchNow && held) {
                 store.releaseHold();
             }
+            long tCommit = System.nanoTime();
             List<Long> pruned = store.prune(retention);
             if (!pruned.isEmpty()) {
                 LOG.info("{}: pruned releases {}", dataset, pruned);
             }
-            SyncResult r = result(target, previous, false, switchNow, b.plan(), fetched, b.bytesResumed(), t, wireIn0,
-                    wireOut0, t0);
+            SyncResult r = result(target.version(), target.totalBytes(), previous, false, switchNow, b.plan(), fetched,
+                    b.bytesResumed(), t.manifestBytes(), wireIn0, wireOut0, t0);
             writeStatus(store, r);
             LOG.info("{}: applied v{} ({} files, {} bytes; fetched {}, reused {} locally) in {} ms", dataset,
                     r.version(), target.fileCount(), r.bytesTotal(), r.bytesFetched(), r.bytesReusedLocal(),
                     r.durationMs());
+            LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms; plan {} ms, local {} ms, fetch {} ms, commit {} ms",
+                    dataset, target.version(), ms(t0, tAnswer), ms(tAnswer, tManifest), ms(tManifest, tPlan),
+                    ms(tPlan, tLocal), ms(tLocal, tFetch), ms(tFetch, tCommit));
             return r;
         }
+    }
+
+    private static long ms(long from, long to) {
+        return (to - from) / 1_000_000;
     }
 
     /** Leaves the last sync's figures in {@code .delta/last-sync.json} for operators and scripts. */
@@ -196,42 +276,52 @@ public final class Syncer {
         }
     }
 
-    private SyncResult result(Manifest target, long previous, boolean upToDate, boolean switched, RangePlan p,
-                              long fetched, long resumed, Target t, long wireIn0, long wireOut0, long t0) {
+    private SyncResult result(long version, long totalBytes, long previous, boolean upToDate, boolean switched,
+                              RangePlan p, long fetched, long resumed, long manifestBytes, long wireIn0, long wireOut0,
+                              long t0) {
         int added = 0;
         int updated = 0;
         int deleted = 0;
-        long reused = target.totalBytes();
+        long reused = totalBytes;
         if (p != null) {
             added = p.diff().filesAdded();
             updated = p.diff().filesUpdated();
             deleted = p.diff().filesDeleted();
             reused = p.bytesReused();
         }
-        return new SyncResult(target.version(), previous, upToDate, switched, added, updated, deleted,
-                target.totalBytes(), reused, fetched, resumed, t.manifestBytes(),
-                client.wireBytesReceived() - wireIn0, client.wireBytesSent() - wireOut0,
-                (System.nanoTime() - t0) / 1_000_000);
+        return new SyncResult(version, previous, upToDate, switched, added, updated, deleted, totalBytes, reused,
+                fetched, resumed, manifestBytes, client.wireBytesReceived() - wireIn0,
+                client.wireBytesSent() - wireOut0, (System.nanoTime() - t0) / 1_000_000);
     }
 
-    /** Fetches the target manifest (as a delta when possible) and checks digest and signature. */
-    Target fetchTarget(DatasetStore store, String dataset, long version) throws IOException, DeltaException {
-        OptionalLong cur = store.current();
-        long have = cur.isPresent() ? cur.getAsLong() : 0;
-        ManifestBytes mb = DeltaClient.await(client.fetchManifest(dataset, version, have));
+    /**
+     * Rebuilds the target manifest from the upstream's answer (a delta against the local release,
+     * or whole) and checks its root digest, dataset, version and signature.
+     */
+    Target target(DatasetStore store, Local local, String dataset, long version, ManifestBytes mb)
+            throws IOException {
         ManifestEnvelope env = ManifestEnvelope.decode(mb.bytes());
         byte[] announced = mb.header().rootDigest().toArray();
         Manifest m;
+        byte[] encoded;
+        byte[] root;
         if (mb.header().kind() == ManifestKind.DELTA) {
             long base = ManifestDelta.baseVersion(env.body());
-            Manifest baseManifest = store.manifest(base);
-            m = ManifestDelta.apply(baseManifest, ManifestCodec.rootDigest(store.manifestBytes(base)), env.body(),
-                    ManifestLimits.DEFAULT);
+            ManifestDelta.Applied a;
+            if (base == local.version && local.version > 0) {
+                a = ManifestDelta.applyEncoded(local.manifest(), local.root(), env.body(), ManifestLimits.DEFAULT);
+            } else {
+                a = ManifestDelta.applyEncoded(store.manifest(base), store.rootDigest(base), env.body(),
+                        ManifestLimits.DEFAULT);
+            }
+            m = a.manifest();
+            encoded = a.encoded();
+            root = a.rootDigest();
         } else {
             m = new ManifestCodec().decode(env.body());
+            encoded = new ManifestCodec().encode(m);
+            root = ManifestCodec.rootDigest(encoded);
         }
-        byte[] encoded = new ManifestCodec().encode(m);
-        byte[] root = ManifestCodec.rootDigest(encoded);
         if (!MessageDigest.isEqual(root, announced)) {
             throw new StoreException("manifest of " + dataset + " v" + m.version()
                     + " does not match the root digest the upstream announced; rejected");
@@ -241,18 +331,25 @@ public final class Syncer {
             throw new StoreException("upstream sent " + m.dataset() + " v" + m.version() + " for a request of "
                     + dataset + (version == 0 ? " (latest)" : " v" + version));
         }
-        if (trusted != null) {
-            if (env.signature() == null) {
-                throw new StoreException(dataset + " v" + m.version() + " is not signed, and this node only accepts "
-                        + "manifests signed by " + KeyFiles.fingerprint(trusted));
-            }
-            try {
-                ManifestSigner.verify(env.signature(), root, trusted);
-            } catch (ManifestSignatureException e) {
-                throw new StoreException(dataset + " v" + m.version() + ": signature rejected: " + e.getMessage(), e);
-            }
+        checkSignature(dataset, m.version(), env, root);
+        return new Target(m, encoded, root, mb.bytes().length);
+    }
+
+    /** With a trusted key configured, the envelope must carry a valid signature of {@code root} by it. */
+    private void checkSignature(String dataset, long version, ManifestEnvelope env, byte[] root)
+            throws StoreException {
+        if (trusted == null) {
+            return;
         }
-        return new Target(m, encoded, mb.bytes().length);
+        if (env.signature() == null) {
+            throw new StoreException(dataset + " v" + version + " is not signed, and this node only accepts "
+                    + "manifests signed by " + KeyFiles.fingerprint(trusted));
+        }
+        try {
+            ManifestSigner.verify(env.signature(), root, trusted);
+        } catch (ManifestSignatureException e) {
+            throw new StoreException(dataset + " v" + version + ": signature rejected: " + e.getMessage(), e);
+        }
     }
 
     /** Fetches every pending range, refetching ranges whose chunks fail their ids; returns bytes accepted. */

@@ -201,6 +201,55 @@ class OriginEdgeTest {
     }
 
     @Test
+    void noChange_isDecidedFromTheRootRecordWithoutDecodingOrScanningTheRelease() throws Exception {
+        Publisher pub = new Publisher(originData, "site");
+        pub.publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        try (DeltaClient c = client()) {
+            SyncResult first = new Syncer(c, edgeData).sync("site", 0);
+            Path record = edgeData.resolve("site/.delta/manifests/v1.root");
+            assertTrue(Files.exists(record), "commit records the root digest beside the manifest");
+
+            // Spoil the stored manifest's trailing checksum (same length): a decode would now fail,
+            // so a no-change sync that succeeds has not decoded it, let alone read the files.
+            Path stored = edgeData.resolve("site/.delta/manifests/v1.dm");
+            byte[] b = Files.readAllBytes(stored);
+            b[b.length - 1] ^= 1;
+            Files.write(stored, b);
+            SyncResult same = new Syncer(c, edgeData).sync("site", 0);
+            assertTrue(same.upToDate());
+            assertEquals(1, same.version());
+            assertEquals(first.bytesTotal(), same.bytesTotal(), "figures from a skim of the stored manifest");
+            assertTrue(same.wireReceived() + same.wireSent() < 2048);
+
+            // A store from an older build has no record: it is computed from the manifest, and written.
+            b[b.length - 1] ^= 1;
+            Files.write(stored, b);
+            Files.delete(record);
+            assertTrue(new Syncer(c, edgeData).sync("site", 0).upToDate());
+            assertTrue(Files.exists(record));
+
+            // Same version, other content upstream: never mistaken for up to date.
+            Files.writeString(src.resolve("lib/file3.txt"), "other content\n");
+            age(src);
+            Path otherOrigin = tmp.resolve("other-origin");
+            new Publisher(otherOrigin, "site").publish(src);
+            server.close();
+            service.close();
+            startOrigin(new ReleaseService(otherOrigin, "default", SECRET, List.of()));
+            try (DeltaClient c2 = client()) {
+                IOException e = assertThrows(IOException.class, () -> new Syncer(c2, edgeData).sync("site", 0));
+                assertTrue(e.getMessage().contains("not for the held v1"), e.getMessage());
+            }
+            assertMatchesVersion1();
+        }
+    }
+
+    private void assertMatchesVersion1() throws IOException {
+        assertEquals(1, DatasetStore.open(edgeData, "site").current().getAsLong());
+    }
+
+    @Test
     void signedManifests_acceptedWithTheRightKeyRejectedWithAnother() throws Exception {
         KeyPair origin = KeyFiles.generate();
         new Publisher(originData, "site").signWith(origin).publish(src);
