@@ -60,13 +60,17 @@ public final class BenchReport {
             }
         }
         out.println();
-        out.printf("%-19s %11s %11s %-40s%n", "scenario", "wall D/r", "wire D/rz", "dataset");
+        out.printf("%-19s %11s %11s %11s %11s  %-40s%n", "scenario", "wall D/r", "wire D/rz", "edge D/r",
+                "edge D/rz", "dataset");
         for (ScenarioResult s : scenarios) {
-            out.printf("%-19s %11s %11s %s files, %s%n", s.scenario().label(), ratio(s, "rsync", false),
-                    ratio(s, "rsync-zstd", true), s.files(), bytes(s.bytes()));
+            out.printf("%-19s %11s %11s %11s %11s  %s files, %s%n", s.scenario().label(),
+                    ratio(s, "delta", "rsync", false), ratio(s, "delta", "rsync-zstd", true),
+                    ratio(s, DeltaSide.EDGE_TOOL, "rsync", false), ratio(s, DeltaSide.EDGE_TOOL, "rsync-zstd", true),
+                    s.files(), bytes(s.bytes()));
         }
         out.println("wall D/r: Delta's wall time / plain rsync's; wire D/rz: Delta's bytes on the wire (both ways)"
-                + " / rsync-zstd's. Below 1 means Delta is ahead.");
+                + " / rsync-zstd's; D is a 'delta sync' process (JVM start included), edge a running 'delta serve'"
+                + " edge following the origin. Below 1 means Delta is ahead.");
         out.flush();
     }
 
@@ -101,8 +105,10 @@ public final class BenchReport {
                 }
                 g.writeEndObject();
                 g.writeObjectFieldStart("ratios");
-                writeRatio(g, "wall_delta_over_rsync", s, "rsync", false);
-                writeRatio(g, "wire_delta_over_rsync_zstd", s, "rsync-zstd", true);
+                writeRatio(g, "wall_delta_over_rsync", s, "delta", "rsync", false);
+                writeRatio(g, "wire_delta_over_rsync_zstd", s, "delta", "rsync-zstd", true);
+                writeRatio(g, "wall_edge_over_rsync", s, DeltaSide.EDGE_TOOL, "rsync", false);
+                writeRatio(g, "wire_edge_over_rsync_zstd", s, DeltaSide.EDGE_TOOL, "rsync-zstd", true);
                 g.writeEndObject();
                 g.writeEndObject();
             }
@@ -132,9 +138,9 @@ public final class BenchReport {
         g.writeEndObject();
     }
 
-    private static void writeRatio(JsonGenerator g, String name, ScenarioResult s, String other, boolean wire)
-            throws IOException {
-        double r = ratioValue(s, other, wire);
+    private static void writeRatio(JsonGenerator g, String name, ScenarioResult s, String delta, String other,
+                                   boolean wire) throws IOException {
+        double r = ratioValue(s, delta, other, wire);
         if (Double.isNaN(r)) {
             g.writeNullField(name);
         } else {
@@ -142,8 +148,8 @@ public final class BenchReport {
         }
     }
 
-    private static double ratioValue(ScenarioResult s, String other, boolean wire) {
-        ToolResult d = s.tool("delta");
+    private static double ratioValue(ScenarioResult s, String delta, String other, boolean wire) {
+        ToolResult d = s.tool(delta);
         ToolResult o = s.tool(other);
         if (d == null || o == null || !d.correct() || !o.correct()) {
             return Double.NaN;
@@ -153,8 +159,8 @@ public final class BenchReport {
         return a < 0 || b <= 0 ? Double.NaN : (double) a / b;
     }
 
-    private static String ratio(ScenarioResult s, String other, boolean wire) {
-        double r = ratioValue(s, other, wire);
+    private static String ratio(ScenarioResult s, String delta, String other, boolean wire) {
+        double r = ratioValue(s, delta, other, wire);
         return Double.isNaN(r) ? "-" : String.format(Locale.ROOT, "%.3gx", r);
     }
 

@@ -91,6 +91,11 @@ public final class BenchRunner {
         List<ToolResult> results = new ArrayList<>();
         results.add(measure(s, "delta", () -> DeltaSide.run(s, trees, work.resolve("delta"), want)));
         cleanUp(work.resolve("delta"));
+        if (s.publishesNewVersion()) { // unchanged, a publish makes no version: a following edge has nothing to do
+            results.add(measure(s, DeltaSide.EDGE_TOOL, () -> DeltaSide.runFollowing(s, trees,
+                    work.resolve(DeltaSide.EDGE_TOOL), want)));
+            cleanUp(work.resolve(DeltaSide.EDGE_TOOL));
+        }
         if (rsync.isPresent()) {
             Rsync r = rsync.get();
             try (Rsync.Daemon daemon = r.daemon(trees.newTree(), Files.createDirectories(work.resolve("rsyncd")))) {

@@ -17,17 +17,31 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Delta's side of a scenario: an origin {@code delta serve} process on 127.0.0.1, the old tree
- * published and brought to every edge (not measured), then the new tree published and the
- * measured step: one {@code delta sync --json} process per edge, in parallel. Wire bytes are the
- * sync processes' own counters; the origin is the measured "server".
+ * Delta's side of a scenario, in two forms. Both start an origin {@code delta serve} process on
+ * 127.0.0.1, publish the old tree and bring every edge to it (not measured), then publish the new
+ * tree and measure the edges reaching it; the origin is the measured "server".
+ * <ul>
+ *   <li>{@link #run} ({@code delta}): one {@code delta sync --json} process per edge, in parallel,
+ *       so the figures include a JVM start. Wire bytes are the sync processes' own counters.</li>
+ *   <li>{@link #runFollowing} ({@code delta-edge}): every edge is a running {@code delta serve}
+ *       node following the origin, as in production; the step runs from the end of the publish
+ *       to the moment every edge's {@code current} points at the new release (the origin's
+ *       announcement latency included). Wire bytes, CPU and peak RSS are the edge processes'
+ *       over the step.</li>
+ * </ul>
  */
 final class DeltaSide {
     static final String DATASET = "bench";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long TIMEOUT_MINUTES = 60;
+    /** The tool name of the running-edge measurement. */
+    static final String EDGE_TOOL = "delta-edge";
+    /** The edges log each sync's phases (manifest, plan, local, fetch, commit), kept with {@code --keep}. */
+    private static final List<String> EDGE_LOG_DETAIL =
+            List.of("-Dorg.slf4j.simpleLogger.log.dev.delta.node.edge.Syncer=debug");
 
     private DeltaSide() {
     }
@@ -65,6 +79,134 @@ final class DeltaSide {
             ProcessHandle originHandle = ProcessHandle.of(origin.pid()).orElse(null);
             ProcessMeter.Batch b = ProcessMeter.run(syncs, work, "sync", originHandle, TIMEOUT_MINUTES);
             return result(b, published, edges, want);
+        }
+    }
+
+    /** Runs the scenario's step with running edge nodes that follow the origin; checks every edge. */
+    static ToolResult runFollowing(Scenario s, BenchData.Trees trees, Path work, Manifest want)
+            throws IOException, InterruptedException {
+        Files.createDirectories(work);
+        String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+        Path cfg = Files.writeString(work.resolve("origin.json"), "{\"role\": \"origin\", \"data_dir\": \"origin-data\", "
+                + "\"listen\": \"127.0.0.1:0\", \"secret\": \"" + secret + "\"}\n");
+        List<NodeProcess> edges = new ArrayList<>();
+        try (NodeProcess origin = NodeProcess.start("origin", cfg, work)) {
+            Publisher pub = new Publisher(work.resolve("origin-data"), DATASET);
+            long oldVersion = trees.oldTree() == null ? 0 : pub.publish(trees.oldTree()).version();
+            for (int i = 0; i < s.receivers(); i++) {
+                Path ec = Files.writeString(work.resolve("edge-" + i + ".json"), "{\"role\": \"edge\", "
+                        + "\"data_dir\": \"edge-" + i + "\", \"listen\": \"127.0.0.1:0\", \"upstream\": \"127.0.0.1:"
+                        + origin.port() + "\", \"datasets\": [\"" + DATASET + "\"], \"secret\": \"" + secret + "\"}\n");
+                edges.add(NodeProcess.start("edge-" + i, ec, work, EDGE_LOG_DETAIL));
+            }
+            for (NodeProcess e : edges) {
+                awaitVersion(e, work.resolve(e.name()), oldVersion, TimeUnit.MINUTES.toNanos(TIMEOUT_MINUTES));
+            }
+            long[] cpu0 = new long[edges.size()];
+            for (int i = 0; i < edges.size(); i++) {
+                cpu0[i] = ProcFs.cpuMillis(Long.toString(edges.get(i).pid()), true);
+                ProcFs.resetPeakRss(edges.get(i).pid());
+            }
+            String originPid = Long.toString(origin.pid());
+            long srvCpu0 = ProcFs.cpuMillis(originPid, true);
+            boolean srvReset = ProcFs.resetPeakRss(origin.pid());
+            long p0 = System.nanoTime();
+            PublishResult published = pub.publish(trees.newTree());
+            long t0 = System.nanoTime();
+            long deadline = t0 + TimeUnit.MINUTES.toNanos(TIMEOUT_MINUTES);
+            long end = t0;
+            for (NodeProcess e : edges) {
+                end = Math.max(end, awaitVersion(e, work.resolve(e.name()), published.version(), deadline));
+            }
+            long wall = (end - t0) / 1_000_000;
+            long cpu = 0;
+            long rss = 0;
+            for (int i = 0; i < edges.size(); i++) {
+                long c = ProcFs.cpuMillis(Long.toString(edges.get(i).pid()), true);
+                cpu = cpu < 0 || c < 0 || cpu0[i] < 0 ? -1 : cpu + c - cpu0[i];
+                rss = Math.max(rss, ProcFs.peakRss(edges.get(i).pid()));
+            }
+            long srvCpu1 = ProcFs.cpuMillis(originPid, true);
+            long srvCpu = srvCpu0 < 0 || srvCpu1 < 0 ? -1 : srvCpu1 - srvCpu0;
+            long srvRss = srvReset ? ProcFs.peakRss(origin.pid()) : -1;
+            List<String> problems = new ArrayList<>();
+            long up = 0;
+            long down = 0;
+            long reported = 0;
+            long fetched = 0;
+            long manifestBytes = 0;
+            for (int i = 0; i < edges.size(); i++) {
+                Path data = work.resolve(edges.get(i).name());
+                JsonNode j = awaitStatus(edges.get(i), data, published.version(), deadline);
+                up += j.get("wire_bytes_sent").asLong();
+                down += j.get("wire_bytes_received").asLong();
+                reported = Math.max(reported, j.get("duration_ms").asLong());
+                fetched += j.get("bytes_fetched").asLong();
+                manifestBytes = Math.max(manifestBytes, j.get("manifest_bytes").asLong());
+                problems.addAll(TreeCheck.differences("edge " + i, want,
+                        DatasetStore.open(data, DATASET).currentLink()));
+            }
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("sync_reported_ms", reported);
+            extra.put("publish_ms", (t0 - p0) / 1_000_000);
+            extra.put("manifest_bytes", manifestBytes);
+            extra.put("bytes_fetched", fetched);
+            extra.put("new_version", published.version());
+            extra.put("new_version_created", published.created());
+            return new ToolResult(EDGE_TOOL, wall, up, down, cpu, rss, srvCpu, srvRss, problems, extra);
+        } finally {
+            for (NodeProcess e : edges) {
+                e.close();
+            }
+        }
+    }
+
+    /**
+     * Waits until the edge's {@code current} points at {@code version} (0: nothing to wait for) and
+     * returns the {@link System#nanoTime()} it was seen; polls every millisecond.
+     */
+    private static long awaitVersion(NodeProcess edge, Path dataDir, long version, long deadline)
+            throws IOException, InterruptedException {
+        if (version == 0) {
+            return System.nanoTime();
+        }
+        Path current = dataDir.resolve(DATASET).resolve("current");
+        String want = "releases/v" + version;
+        while (true) {
+            try {
+                if (Files.readSymbolicLink(current).toString().equals(want)) {
+                    return System.nanoTime();
+                }
+            } catch (java.nio.file.NoSuchFileException | java.nio.file.NotLinkException notYet) {
+                // not synced yet
+            }
+            if (!edge.isAlive()) {
+                throw new IOException(edge + " exited before reaching v" + version + ":\n" + NodeProcess.tail(edge.log()));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException(edge + " did not reach v" + version + " within " + TIMEOUT_MINUTES + " min:\n"
+                        + NodeProcess.tail(edge.log()));
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /** The edge's {@code last-sync.json} once it describes the sync to {@code version} (written after the switch). */
+    private static JsonNode awaitStatus(NodeProcess edge, Path dataDir, long version, long deadline)
+            throws IOException, InterruptedException {
+        Path status = dataDir.resolve(DATASET).resolve(".delta/last-sync.json");
+        while (true) {
+            if (Files.exists(status)) {
+                JsonNode j = JSON.readTree(status.toFile());
+                if (j.get("version").asLong() == version) {
+                    return j;
+                }
+            }
+            if (!edge.isAlive() || System.nanoTime() > deadline) {
+                throw new IOException(edge + " wrote no status of its sync to v" + version + ":\n"
+                        + NodeProcess.tail(edge.log()));
+            }
+            Thread.sleep(5);
         }
     }
 

@@ -34,6 +34,11 @@ public enum Scenario {
         return receivers;
     }
 
+    /** Whether publishing the new tree makes a new version (not so for an unchanged tree). */
+    public boolean publishesNewVersion() {
+        return this != NO_CHANGE;
+    }
+
     public String description() {
         return description;
     }

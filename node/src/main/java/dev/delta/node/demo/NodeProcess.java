@@ -27,10 +27,17 @@ public final class NodeProcess implements AutoCloseable {
 
     /** Starts {@code delta serve --config config} and waits until it listens. */
     public static NodeProcess start(String name, Path config, Path workDir) throws IOException, InterruptedException {
+        return start(name, config, workDir, List.of());
+    }
+
+    /** Same, with extra JVM options (system properties such as a logger's level). */
+    public static NodeProcess start(String name, Path config, Path workDir, List<String> jvmOptions)
+            throws IOException, InterruptedException {
         Path portFile = workDir.resolve(name + ".port");
         Path log = workDir.resolve(name + ".log");
         Files.deleteIfExists(portFile);
-        List<String> cmd = deltaCommand("serve", "--config", config.toString(), "--port-file", portFile.toString());
+        List<String> cmd = deltaCommand(jvmOptions, "serve", "--config", config.toString(), "--port-file",
+                portFile.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.exists(portFile)) {
@@ -52,6 +59,11 @@ public final class NodeProcess implements AutoCloseable {
      * (the launcher's), and a 256 MiB heap.
      */
     public static List<String> deltaCommand(String... args) {
+        return deltaCommand(List.of(), args);
+    }
+
+    /** Same, with extra JVM options before the class name. */
+    public static List<String> deltaCommand(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -63,11 +75,16 @@ public final class NodeProcess implements AutoCloseable {
         }
         cmd.add("-Dchronicle.analytics.disable=true");
         cmd.add("-Xmx256m");
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.delta.node.cli.Main");
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    public String name() {
+        return name;
     }
 
     public int port() {

@@ -41,7 +41,9 @@ import java.util.concurrent.TimeUnit;
  * Serves the releases under a data directory to authenticated peers: manifests of retained
  * versions (as a delta against the version the peer holds when this node still has it), byte
  * ranges of their files, and announcements whenever a dataset's {@code current} moves — whether a
- * publish ran in this process or in another one (the link is polled).
+ * publish ran in this process or in another one. The dataset directories of subscribed datasets
+ * are watched (inotify on Linux), so an announcement leaves within milliseconds of the switch;
+ * the link is also polled every {@value #POLL_MS} ms, for file systems that report no changes.
  */
 public final class ReleaseService implements DatasetService, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReleaseService.class);
@@ -64,6 +66,9 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                 }
             });
     private final ScheduledExecutorService poller;
+    /** Watches the directories of subscribed datasets for {@code current} being replaced; null if unsupported. */
+    private final java.nio.file.WatchService watcher;
+    private final Map<java.nio.file.WatchKey, String> watched = new ConcurrentHashMap<>();
 
     /**
      * @param dataDir  the node's data directory
@@ -72,6 +77,11 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
      * @param datasets datasets served; empty serves every dataset under {@code dataDir}
      */
     public ReleaseService(Path dataDir, String keyId, byte[] secret, List<String> datasets) {
+        this(dataDir, keyId, secret, datasets, POLL_MS);
+    }
+
+    /** Same, with the fallback poll every {@code pollMillis} (tests use a long one to exercise the watcher). */
+    ReleaseService(Path dataDir, String keyId, byte[] secret, List<String> datasets, long pollMillis) {
         this.dataDir = dataDir;
         this.keyId = keyId;
         this.secret = secret == null ? null : secret.clone();
@@ -81,7 +91,55 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        poller.scheduleWithFixedDelay(this::pollAll, POLL_MS, POLL_MS, TimeUnit.MILLISECONDS);
+        poller.scheduleWithFixedDelay(this::pollAll, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
+        java.nio.file.WatchService w;
+        try {
+            w = dataDir.getFileSystem().newWatchService();
+            Thread t = new Thread(this::watchLoop, "announce-watcher");
+            t.setDaemon(true);
+            t.start();
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("no file-system watch here ({}); announcing from the poll alone", e.toString());
+            w = null;
+        }
+        this.watcher = w;
+    }
+
+    /** Starts watching a dataset's directory (once) so that a switch of {@code current} is announced at once. */
+    private void watch(String dataset) {
+        if (watcher == null || watched.containsValue(dataset)) {
+            return;
+        }
+        try {
+            watched.put(dataDir.resolve(dataset).register(watcher, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE,
+                    java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY), dataset);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{}: cannot watch ({}); the poll announces its versions", dataset, e.toString());
+        }
+    }
+
+    private void watchLoop() {
+        while (true) {
+            java.nio.file.WatchKey key;
+            try {
+                key = watcher.take();
+            } catch (InterruptedException | java.nio.file.ClosedWatchServiceException e) {
+                return;
+            }
+            String dataset = watched.get(key);
+            boolean moved = false;
+            for (java.nio.file.WatchEvent<?> ev : key.pollEvents()) {
+                // the publisher renames a new link onto "current"; an overflow may hide that event
+                moved |= ev.kind() == java.nio.file.StandardWatchEventKinds.OVERFLOW
+                        || "current".equals(String.valueOf(ev.context()));
+            }
+            if (dataset != null && moved) {
+                poll(dataset);
+            }
+            if (!key.reset()) {
+                watched.remove(key);
+            }
+        }
     }
 
     @Override
@@ -263,6 +321,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     public AutoCloseable subscribe(String dataset, AnnounceListener listener) throws DatasetException {
         DatasetStore s = store(dataset);
         listeners.computeIfAbsent(dataset, k -> new CopyOnWriteArrayList<>()).add(listener);
+        watch(dataset);
         try {
             OptionalLong cur = s.current();
             if (cur.isPresent()) {
@@ -276,8 +335,11 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         return () -> listeners.getOrDefault(dataset, List.of()).remove(listener);
     }
 
-    /** Announces {@code dataset}'s current version to its subscribers if it moved. */
-    public void poll(String dataset) {
+    /**
+     * Announces {@code dataset}'s current version to its subscribers if it moved. Serialized: the
+     * watcher and the poll never announce two versions out of order.
+     */
+    public synchronized void poll(String dataset) {
         List<AnnounceListener> ls = listeners.get(dataset);
         if (ls == null || ls.isEmpty()) {
             return;
@@ -312,5 +374,12 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     @Override
     public void close() {
         poller.shutdownNow();
+        if (watcher != null) {
+            try {
+                watcher.close();
+            } catch (IOException e) {
+                LOG.debug("closing the watcher: {}", e.toString());
+            }
+        }
     }
 }

@@ -56,7 +56,8 @@ class BenchCommandTest {
         JsonNode same = scenario(doc, "no-change");
         for (JsonNode s : List.of(tree, same)) {
             JsonNode tools = s.get("tools");
-            assertEquals(rsync ? 3 : 1, tools.size(), tools.toString());
+            int deltaRows = s == same ? 1 : 2; // an unchanged publish makes no version for a following edge
+            assertEquals(rsync ? deltaRows + 2 : deltaRows, tools.size(), tools.toString());
             tools.fields().forEachRemaining(t -> {
                 for (String f : List.of("correct", "wall_ms", "wire_bytes_up", "wire_bytes_down", "cpu_ms",
                         "peak_rss_bytes", "server_cpu_ms", "server_peak_rss_bytes")) {
@@ -80,8 +81,15 @@ class BenchCommandTest {
         long dataset = tree.get("bytes").asLong();
         assertTrue(treeWire * 10 < dataset, "a 2% update should cross as a small part of the " + dataset
                 + " byte dataset, not " + treeWire + " bytes: " + d1);
+        JsonNode e1 = tree.get("tools").get("delta-edge");
+        long edgeWire = e1.get("wire_bytes_up").asLong() + e1.get("wire_bytes_down").asLong();
+        assertTrue(edgeWire * 10 < dataset, "a following edge should fetch as little: " + e1);
+        assertEquals(d1.get("bytes_fetched").asLong(), e1.get("bytes_fetched").asLong(), "same plan, same bytes");
+        assertTrue(e1.get("wall_ms").asLong() < d1.get("wall_ms").asLong(),
+                "a running edge pays no JVM start: " + e1 + " vs " + d1);
         if (rsync) {
             assertFalse(doc.get("rsync").isNull());
+            assertTrue(tree.get("ratios").get("wall_edge_over_rsync").isNumber(), tree.toString());
             assertNotNull(tree.get("ratios").get("wall_delta_over_rsync"));
             assertTrue(tree.get("ratios").get("wire_delta_over_rsync_zstd").isNumber(), tree.toString());
         }

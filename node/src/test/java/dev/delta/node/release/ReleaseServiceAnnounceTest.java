@@ -1,0 +1,45 @@
+package dev.delta.node.release;
+
+import dev.delta.node.origin.Publisher;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class ReleaseServiceAnnounceTest {
+    private static final byte[] SECRET = "s3cret".getBytes(StandardCharsets.UTF_8);
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void publish_isAnnouncedAtOnce_withoutWaitingForThePoll() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("a.txt"), "one");
+        Path data = tmp.resolve("data");
+        Publisher pub = new Publisher(data, "site");
+        pub.publish(src);
+        BlockingQueue<Long> seen = new LinkedBlockingQueue<>();
+        // a poll once an hour: only the directory watch can announce v2 and v3 within the test
+        try (ReleaseService svc = new ReleaseService(data, "default", SECRET, List.of(), TimeUnit.HOURS.toMillis(1));
+             AutoCloseable sub = svc.subscribe("site", (dataset, version, root) -> seen.add(version))) {
+            assertEquals(1L, seen.poll(10, TimeUnit.SECONDS), "the current version, at subscription");
+            Files.writeString(src.resolve("a.txt"), "two");
+            pub.publish(src);
+            assertEquals(2L, seen.poll(10, TimeUnit.SECONDS), "v2 announced after the switch of current");
+            Files.writeString(src.resolve("b.txt"), "three");
+            pub.publish(src);
+            assertEquals(3L, seen.poll(10, TimeUnit.SECONDS), "v3 announced too");
+            assertNull(seen.poll(300, TimeUnit.MILLISECONDS), "each version announced once");
+        }
+    }
+}
