@@ -61,6 +61,18 @@ public final class BenchData {
                 release(neu, files);
                 break;
             }
+            case RELEASE_TAR: {
+                Path trees = work.resolve("trees");
+                List<String> files = sourceTree(trees.resolve("old"));
+                Shell.copyTree(trees.resolve("old"), trees.resolve("new"));
+                release(trees.resolve("new"), files);
+                fixDirectoryTimes(trees.resolve("new"));
+                tar(trees.resolve("old"), old.resolve("release.tar"), OLD_TIME);
+                tar(trees.resolve("new"), neu.resolve("release.tar"), NEW_TIME);
+                Shell.deleteTree(trees);
+                fixDirectoryTimes(old);
+                break;
+            }
             case RENAME_HEAVY:
                 sourceTree(old);
                 Shell.copyTree(old, neu);
@@ -172,6 +184,18 @@ public final class BenchData {
                 Files.move(d, d.resolveSibling(d.getFileName() + "-renamed"));
             }
         }
+    }
+
+    /**
+     * Packs {@code tree} into one tar file the way a release pipeline would: GNU tar, entries in
+     * name order, owner and group 0, every file's own mtime; the same tree always gives the same
+     * bytes. The tar file gets {@code time} as its mtime.
+     */
+    static void tar(Path tree, Path out, FileTime time) throws IOException, InterruptedException {
+        Files.createDirectories(out.getParent());
+        Shell.run(List.of("tar", "--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--format=gnu", "-cf",
+                out.toString(), "-C", tree.toString(), "."));
+        Files.setLastModifiedTime(out, time);
     }
 
     /** Overwrites {@code edits} short runs of bytes (1 to 64) spread through the file; its size is unchanged. */

@@ -9,6 +9,7 @@ public enum Scenario {
     SOURCE_TREE("source-tree", 1, "nested text files; release-like update: 2% edited inside, some added, removed, renamed"),
     BIG_FILE_SCATTERED("big-file-scattered", 1, "one big file; hundreds of small in-place edits spread through it"),
     BIG_FILE_INSERT("big-file-insert", 1, "one big file; bytes inserted near the start (shifts everything after)"),
+    RELEASE_TAR("release-tar", 1, "the source-tree release packed as one tar file each (old and new)"),
     NO_CHANGE("no-change", 1, "source tree plus a big file; nothing changed"),
     COLD("cold", 1, "source tree to an empty receiver"),
     RENAME_HEAVY("rename-heavy", 1, "source tree; a quarter of the directories moved or renamed"),

@@ -18,6 +18,11 @@ final class Shell {
         run(List.of("cp", "-a", from.toString(), to.toString()));
     }
 
+    /** Removes a tree with {@code rm -rf}. */
+    static void deleteTree(Path dir) throws IOException, InterruptedException {
+        run(List.of("rm", "-rf", "--", dir.toString()));
+    }
+
     /** Runs a command to completion and returns its stdout; fails with its output on a non-zero exit. */
     static String run(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -27,7 +27,10 @@ import java.util.concurrent.Callable;
                 "way, CPU time and peak RSS of receivers and sender. Every receiver is then checked against the new",
                 "tree. Installs nothing: without rsync it says how to get it and measures Delta alone. Linux only.",
                 "Exit codes: 0 all correct, 1 a receiver ended up different from the new tree, 3 failure.",
-                "Scenarios: source-tree, big-file-scattered, big-file-insert, no-change, cold, rename-heavy, fanout-4."})
+                "Delta is measured twice: a 'delta sync' process per edge (JVM start included) and, as 'delta-edge',",
+                "running 'delta serve' edges following the origin (from the end of the publish to their switch).",
+                "Scenarios: source-tree, big-file-scattered, big-file-insert, release-tar, no-change, cold,",
+                "rename-heavy, fanout-4."})
 final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -35,6 +35,24 @@ class BenchDataTest {
     }
 
     @Test
+    void releaseTar_isOneTarPerRelease_sameBytesForTheSameSeed_mostlyShared() throws Exception {
+        BenchData.Trees a = new BenchData(5, TINY).prepare(Scenario.RELEASE_TAR, Files.createDirectory(tmp.resolve("a")));
+        BenchData.Trees b = new BenchData(5, TINY).prepare(Scenario.RELEASE_TAR, Files.createDirectory(tmp.resolve("b")));
+        Path oldTar = a.oldTree().resolve("release.tar");
+        Path newTar = a.newTree().resolve("release.tar");
+        assertEquals(1, a.files());
+        try (var s = Files.list(a.oldTree())) {
+            assertEquals(1, s.count(), "the old side is the tar alone");
+        }
+        assertEquals(-1, Files.mismatch(newTar, b.newTree().resolve("release.tar")), "deterministic tar");
+        assertEquals(-1, Files.mismatch(oldTar, b.oldTree().resolve("release.tar")));
+        long first = Files.mismatch(oldTar, newTar);
+        assertTrue(first > 0, "the releases differ, but not from the first byte: " + first);
+        byte[] head = Files.readAllBytes(newTar);
+        assertEquals("ustar", new String(head, 257, 5, java.nio.charset.StandardCharsets.US_ASCII), "a tar file");
+    }
+
+    @Test
     void otherSeed_otherContent() throws Exception {
         Manifest a = TreeCheck.scan(new BenchData(1, TINY).prepare(Scenario.COLD, Files.createDirectory(tmp.resolve("a")))
                 .newTree());
