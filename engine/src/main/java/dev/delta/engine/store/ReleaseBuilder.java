@@ -56,6 +56,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ReleaseBuilder {
     private static final LongTupleHashFunction XX128 = LongTupleHashFunction.xx128();
+    /** Threads that link and copy files into a fresh staging directory (system-call bound, so more than cores). */
+    private static final int PREPARE_THREADS = 4;
+    /** Files a preparing thread takes at a time. */
+    static final int PREPARE_BATCH = 64;
 
     private final DatasetStore store;
     private final Manifest target;
@@ -71,6 +75,11 @@ public final class ReleaseBuilder {
      * release's verified, immutable files.
      */
     private final BitSet linked = new BitSet();
+    /**
+     * Directories (by index in the target's canonical order) that a {@link ReleaseMirror} made with
+     * their final mode and mtime and that nothing in this build touches: commit leaves them be.
+     */
+    private final BitSet settled = new BitSet();
     /** Fetched bytes still missing per file verified on completion; see {@link #trackCompletion()}. */
     private final Map<String, java.util.concurrent.atomic.AtomicLong> remaining =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -189,10 +198,20 @@ public final class ReleaseBuilder {
     public void prepareLocal() throws IOException {
         pending.clear();
         linked.clear();
+        settled.clear();
         remaining.clear();
         verified.clear();
         if (alreadyCommitted()) {
             return;
+        }
+        if (current != null && !Files.exists(staging, LinkOption.NOFOLLOW_LINKS)) {
+            Path mirror = ReleaseMirror.take(store, current.version(), store.rootDigest(current.version()));
+            if (mirror != null) {
+                Files.move(mirror, staging, StandardCopyOption.ATOMIC_MOVE);
+                prepareFromMirror();
+                trackCompletion();
+                return;
+            }
         }
         // A staging directory made just now holds nothing to check: no stat per path, no leftovers
         // to remove (unless the umask keeps the owner from writing what it creates).
@@ -208,9 +227,16 @@ public final class ReleaseBuilder {
         trackCompletion();
     }
 
-    /** Prepares a staging directory made just now: nothing in it to check or replace. */
+    /**
+     * Prepares a staging directory made just now: nothing in it to check or replace. Directories
+     * are made first, in canonical order (every parent before its children); then the files are
+     * linked, copied or assembled on {@link #PREPARE_THREADS} threads, since a release of many
+     * unchanged files is one {@code link(2)} per file, bound by system calls rather than by bytes.
+     */
     private void prepareFresh() throws IOException {
         Path currentDir = current == null ? null : store.releaseDir(current.version());
+        List<PathChange> files = new ArrayList<>();
+        List<Integer> indexes = new ArrayList<>();
         int index = -1; // of e in target.entries(): the diff lists them in the same order
         for (PathChange c : plan.diff().all()) { // canonical order: every directory before its children
             Entry e = c.newEntry();
@@ -218,21 +244,152 @@ public final class ReleaseBuilder {
                 continue;
             }
             index++;
+            if (e.isDir()) {
+                Files.createDirectory(staging.resolve(e.path()));
+            } else if (e.isFile()) {
+                files.add(c);
+                indexes.add(index);
+            }
+        }
+        int n = files.size();
+        @SuppressWarnings("unchecked")
+        List<FetchRange>[] missing = new List[n];
+        boolean[] link = new boolean[n];
+        IOException[] failure = new IOException[1];
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        Runnable worker = () -> {
+            List<FetchRange> mine = new ArrayList<>();
+            for (int i; (i = next.getAndAdd(PREPARE_BATCH)) < n; ) {
+                for (int j = i; j < Math.min(n, i + PREPARE_BATCH); j++) {
+                    PathChange c = files.get(j);
+                    Entry e = c.newEntry();
+                    Path dst = staging.resolve(e.path());
+                    try {
+                        FilePlan fp = filePlans.get(e.path());
+                        if (fp != null) {
+                            assembleLocal(fp, dst, true, mine);
+                            missing[j] = mine.isEmpty() ? null : mine;
+                            mine = mine.isEmpty() ? mine : new ArrayList<>();
+                        } else if (c.action() == ChangeAction.UNCHANGED) {
+                            Files.createLink(dst, currentDir.resolve(e.path())); // immutable releases share inodes
+                            link[j] = true;
+                        } else {
+                            Files.copy(currentDir.resolve(e.path()), dst, LinkOption.NOFOLLOW_LINKS); // new metadata only
+                        }
+                    } catch (IOException ex) {
+                        synchronized (failure) {
+                            if (failure[0] == null) {
+                                failure[0] = ex;
+                            }
+                        }
+                        next.set(n); // stop the others at their next batch
+                        return;
+                    }
+                }
+            }
+        };
+        runOnThreads(worker, n);
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        for (int j = 0; j < n; j++) { // results in canonical order, whatever thread made them
+            if (link[j]) {
+                linked.set(indexes.get(j));
+            }
+            if (missing[j] != null) {
+                pending.addAll(missing[j]);
+            }
+        }
+    }
+
+    /** Runs {@code worker} on up to {@link #PREPARE_THREADS} threads (this one included) and waits for all. */
+    static void runOnThreads(Runnable worker, int items) throws IOException {
+        int threads = Math.max(1, Math.min(PREPARE_THREADS, items / PREPARE_BATCH));
+        List<Thread> started = new ArrayList<>();
+        for (int t = 1; t < threads; t++) {
+            Thread th = new Thread(worker, "release-prepare-" + t);
+            th.setDaemon(true);
+            th.start();
+            started.add(th);
+        }
+        worker.run();
+        try {
+            for (Thread th : started) {
+                th.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while preparing the release");
+        }
+    }
+
+    /**
+     * Prepares a staging directory that was a {@link ReleaseMirror} of the current release: every
+     * unchanged file is already linked and every unchanged directory made, so only the paths the
+     * diff names are removed, created, copied or assembled.
+     */
+    private void prepareFromMirror() throws IOException {
+        Path currentDir = store.releaseDir(current.version());
+        List<PathChange> all = plan.diff().all();
+        java.util.Set<String> touched = new java.util.HashSet<>(); // directories whose entries change
+        for (PathChange c : all) {
+            Entry e = c.newEntry() != null ? c.newEntry() : c.oldEntry();
+            if (c.action() != ChangeAction.UNCHANGED || e.isSymlink()) { // symlinks are made anew at commit
+                touched.add(parentOf(c.path()));
+            }
+        }
+        for (int k = all.size() - 1; k >= 0; k--) { // deepest first: children before their directory
+            PathChange c = all.get(k);
+            Entry o = c.oldEntry();
+            Entry n = c.newEntry();
+            if (c.action() == ChangeAction.UNCHANGED || o == null || o.isSymlink() || (o.isDir() && n != null
+                    && n.isDir())) {
+                continue; // kept as it is (symlinks were never mirrored)
+            }
+            Path p = staging.resolve(o.path());
+            if (o.isDir()) {
+                DatasetStore.deleteTree(p);
+            } else {
+                Files.deleteIfExists(p); // a link to the old file: replaced, never written into
+            }
+        }
+        int index = -1; // of e in target.entries(): the diff lists them in the same order
+        for (PathChange c : all) { // canonical order: every directory before its children
+            Entry e = c.newEntry();
+            if (e == null) {
+                continue;
+            }
+            index++;
+            Entry o = c.oldEntry();
+            if (c.action() == ChangeAction.UNCHANGED) {
+                if (e.isFile()) {
+                    linked.set(index);
+                } else if (e.isDir() && ReleaseMirror.settles(e) && !touched.contains(e.path())) {
+                    settled.set(index);
+                }
+                continue;
+            }
             Path dst = staging.resolve(e.path());
             if (e.isDir()) {
-                Files.createDirectory(dst);
+                if (o == null || !o.isDir()) {
+                    Files.createDirectory(dst);
+                } else {
+                    makeWritableDir(dst); // a mode change: applied at commit
+                }
             } else if (e.isFile()) {
                 FilePlan fp = filePlans.get(e.path());
                 if (fp != null) {
-                    assembleLocal(fp, dst, true);
-                } else if (c.action() == ChangeAction.UNCHANGED) {
-                    Files.createLink(dst, currentDir.resolve(e.path())); // immutable releases share inodes
-                    linked.set(index);
+                    assembleLocal(fp, dst, true, pending);
                 } else {
                     Files.copy(currentDir.resolve(e.path()), dst, LinkOption.NOFOLLOW_LINKS); // new metadata only
                 }
             }
         }
+    }
+
+    private static String parentOf(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash);
     }
 
     /** Prepares a staging directory a previous attempt left: every path is checked, kept or replaced. */
@@ -251,7 +408,7 @@ public final class ReleaseBuilder {
             } else if (e.isFile()) {
                 FilePlan fp = filePlans.get(e.path());
                 if (fp != null) {
-                    assembleLocal(fp, dst, false);
+                    assembleLocal(fp, dst, false, pending);
                     continue;
                 }
                 Path src = currentDir.resolve(e.path());
@@ -292,7 +449,8 @@ public final class ReleaseBuilder {
         }
     }
 
-    private void assembleLocal(FilePlan fp, Path dst, boolean fresh) throws IOException {
+    /** Writes a file's LOCAL segments into staging and adds the ranges it still lacks to {@code out}. */
+    private void assembleLocal(FilePlan fp, Path dst, boolean fresh, List<FetchRange> out) throws IOException {
         Entry e = fp.target();
         boolean existed = !fresh && Files.exists(dst, LinkOption.NOFOLLOW_LINKS);
         if (existed && (!Files.isRegularFile(dst, LinkOption.NOFOLLOW_LINKS) || linkCount(dst) > 1)) {
@@ -303,24 +461,24 @@ public final class ReleaseBuilder {
         if (existed) {
             makeOwnerWritable(dst); // an interrupted commit may have applied a read-only mode already
         }
-        try (FileChannel out = FileChannel.open(dst, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = FileChannel.open(dst, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             for (Segment s : fp.segments()) {
                 switch (s.kind()) {
                     case LOCAL -> copyRange(store.releaseDir(s.sourceVersion()).resolve(s.sourcePath()), s.sourceOffset(),
-                            out, s.offset(), s.length());
-                    case FETCH -> addMissing(e, s, existed ? out : null);
+                            ch, s.offset(), s.length());
+                    case FETCH -> addMissing(e, s, existed ? ch : null, out);
                     case DUPLICATE -> { } // filled at commit, from this version's own files
                 }
             }
-            if (out.size() > e.size()) {
-                out.truncate(e.size());
+            if (ch.size() > e.size()) {
+                ch.truncate(e.size());
             }
         }
     }
 
     /** Adds the chunks of a FETCH segment that staging doesn't already hold to {@link #pending}. */
-    private void addMissing(Entry e, Segment s, FileChannel existing) throws IOException {
+    private void addMissing(Entry e, Segment s, FileChannel existing, List<FetchRange> out) throws IOException {
         ChunkList c = e.chunks();
         int i = indexOf(c, s.offset());
         long end = s.end();
@@ -334,7 +492,7 @@ public final class ReleaseBuilder {
                 bytesResumed += c.length(i);
             }
             if (!have && runStart >= 0 && runBytes + c.length(i) > maxRangeBytes) {
-                flushRun(e, c, runStart, i);
+                flushRun(e, c, runStart, i, out);
                 runStart = -1;
                 runBytes = 0;
             }
@@ -344,20 +502,20 @@ public final class ReleaseBuilder {
                 }
                 runBytes += c.length(i);
             } else if (runStart >= 0) {
-                flushRun(e, c, runStart, i);
+                flushRun(e, c, runStart, i, out);
                 runStart = -1;
                 runBytes = 0;
             }
         }
         if (runStart >= 0) {
-            flushRun(e, c, runStart, i);
+            flushRun(e, c, runStart, i, out);
         }
     }
 
-    private void flushRun(Entry e, ChunkList c, int from, int to) {
+    private static void flushRun(Entry e, ChunkList c, int from, int to, List<FetchRange> out) {
         long off = c.offset(from);
         long endOff = c.offset(to - 1) + c.length(to - 1);
-        pending.add(new FetchRange(e.path(), off, endOff - off, from, to - from));
+        out.add(new FetchRange(e.path(), off, endOff - off, from, to - from));
     }
 
     private static boolean holds(FileChannel ch, ChunkList c, int i, ByteBuffer buf, long[] id) throws IOException {
@@ -516,8 +674,8 @@ public final class ReleaseBuilder {
         List<Entry> entries = target.entries();
         for (int i = entries.size() - 1; i >= 0; i--) { // deepest first: children before their directory
             Entry e = entries.get(i);
-            if (linked.get(i)) {
-                continue; // a hard link to an unchanged file already has this mode and time
+            if (linked.get(i) || settled.get(i)) {
+                continue; // a hard link to an unchanged file, or a mirrored directory, already has them
             }
             Path p = staging.resolve(e.path());
             if (!e.isSymlink()) {

@@ -100,7 +100,11 @@ final class DeltaSide {
                 edges.add(NodeProcess.start("edge-" + i, ec, work, EDGE_LOG_DETAIL));
             }
             for (NodeProcess e : edges) {
-                awaitVersion(e, work.resolve(e.name()), oldVersion, TimeUnit.MINUTES.toNanos(TIMEOUT_MINUTES));
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(TIMEOUT_MINUTES);
+                awaitVersion(e, work.resolve(e.name()), oldVersion, deadline);
+                if (oldVersion > 0) {
+                    awaitMirror(work.resolve(e.name()), deadline);
+                }
             }
             long[] cpu0 = new long[edges.size()];
             for (int i = 0; i < edges.size(); i++) {
@@ -111,8 +115,10 @@ final class DeltaSide {
             long srvCpu0 = ProcFs.cpuMillis(originPid, true);
             boolean srvReset = ProcFs.resetPeakRss(origin.pid());
             long p0 = System.nanoTime();
+            SwitchClock clock = SwitchClock.start(work.resolve("origin-data").resolve(DATASET).resolve("current"),
+                    oldVersion);
             PublishResult published = pub.publish(trees.newTree());
-            long t0 = System.nanoTime();
+            long t0 = clock.stop(); // the origin's current moved: from here on edges can be told
             long deadline = t0 + TimeUnit.MINUTES.toNanos(TIMEOUT_MINUTES);
             long end = t0;
             for (NodeProcess e : edges) {
@@ -148,7 +154,7 @@ final class DeltaSide {
             }
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("sync_reported_ms", reported);
-            extra.put("publish_ms", (t0 - p0) / 1_000_000);
+            extra.put("publish_ms", (t0 - p0) / 1_000_000); // until the switch
             extra.put("manifest_bytes", manifestBytes);
             extra.put("bytes_fetched", fetched);
             extra.put("new_version", published.version());
@@ -188,6 +194,67 @@ final class DeltaSide {
                         + NodeProcess.tail(edge.log()));
             }
             Thread.sleep(1);
+        }
+    }
+
+    /**
+     * Notes when a dataset's {@code current} link first points past a version: a thread reads the
+     * link every 200 µs while the publish runs in this JVM, so the step starts at the switch
+     * (what the origin announces), not at the end of the publish call.
+     */
+    private static final class SwitchClock {
+        private final Thread thread;
+        private volatile long seen;
+        private volatile boolean stop;
+
+        private SwitchClock(Path link, long from) {
+            this.thread = new Thread(() -> {
+                while (!stop && seen == 0) {
+                    try {
+                        String t = Files.readSymbolicLink(link).toString();
+                        if (t.startsWith("releases/v") && Long.parseLong(t.substring(10)) > from) {
+                            seen = System.nanoTime();
+                        }
+                    } catch (IOException | NumberFormatException notYet) {
+                        // no link yet
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                }
+            }, "switch-clock");
+            thread.setDaemon(true);
+        }
+
+        static SwitchClock start(Path link, long from) {
+            SwitchClock c = new SwitchClock(link, from);
+            c.thread.start();
+            return c;
+        }
+
+        /** Stops watching; the time of the switch, or now when it was not seen. */
+        long stop() throws InterruptedException {
+            long now = System.nanoTime();
+            stop = true;
+            thread.join();
+            return seen != 0 ? seen : now;
+        }
+    }
+
+    /**
+     * Waits (at most two minutes) until an idle edge has linked its mirror of the current release,
+     * as a following edge does between versions, so the measured step starts from that state.
+     */
+    private static void awaitMirror(Path dataDir, long deadline) throws IOException, InterruptedException {
+        Path mirrors = dataDir.resolve(DATASET).resolve(".delta/mirror");
+        long until = Math.min(deadline, System.nanoTime() + TimeUnit.MINUTES.toNanos(2));
+        while (System.nanoTime() < until) {
+            if (Files.isDirectory(mirrors)) {
+                try (var s = Files.list(mirrors)) {
+                    if (s.anyMatch(p -> p.getFileName().toString().endsWith(".ready"))) {
+                        return;
+                    }
+                }
+            }
+            Thread.sleep(20);
         }
     }
 

@@ -83,6 +83,9 @@ public final class Follower implements AutoCloseable {
                             break;
                         }
                         last = syncer.sync(dataset, 0);
+                        if (wake.isEmpty()) { // idle: make the next sync cost what changes, not the tree
+                            syncer.prepareMirror(dataset, () -> closed || !wake.isEmpty());
+                        }
                     }
                 }
             } catch (DeltaException e) {

@@ -14,6 +14,7 @@ import dev.delta.engine.store.ChunkMismatchException;
 import dev.delta.engine.store.DatasetStore;
 import dev.delta.engine.store.FetchRange;
 import dev.delta.engine.store.ReleaseBuilder;
+import dev.delta.engine.store.ReleaseMirror;
 import dev.delta.engine.store.StoreException;
 import dev.delta.node.release.ManifestEnvelope;
 import dev.delta.protocol.client.DeltaClient;
@@ -248,6 +249,32 @@ public final class Syncer {
                     dataset, target.version(), ms(t0, tAnswer), ms(tAnswer, tManifest), ms(tManifest, tPlan),
                     ms(tPlan, tLocal), ms(tLocal, tFetch), ms(tFetch, tCommit));
             return r;
+        }
+    }
+
+    /**
+     * While idle, links a mirror of the current release ({@link ReleaseMirror}) so that the next
+     * sync's build touches only the paths that change. An optimization only: a busy dataset (a
+     * {@code delta sync} or rollback in another process) or a failure skips it.
+     *
+     * @param abort checked between batches of files; true stops early (a new version arrived)
+     */
+    public void prepareMirror(String dataset, java.util.function.BooleanSupplier abort) {
+        long t0 = System.nanoTime();
+        try {
+            DatasetStore store = DatasetStore.open(dataDir, dataset);
+            try (DatasetStore.Lock lock = store.lock()) {
+                OptionalLong cur = store.current();
+                if (cur.isEmpty() || abort.getAsBoolean()) {
+                    return;
+                }
+                long v = cur.getAsLong();
+                boolean ready = ReleaseMirror.prepare(store, store.manifest(v), store.rootDigest(v), abort);
+                LOG.debug("{}: mirror of v{} {} in {} ms", dataset, v, ready ? "ready" : "stopped",
+                        ms(t0, System.nanoTime()));
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{}: no mirror of the current release: {}", dataset, e.toString());
         }
     }
 

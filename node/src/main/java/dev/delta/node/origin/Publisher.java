@@ -153,7 +153,7 @@ public final class Publisher {
             b.accept(r, read(src, r));
             fresh += r.length();
         }
-        b.commit(true);
+        b.commit(false);
         byte[] root = ManifestCodec.rootDigest(encoded);
         boolean signed = false;
         if (signingKey != null) {
@@ -161,7 +161,10 @@ public final class Publisher {
             sig.write(store.root().resolve(".delta/manifests/v" + m.version() + ".dm.sig"));
             signed = true;
         }
+        // Packed and signed before current moves: the announcement reaches edges only once what
+        // they will fetch is ready to serve in its compressed form.
         pack(store, m);
+        store.switchTo(m.version());
         List<Long> pruned = store.prune(retention);
         if (!pruned.isEmpty()) {
             LOG.info("{}: pruned releases {}", dataset, pruned);
@@ -228,7 +231,7 @@ public final class Publisher {
             if (!b.pending().isEmpty()) {
                 throw new StoreException("release v" + version + " is incomplete on this node; cannot republish it");
             }
-            b.commit(true);
+            b.commit(false);
             byte[] root = ManifestCodec.rootDigest(encoded);
             boolean signed = false;
             if (signingKey != null) {
@@ -236,6 +239,7 @@ public final class Publisher {
                         .write(store.root().resolve(".delta/manifests/v" + m.version() + ".dm.sig"));
                 signed = true;
             }
+            store.switchTo(m.version()); // after the signature: edges that require one find it
             store.prune(retention);
             LOG.info("{}: republished v{} as v{}", dataset, version, next);
             return new PublishResult(next, true, ManifestDiff.between(prev, m), m.totalBytes(), 0, Sha256.hex(root),

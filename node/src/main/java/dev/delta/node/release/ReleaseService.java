@@ -95,7 +95,8 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         java.nio.file.WatchService w;
         try {
             w = dataDir.getFileSystem().newWatchService();
-            Thread t = new Thread(this::watchLoop, "announce-watcher");
+            java.nio.file.WatchService service = w;
+            Thread t = new Thread(() -> watchLoop(service), "announce-watcher");
             t.setDaemon(true);
             t.start();
         } catch (IOException | UnsupportedOperationException e) {
@@ -118,11 +119,11 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         }
     }
 
-    private void watchLoop() {
+    private void watchLoop(java.nio.file.WatchService service) {
         while (true) {
             java.nio.file.WatchKey key;
             try {
-                key = watcher.take();
+                key = service.take();
             } catch (InterruptedException | java.nio.file.ClosedWatchServiceException e) {
                 return;
             }
