@@ -42,6 +42,15 @@ public final class ManifestDelta {
     /** Encodes what turns {@code base} into {@code target}. */
     public static byte[] encode(Manifest base, Manifest target) {
         ManifestCodec codec = new ManifestCodec();
+        return encode(base, codec.rootDigest(base), target, codec.rootDigest(target));
+    }
+
+    /**
+     * Same, for a caller that holds both root digests (a node keeps them beside its manifests):
+     * neither manifest is encoded again to compute them. They must be the manifests' own.
+     */
+    public static byte[] encode(Manifest base, byte[] baseRoot, Manifest target, byte[] targetRoot) {
+        ManifestCodec codec = new ManifestCodec();
         List<Entry> changed = new ArrayList<>();
         for (Entry e : target.entries()) {
             Entry b = base.get(e.path());
@@ -64,8 +73,8 @@ public final class ManifestDelta {
             out.writeInt(MAGIC);
             out.writeShort(FORMAT_VERSION);
             out.writeLong(base.version());
-            out.write(codec.rootDigest(base));
-            out.write(codec.rootDigest(target));
+            out.write(baseRoot);
+            out.write(targetRoot);
             out.writeInt(deleted.size());
             for (String p : deleted) {
                 byte[] b = p.getBytes(StandardCharsets.UTF_8);

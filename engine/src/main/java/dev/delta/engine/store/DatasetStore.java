@@ -103,6 +103,11 @@ public final class DatasetStore {
         return meta.resolve("staging");
     }
 
+    /** Size in bytes of a retained release's stored manifest. */
+    public long manifestSize(long version) throws IOException {
+        return Files.size(manifestFile(version));
+    }
+
     Path manifestFile(long version) {
         return manifestsDir().resolve("v" + version + ".dm");
     }
@@ -219,11 +224,25 @@ public final class DatasetStore {
      * null) instead of reading and decoding it again.
      */
     public ChunkIndex chunkIndex(Manifest decoded) throws IOException {
+        return chunkIndex(decoded, v -> null);
+    }
+
+    /**
+     * Same, also taking other releases' decoded manifests from {@code retained} where it has them
+     * (it returns null for the others, which are read and decoded).
+     */
+    public ChunkIndex chunkIndex(Manifest decoded, java.util.function.LongFunction<Manifest> retained)
+            throws IOException {
         List<Long> v = versions();
         List<Manifest> ms = new ArrayList<>();
         for (int i = v.size() - 1; i >= 0; i--) {
             boolean reuse = decoded != null && decoded.version() == v.get(i) && decoded.dataset().equals(dataset);
-            ms.add(reuse ? decoded : manifest(v.get(i)));
+            Manifest known = reuse ? decoded : retained.apply(v.get(i));
+            if (known != null && (known.version() != v.get(i) || !known.dataset().equals(dataset))) {
+                throw new IllegalArgumentException("retained manifest mix-up: " + known.dataset() + " v"
+                        + known.version() + " given for " + dataset + " v" + v.get(i));
+            }
+            ms.add(known != null ? known : manifest(v.get(i)));
         }
         return ChunkIndex.of(ms.toArray(new Manifest[0]));
     }

@@ -129,6 +129,16 @@ public final class ReleaseBuilder {
      */
     public static ReleaseBuilder start(DatasetStore store, Manifest target, byte[] encoded, byte[] rootDigest,
                                        Manifest current, long maxRangeBytes) throws IOException {
+        return start(store, target, encoded, rootDigest, current, maxRangeBytes, v -> null);
+    }
+
+    /**
+     * Same, taking the decoded manifests of other retained releases from {@code retained} where it
+     * has them (null: read and decode it), for a node that keeps them between syncs.
+     */
+    public static ReleaseBuilder start(DatasetStore store, Manifest target, byte[] encoded, byte[] rootDigest,
+                                       Manifest current, long maxRangeBytes,
+                                       java.util.function.LongFunction<Manifest> retained) throws IOException {
         OptionalLong cur = store.current();
         if (cur.isPresent() != (current != null) || (current != null && (cur.getAsLong() != current.version()
                 || !current.dataset().equals(store.dataset())))) {
@@ -148,7 +158,7 @@ public final class ReleaseBuilder {
         String digest = Sha256.hex(rootDigest).substring(0, 16);
         Path staging = store.stagingRoot().resolve("v" + target.version() + "-" + digest);
         removeOtherStaging(store, staging);
-        RangePlan plan = new RangePlanner(maxRangeBytes).plan(current, store.chunkIndex(current), target);
+        RangePlan plan = new RangePlanner(maxRangeBytes).plan(current, store.chunkIndex(current, retained), target);
         return new ReleaseBuilder(store, target, encoded, rootDigest, current, staging, plan, maxRangeBytes);
     }
 

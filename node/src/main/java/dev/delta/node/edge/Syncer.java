@@ -77,6 +77,15 @@ public final class Syncer {
     private int retention = 5;
     private boolean follow = true;
     private LongConsumer progress = b -> { };
+    /**
+     * Decoded manifests of this node's retained releases, kept between syncs (a following node
+     * syncs version after version): by dataset and version, each with the root digest it was
+     * checked against, and used only while the store still records that digest for it.
+     */
+    private final Map<String, Known> known = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Known(byte[] root, Manifest manifest) {
+    }
 
     public Syncer(DeltaClient client, Path dataDir) {
         this.client = client;
@@ -125,8 +134,11 @@ public final class Syncer {
         private byte[] root;
         private Manifest manifest;
 
+        private final Syncer owner;
+
         /** @param locked whether the dataset lock is held (then a missing root record is written) */
-        Local(DatasetStore store, boolean locked) throws IOException {
+        Local(Syncer owner, DatasetStore store, boolean locked) throws IOException {
+            this.owner = owner;
             this.store = store;
             OptionalLong cur = store.current();
             this.version = cur.isPresent() ? cur.getAsLong() : 0;
@@ -149,10 +161,16 @@ public final class Syncer {
         /** The decoded manifest of the current release, or null. */
         Manifest manifest() throws IOException {
             if (manifest == null && version > 0) {
-                try {
-                    manifest = new ManifestCodec().decode(bytes());
-                } catch (ManifestFormatException e) {
-                    throw new StoreException(store.dataset() + " v" + version + ": " + e.getMessage(), e);
+                Known k = owner.known.get(key(store.dataset(), version));
+                if (k != null && MessageDigest.isEqual(k.root(), root())) {
+                    manifest = k.manifest();
+                } else {
+                    try {
+                        manifest = new ManifestCodec().decode(bytes());
+                    } catch (ManifestFormatException e) {
+                        throw new StoreException(store.dataset() + " v" + version + ": " + e.getMessage(), e);
+                    }
+                    owner.known.put(key(store.dataset(), version), new Known(root(), manifest));
                 }
             }
             return manifest;
@@ -179,7 +197,7 @@ public final class Syncer {
         long wireIn0 = client.wireBytesReceived();
         long wireOut0 = client.wireBytesSent();
         DatasetStore store = DatasetStore.open(dataDir, dataset);
-        Local local = new Local(store, false);
+        Local local = new Local(this, store, false);
         ManifestBytes mb = DeltaClient.await(client.fetchManifest(dataset, version, local.version));
         Target t = target(store, local, dataset, version, mb);
         Manifest currentManifest = local.manifest();
@@ -196,7 +214,7 @@ public final class Syncer {
         long wireOut0 = client.wireBytesSent();
         DatasetStore store = DatasetStore.open(dataDir, dataset);
         try (DatasetStore.Lock lock = store.lock()) {
-            Local local = new Local(store, true);
+            Local local = new Local(this, store, true);
             long previous = local.version;
             ManifestBytes mb = DeltaClient.await(client.fetchManifest(dataset, version, previous));
             long tAnswer = System.nanoTime();
@@ -217,8 +235,13 @@ public final class Syncer {
             Target t = target(store, local, dataset, version, mb);
             Manifest target = t.manifest();
             long tManifest = System.nanoTime();
-            ReleaseBuilder b = ReleaseBuilder.start(store, target, t.encoded(), t.root(), local.manifest(),
-                    MAX_RANGE_BYTES);
+            ReleaseBuilder b;
+            try {
+                b = ReleaseBuilder.start(store, target, t.encoded(), t.root(), local.manifest(), MAX_RANGE_BYTES,
+                        v -> retained(store, v));
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
             long tPlan = System.nanoTime();
             b.prepareLocal();
             long tLocal = System.nanoTime();
@@ -238,6 +261,10 @@ public final class Syncer {
             List<Long> pruned = store.prune(retention);
             if (!pruned.isEmpty()) {
                 LOG.info("{}: pruned releases {}", dataset, pruned);
+            }
+            known.put(key(dataset, target.version()), new Known(t.root(), target));
+            for (long v : pruned) {
+                known.remove(key(dataset, v));
             }
             SyncResult r = result(target.version(), target.totalBytes(), previous, false, switchNow, b.plan(), fetched,
                     b.bytesResumed(), t.manifestBytes(), wireIn0, wireOut0, t0);
@@ -269,12 +296,34 @@ public final class Syncer {
                     return;
                 }
                 long v = cur.getAsLong();
-                boolean ready = ReleaseMirror.prepare(store, store.manifest(v), store.rootDigest(v), abort);
+                boolean ready = ReleaseMirror.prepare(store, retained(store, v), store.rootDigest(v), abort);
                 LOG.debug("{}: mirror of v{} {} in {} ms", dataset, v, ready ? "ready" : "stopped",
                         ms(t0, System.nanoTime()));
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             LOG.debug("{}: no mirror of the current release: {}", dataset, e.toString());
+        } catch (RuntimeException e) {
+            LOG.warn("{}: making a mirror of the current release failed (syncs build without it)", dataset, e);
+        }
+    }
+
+    private static String key(String dataset, long version) {
+        return dataset + "/" + version;
+    }
+
+    /** A retained release's decoded manifest: kept from an earlier sync while its root digest holds, else decoded now. */
+    private Manifest retained(DatasetStore store, long version) {
+        try {
+            byte[] root = store.rootDigest(version);
+            Known k = known.get(key(store.dataset(), version));
+            if (k != null && MessageDigest.isEqual(k.root(), root)) {
+                return k.manifest();
+            }
+            Manifest m = store.manifest(version);
+            known.put(key(store.dataset(), version), new Known(root, m));
+            return m;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

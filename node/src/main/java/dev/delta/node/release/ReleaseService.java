@@ -204,10 +204,9 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
             if (!s.versions().contains(v)) {
                 throw new DatasetException(ErrorCode.VERSION_MISMATCH, dataset + " v" + v + " is not retained here");
             }
-            byte[] full = s.manifestBytes(v);
-            byte[] root = ManifestCodec.rootDigest(full);
+            byte[] root = s.rootDigest(v); // recorded beside the manifest at commit
             ManifestSignature sig = signature(s, v);
-            byte[] body = full;
+            byte[] body = null;
             ManifestKind kind = ManifestKind.FULL;
             if (deltaCache.size() > 64) {
                 deltaCache.clear();
@@ -216,16 +215,20 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                 long target = v;
                 body = deltaCache.computeIfAbsent(dataset + "/" + haveVersion + "/" + v + "/" + Bytes32.of(root), k -> {
                     try {
-                        return ManifestDelta.encode(manifest(s, haveVersion), manifest(s, target));
+                        return ManifestDelta.encode(manifest(s, haveVersion), s.rootDigest(haveVersion),
+                                manifest(s, target), root);
                     } catch (IOException e) {
                         return null;
                     }
                 });
-                if (body != null && body.length < full.length) {
+                if (body != null && body.length < s.manifestSize(v)) {
                     kind = ManifestKind.DELTA;
                 } else {
-                    body = full;
+                    body = null;
                 }
+            }
+            if (body == null) {
+                body = s.manifestBytes(v);
             }
             byte[] payload = new ManifestEnvelope(sig, body).encode();
             return new ManifestStream(kind, v, payload.length, Bytes32.of(root), new ByteArrayInputStream(payload));
@@ -326,8 +329,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         try {
             OptionalLong cur = s.current();
             if (cur.isPresent()) {
-                listener.announce(dataset, cur.getAsLong(), Bytes32.of(ManifestCodec.rootDigest(
-                        s.manifestBytes(cur.getAsLong()))));
+                listener.announce(dataset, cur.getAsLong(), Bytes32.of(s.rootDigest(cur.getAsLong())));
                 announced.putIfAbsent(dataset, cur.getAsLong());
             }
         } catch (IOException e) {
@@ -356,7 +358,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
             if (last != null && last == v) {
                 return;
             }
-            Bytes32 root = Bytes32.of(ManifestCodec.rootDigest(s.manifestBytes(v)));
+            Bytes32 root = Bytes32.of(s.rootDigest(v));
             LOG.info("{}: announcing v{} to {} subscriber(s)", dataset, v, ls.size());
             for (AnnounceListener l : ls) {
                 l.announce(dataset, v, root);
