@@ -92,6 +92,25 @@ public final class ManifestDelta {
         }
     }
 
+    /**
+     * Whether {@code delta} is intact and made from the base with root digest {@code baseRoot} to
+     * the target with {@code targetRoot}: magic, format, both digests and the checksum. Cheap (no
+     * decoding); a node checks a stored delta this way before serving it.
+     */
+    public static boolean describes(byte[] delta, byte[] baseRoot, byte[] targetRoot) {
+        int fixed = 4 + 2 + 8 + 32 + 32;
+        if (delta == null || delta.length < fixed + 4 + 4 + 4) {
+            return false;
+        }
+        ByteBuffer b = ByteBuffer.wrap(delta);
+        CRC32C crc = new CRC32C();
+        crc.update(delta, 0, delta.length - 4);
+        return b.getInt(0) == MAGIC && (b.getShort(4) & 0xffff) == FORMAT_VERSION
+                && (int) crc.getValue() == b.getInt(delta.length - 4)
+                && java.util.Arrays.equals(delta, 14, 46, baseRoot, 0, 32)
+                && java.util.Arrays.equals(delta, 46, 78, targetRoot, 0, 32);
+    }
+
     /** The base version a delta applies to, read from its header (the delta is not otherwise checked). */
     public static long baseVersion(byte[] delta) throws ManifestFormatException {
         if (delta.length < 14) {

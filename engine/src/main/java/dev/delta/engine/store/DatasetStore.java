@@ -50,6 +50,7 @@ import java.util.regex.Pattern;
 public final class DatasetStore {
     private static final Pattern RELEASE = Pattern.compile("v([1-9][0-9]{0,18})");
     private static final Pattern MANIFEST_FILE = Pattern.compile("v([1-9][0-9]{0,18})\\.dm");
+    private static final Pattern DELTA_FILE = Pattern.compile("v([1-9][0-9]{0,18})\\.from-v([1-9][0-9]{0,18})\\.dmd");
 
     private final String dataset;
     private final Path root;
@@ -110,6 +111,28 @@ public final class DatasetStore {
 
     Path manifestFile(long version) {
         return manifestsDir().resolve("v" + version + ".dm");
+    }
+
+    Path deltaFile(long from, long to) {
+        return manifestsDir().resolve("v" + to + ".from-v" + from + ".dmd");
+    }
+
+    /**
+     * Stores the manifest delta that turns release {@code from}'s manifest into {@code to}'s (see
+     * {@code ManifestDelta}), so that a node serves it without computing it. Removed with either
+     * release.
+     */
+    public void writeDelta(long from, long to, byte[] delta) throws IOException {
+        writeAtomically(deltaFile(from, to), delta);
+    }
+
+    /** The stored manifest delta from {@code from} to {@code to}, or null when there is none. */
+    public byte[] readDelta(long from, long to) throws IOException {
+        try {
+            return Files.readAllBytes(deltaFile(from, to));
+        } catch (NoSuchFileException e) {
+            return null;
+        }
     }
 
     Path rootFile(long version) {
@@ -308,6 +331,17 @@ public final class DatasetStore {
             deleteTree(releaseDir(ver));
             removed.add(ver);
             excess--;
+        }
+        if (!removed.isEmpty()) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(manifestsDir())) {
+                for (Path p : ds) {
+                    Matcher m = DELTA_FILE.matcher(p.getFileName().toString());
+                    if (m.matches() && (removed.contains(Long.parseLong(m.group(1)))
+                            || removed.contains(Long.parseLong(m.group(2))))) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
         }
         return removed;
     }

@@ -6,6 +6,7 @@ import dev.delta.engine.manifest.Entry;
 import dev.delta.engine.manifest.KeyFiles;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.manifest.ManifestCodec;
+import dev.delta.engine.manifest.ManifestDelta;
 import dev.delta.engine.manifest.ManifestSignature;
 import dev.delta.engine.manifest.ManifestSigner;
 import dev.delta.engine.plan.ManifestDiff;
@@ -161,6 +162,7 @@ public final class Publisher {
             sig.write(store.root().resolve(".delta/manifests/v" + m.version() + ".dm.sig"));
             signed = true;
         }
+        storeDelta(store, prev, m, root);
         // Packed and signed before current moves: the announcement reaches edges only once what
         // they will fetch is ready to serve in its compressed form.
         pack(store, m);
@@ -174,6 +176,24 @@ public final class Publisher {
         LOG.info("{}: published v{} ({} files, {} bytes, {} new) in {} ms", dataset, m.version(), m.fileCount(),
                 m.totalBytes(), fresh, ms);
         return new PublishResult(m.version(), true, b.plan().diff(), m.totalBytes(), fresh, Sha256.hex(root), signed, ms);
+    }
+
+    /**
+     * Stores the manifest delta from the previous current release, the one edges that followed
+     * it will ask for first, so that a node serves it without computing it (an optimization: a
+     * failure is logged, and the node computes the delta when asked).
+     */
+    private void storeDelta(DatasetStore store, Manifest prev, Manifest m, byte[] root) {
+        if (prev == null) {
+            return;
+        }
+        try {
+            store.writeDelta(prev.version(), m.version(),
+                    ManifestDelta.encode(prev, store.rootDigest(prev.version()), m, root));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: could not store the manifest delta v{} -> v{}: {}", dataset, prev.version(), m.version(),
+                    e.toString());
+        }
     }
 
     /**

@@ -215,8 +215,12 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                 long target = v;
                 body = deltaCache.computeIfAbsent(dataset + "/" + haveVersion + "/" + v + "/" + Bytes32.of(root), k -> {
                     try {
-                        return ManifestDelta.encode(manifest(s, haveVersion), s.rootDigest(haveVersion),
-                                manifest(s, target), root);
+                        byte[] haveRoot = s.rootDigest(haveVersion);
+                        byte[] stored = s.readDelta(haveVersion, target); // made by the publish
+                        if (ManifestDelta.describes(stored, haveRoot, root)) {
+                            return stored;
+                        }
+                        return ManifestDelta.encode(manifest(s, haveVersion), haveRoot, manifest(s, target), root);
                     } catch (IOException e) {
                         return null;
                     }

@@ -304,12 +304,28 @@ class OriginEdgeTest {
             try (Node edge = Node.start(edgeCfg)) {
                 DatasetStore es = DatasetStore.open(edgeData, "site");
                 waitFor(() -> es.current().isPresent() && es.current().getAsLong() == 1);
+                Path mirrors = edgeData.resolve("site/.delta/mirror");
+                if (Files.isReadable(Path.of("/proc/sys/kernel/random/boot_id"))) { // where mirrors are made
+                    waitFor(() -> readyMirrors(mirrors) == 1); // idle: v1 linked again for the next build
+                }
                 Files.writeString(src.resolve("lib/file1.txt"), "rewritten\n");
                 age(src);
                 pub.publish(src);
                 waitFor(() -> es.current().getAsLong() == 2);
                 assertMatches(edgeData, src);
+                Path v1 = edgeData.resolve("site/releases/v1/lib/file1.txt");
+                assertEquals(1, (Integer) Files.getAttribute(v1, "unix:nlink"),
+                        "the edited file of v1 was never linked into v2");
             }
+        }
+    }
+
+    private static long readyMirrors(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (var s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".ready")).count();
         }
     }
 
