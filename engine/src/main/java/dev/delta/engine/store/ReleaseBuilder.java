@@ -60,6 +60,8 @@ public final class ReleaseBuilder {
     private static final int PREPARE_THREADS = 4;
     /** Files a preparing thread takes at a time. */
     static final int PREPARE_BATCH = 64;
+    /** Files at least this big are hashed progressively while their ranges arrive. */
+    static final long PROGRESSIVE_MIN_BYTES = 4L << 20;
 
     private final DatasetStore store;
     private final Manifest target;
@@ -83,6 +85,8 @@ public final class ReleaseBuilder {
     /** Fetched bytes still missing per file verified on completion; see {@link #trackCompletion()}. */
     private final Map<String, java.util.concurrent.atomic.AtomicLong> remaining =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /** Big files hashed in order as their ranges arrive; see {@link Progressive}. */
+    private final Map<String, Progressive> progressive = new java.util.concurrent.ConcurrentHashMap<>();
     /** Files already checked against their SHA-256 (when their last range arrived). */
     private final Set<String> verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -450,11 +454,96 @@ public final class ReleaseBuilder {
         for (FetchRange r : pending) {
             bytes.merge(r.path(), r.length(), Long::sum);
         }
+        Map<String, List<FetchRange>> byFile = new HashMap<>();
         for (Map.Entry<String, Long> b : bytes.entrySet()) {
             FilePlan fp = filePlans.get(b.getKey());
             boolean duplicates = fp != null && fp.segments().stream().anyMatch(x -> x.kind() == Segment.Kind.DUPLICATE);
             if (!duplicates) {
                 remaining.put(b.getKey(), new java.util.concurrent.atomic.AtomicLong(b.getValue()));
+                if (fp != null && fp.target().size() >= PROGRESSIVE_MIN_BYTES) {
+                    byFile.put(b.getKey(), new ArrayList<>());
+                }
+            }
+        }
+        progressive.clear();
+        for (FetchRange r : pending) {
+            List<FetchRange> rs = byFile.get(r.path());
+            if (rs != null) {
+                rs.add(r);
+            }
+        }
+        for (Map.Entry<String, List<FetchRange>> f : byFile.entrySet()) {
+            progressive.put(f.getKey(), new Progressive(filePlans.get(f.getKey()).target(), f.getValue()));
+        }
+    }
+
+    /**
+     * A big file's SHA-256, computed in order while its ranges arrive: every byte not pending is
+     * already in staging (copied locally, or verified there by a previous attempt), so the digest
+     * advances through each complete stretch as soon as the range before it lands, and the last
+     * range leaves only a short tail to hash instead of the whole file.
+     */
+    private final class Progressive {
+        private final Entry entry;
+        private final MessageDigest md = Sha256.newDigest();
+        /** Complete stretches not yet hashed: start -> end. */
+        private final java.util.TreeMap<Long, Long> done = new java.util.TreeMap<>();
+        private long hashed;
+        private ByteBuffer buf;
+
+        Progressive(Entry entry, List<FetchRange> pendingRanges) {
+            this.entry = entry;
+            List<FetchRange> sorted = new ArrayList<>(pendingRanges);
+            sorted.sort(java.util.Comparator.comparingLong(FetchRange::offset));
+            long at = 0;
+            for (FetchRange r : sorted) {
+                if (r.offset() > at) {
+                    done.put(at, r.offset());
+                }
+                at = Math.max(at, r.offset() + r.length());
+            }
+            if (entry.size() > at) {
+                done.put(at, entry.size());
+            }
+        }
+
+        /** Notes that {@code [from, to)} is in staging and hashes whatever became contiguous. */
+        synchronized void complete(long from, long to) throws IOException {
+            done.merge(from, to, Math::max);
+            Map.Entry<Long, Long> first;
+            while ((first = done.firstEntry()) != null && first.getKey() <= hashed) {
+                done.pollFirstEntry();
+                if (first.getValue() > hashed) {
+                    hash(hashed, first.getValue());
+                    hashed = first.getValue();
+                }
+            }
+        }
+
+        /** Checks the digest once every byte is in. */
+        synchronized void verify() throws IOException {
+            complete(entry.size(), entry.size());
+            if (hashed != entry.size() || !MessageDigest.isEqual(md.digest(), entry.sha256())) {
+                throw new StoreException("verification failed: " + entry.path() + " in staging does not match its "
+                        + "SHA-256 (hashed " + hashed + " of " + entry.size() + " bytes); the release is not committed");
+            }
+        }
+
+        private void hash(long from, long to) throws IOException {
+            if (buf == null) {
+                buf = ByteBuffer.allocate(1 << 20);
+            }
+            try (FileChannel ch = FileChannel.open(staging.resolve(entry.path()), StandardOpenOption.READ,
+                    LinkOption.NOFOLLOW_LINKS)) {
+                for (long at = from; at < to; ) {
+                    buf.clear().limit((int) Math.min(buf.capacity(), to - at));
+                    int n = ch.read(buf, at);
+                    if (n <= 0) {
+                        throw new StoreException(entry.path() + " in staging is shorter than " + to + " bytes");
+                    }
+                    md.update(buf.array(), 0, n);
+                    at += n;
+                }
             }
         }
     }
@@ -600,9 +689,17 @@ public final class ReleaseBuilder {
         synchronized (this) {
             bytesAccepted += r.length();
         }
+        Progressive p = progressive.get(r.path());
+        if (p != null) {
+            p.complete(r.offset(), r.offset() + r.length()); // before the count: the last range sees every one
+        }
         java.util.concurrent.atomic.AtomicLong left = remaining.get(r.path());
         if (left != null && left.addAndGet(-r.length()) == 0) {
-            verifyFile(e, ByteBuffer.allocate(1 << 20)); // every byte is in: check it now, off the commit path
+            if (p != null) {
+                p.verify();
+            } else {
+                verifyFile(e, ByteBuffer.allocate(1 << 20)); // every byte is in: check it now, off the commit path
+            }
             verified.add(e.path());
         }
     }

@@ -336,6 +336,93 @@ class ReleaseBuilderTest {
         assertTrue(store.current().isEmpty());
     }
 
+    /** A tree with one file big enough to be hashed progressively, and v2 with edits spread through it. */
+    private Manifest[] bigFileVersions(Path o) throws IOException {
+        Files.createDirectories(o);
+        Random r = new Random(21);
+        byte[] big = new byte[(int) ReleaseBuilder.PROGRESSIVE_MIN_BYTES + 777_777];
+        r.nextBytes(big);
+        Files.write(o.resolve("big.img"), big);
+        Manifest v1 = scan(o, 1);
+        for (int i = 1; i <= 6; i++) { // six edits: ranges to fetch between stretches copied locally
+            int at = big.length / 7 * i;
+            for (int k = 0; k < 40; k++) {
+                big[at + k] ^= 0x5a;
+            }
+        }
+        Files.write(o.resolve("big.img"), big);
+        return new Manifest[]{v1, scan(o, 2)};
+    }
+
+    @Test
+    void bigFile_isHashedWhileItsRangesArrive_inAnyOrder() throws IOException {
+        Path o = tmp.resolve("origin");
+        Path stash = tmp.resolve("v1.img");
+        Files.createDirectories(o);
+        Manifest[] v = bigFileVersions(o);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        // v1 from the bytes v1 had: rebuild them by undoing the edits from a copy
+        byte[] now = Files.readAllBytes(o.resolve("big.img"));
+        for (int i = 1; i <= 6; i++) {
+            int at = now.length / 7 * i;
+            for (int k = 0; k < 40; k++) {
+                now[at + k] ^= 0x5a;
+            }
+        }
+        Files.write(stash, now);
+        Path v1src = Files.createDirectories(tmp.resolve("v1src"));
+        Files.copy(stash, v1src.resolve("big.img"));
+        sync(store, v[0], v1src);
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, v[1], new ManifestCodec().encode(v[1]));
+            b.prepareLocal();
+            List<FetchRange> ranges = new java.util.ArrayList<>(b.pending());
+            assertTrue(ranges.size() >= 3, "edits spread through the file: " + ranges);
+            java.util.Collections.reverse(ranges); // the last range first: nothing contiguous until the end
+            for (FetchRange r : ranges) {
+                b.accept(r, read(o, r));
+            }
+            b.commit(true);
+        }
+        assertTreeMatches(v[1], store.currentLink());
+    }
+
+    @Test
+    void bigFile_withADamagedLocalCopy_failsItsSha256_andCurrentStays() throws IOException {
+        Path o = tmp.resolve("origin");
+        Files.createDirectories(o);
+        Path v1src = Files.createDirectories(tmp.resolve("v1src"));
+        Manifest[] v = bigFileVersions(o);
+        byte[] old = Files.readAllBytes(o.resolve("big.img"));
+        for (int i = 1; i <= 6; i++) {
+            int at = old.length / 7 * i;
+            for (int k = 0; k < 40; k++) {
+                old[at + k] ^= 0x5a;
+            }
+        }
+        Files.write(v1src.resolve("big.img"), old);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        sync(store, v[0], v1src);
+        // bit rot in the committed v1 file, in a stretch v2 copies locally (chunk ids are not re-read)
+        Path f = store.releaseDir(1).resolve("big.img");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        try (FileChannel ch = FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[]{42}), 1000);
+        }
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, v[1], new ManifestCodec().encode(v[1]));
+            b.prepareLocal();
+            List<FetchRange> ranges = b.pending();
+            for (int i = 0; i < ranges.size() - 1; i++) {
+                b.accept(ranges.get(i), read(o, ranges.get(i)));
+            }
+            FetchRange last = ranges.get(ranges.size() - 1);
+            StoreException e = assertThrows(StoreException.class, () -> b.accept(last, read(o, last)));
+            assertTrue(e.getMessage().contains("big.img") && e.getMessage().contains("SHA-256"), e.getMessage());
+        }
+        assertEquals(1, store.current().getAsLong());
+    }
+
     @Test
     void resume_neverWritesThroughAHardLinkIntoACommittedRelease() throws IOException {
         Path o = origin();
