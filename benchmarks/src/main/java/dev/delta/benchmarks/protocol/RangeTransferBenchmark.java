@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * java -cp benchmarks.jar dev.delta.benchmarks.protocol.RangeTransferBenchmark [--mib 256] [--reps 5]
- *     [--piece 131072] [--payloads random,text,text-hc] [--json out.json]
+ *     [--warmup 10] [--piece 131072] [--payloads random,text,text-hc] [--json out.json]
  * </pre>
  *
  * Payloads: {@code random} (incompressible), {@code text} (words and lines, LZ4 fast per piece on
@@ -53,6 +53,7 @@ public final class RangeTransferBenchmark {
     public static void main(String[] args) throws Exception {
         int mib = 256;
         int reps = 5;
+        int warmupSeconds = 10;
         int piece = dev.delta.protocol.wire.Limits.DEFAULT_DATA_PIECE;
         Path json = null;
         List<String> only = null;
@@ -63,8 +64,10 @@ public final class RangeTransferBenchmark {
                 case "--json" -> json = Path.of(args[++i]);
                 case "--piece" -> piece = Integer.parseInt(args[++i]);
                 case "--payloads" -> only = List.of(args[++i].split(","));
+                case "--warmup" -> warmupSeconds = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --mib N, --reps N, --piece BYTES, --payloads random,text,text-hc, --json FILE");
+                        + "; use --mib N, --reps N, --warmup SECONDS, --piece BYTES, --payloads random,text,text-hc,"
+                        + " --json FILE");
             }
         }
         long total = (long) mib << 20;
@@ -85,7 +88,7 @@ public final class RangeTransferBenchmark {
                 if (only != null && !only.contains(e.getKey())) {
                     continue;
                 }
-                rows.add(measure(e.getKey(), e.getValue(), total, reps, client));
+                rows.add(measure(e.getKey(), e.getValue(), total, reps, warmupSeconds, client));
             }
         }
         String table = markdown(rows, mib, reps);
@@ -102,14 +105,20 @@ public final class RangeTransferBenchmark {
         return d.asReadOnlyBuffer();
     }
 
-    private static Row measure(String name, ByteBuffer payload, long total, int reps, DeltaClient client) throws Exception {
+    private static Row measure(String name, ByteBuffer payload, long total, int reps, int warmupSeconds,
+                               DeltaClient client) throws Exception {
         double[] raw = new double[reps];
         double[] delta = new double[reps];
         double[] wire = new double[reps];
         double[] ratio = new double[reps];
         try (RawPump pump = new RawPump(payload)) {
-            pump.pump(total);
-            fetch(client, name, total);
+            // Warm-up, as JMH does: both paths in turn until the time is up (at least once each), so
+            // that the measured repetitions see compiled code on both sides, not the JIT at work.
+            long warmEnd = System.nanoTime() + warmupSeconds * 1_000_000_000L;
+            do {
+                pump.pump(total);
+                fetch(client, name, total);
+            } while (System.nanoTime() < warmEnd);
             for (int r = 0; r < reps; r++) {
                 long t0 = System.nanoTime();
                 pump.pump(total);
