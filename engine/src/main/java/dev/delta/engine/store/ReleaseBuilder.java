@@ -56,10 +56,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ReleaseBuilder {
     private static final LongTupleHashFunction XX128 = LongTupleHashFunction.xx128();
-    /** Threads that link and copy files into a fresh staging directory (system-call bound, so more than cores). */
-    private static final int PREPARE_THREADS = 4;
-    /** Files a preparing thread takes at a time. */
-    static final int PREPARE_BATCH = 64;
     /** Files at least this big are hashed progressively while their ranges arrive. */
     static final long PROGRESSIVE_MIN_BYTES = 4L << 20;
 
@@ -85,8 +81,8 @@ public final class ReleaseBuilder {
     /** Fetched bytes still missing per file verified on completion; see {@link #trackCompletion()}. */
     private final Map<String, java.util.concurrent.atomic.AtomicLong> remaining =
             new java.util.concurrent.ConcurrentHashMap<>();
-    /** Big files hashed in order as their ranges arrive; see {@link Progressive}. */
-    private final Map<String, Progressive> progressive = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Big files hashed in order as their ranges arrive. */
+    private final Map<String, ProgressiveDigest> progressive = new java.util.concurrent.ConcurrentHashMap<>();
     /** Files already checked against their SHA-256 (when their last range arrived). */
     private final Set<String> verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -244,7 +240,7 @@ public final class ReleaseBuilder {
     /**
      * Prepares a staging directory made just now: nothing in it to check or replace. Directories
      * are made first, in canonical order (every parent before its children); then the files are
-     * linked, copied or assembled on {@link #PREPARE_THREADS} threads, since a release of many
+     * linked, copied or assembled on several threads ({@link Batches}), since a release of many
      * unchanged files is one {@code link(2)} per file, bound by system calls rather than by bytes.
      */
     private void prepareFresh() throws IOException {
@@ -269,43 +265,22 @@ public final class ReleaseBuilder {
         @SuppressWarnings("unchecked")
         List<FetchRange>[] missing = new List[n];
         boolean[] link = new boolean[n];
-        IOException[] failure = new IOException[1];
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-        Runnable worker = () -> {
-            List<FetchRange> mine = new ArrayList<>();
-            for (int i; (i = next.getAndAdd(PREPARE_BATCH)) < n; ) {
-                for (int j = i; j < Math.min(n, i + PREPARE_BATCH); j++) {
-                    PathChange c = files.get(j);
-                    Entry e = c.newEntry();
-                    Path dst = staging.resolve(e.path());
-                    try {
-                        FilePlan fp = filePlans.get(e.path());
-                        if (fp != null) {
-                            assembleLocal(fp, dst, true, mine);
-                            missing[j] = mine.isEmpty() ? null : mine;
-                            mine = mine.isEmpty() ? mine : new ArrayList<>();
-                        } else if (c.action() == ChangeAction.UNCHANGED) {
-                            Files.createLink(dst, currentDir.resolve(e.path())); // immutable releases share inodes
-                            link[j] = true;
-                        } else {
-                            Files.copy(currentDir.resolve(e.path()), dst, LinkOption.NOFOLLOW_LINKS); // new metadata only
-                        }
-                    } catch (IOException ex) {
-                        synchronized (failure) {
-                            if (failure[0] == null) {
-                                failure[0] = ex;
-                            }
-                        }
-                        next.set(n); // stop the others at their next batch
-                        return;
-                    }
-                }
+        Batches.run(n, () -> false, j -> {
+            PathChange c = files.get(j);
+            Entry e = c.newEntry();
+            Path dst = staging.resolve(e.path());
+            FilePlan fp = filePlans.get(e.path());
+            if (fp != null) {
+                List<FetchRange> mine = new ArrayList<>(0);
+                assembleLocal(fp, dst, true, mine);
+                missing[j] = mine;
+            } else if (c.action() == ChangeAction.UNCHANGED) {
+                Files.createLink(dst, currentDir.resolve(e.path())); // immutable releases share inodes
+                link[j] = true;
+            } else {
+                Files.copy(currentDir.resolve(e.path()), dst, LinkOption.NOFOLLOW_LINKS); // new metadata only
             }
-        };
-        runOnThreads(worker, n);
-        if (failure[0] != null) {
-            throw failure[0];
-        }
+        });
         for (int j = 0; j < n; j++) { // results in canonical order, whatever thread made them
             if (link[j]) {
                 linked.set(indexes.get(j));
@@ -313,27 +288,6 @@ public final class ReleaseBuilder {
             if (missing[j] != null) {
                 pending.addAll(missing[j]);
             }
-        }
-    }
-
-    /** Runs {@code worker} on up to {@link #PREPARE_THREADS} threads (this one included) and waits for all. */
-    static void runOnThreads(Runnable worker, int items) throws IOException {
-        int threads = Math.max(1, Math.min(PREPARE_THREADS, items / PREPARE_BATCH));
-        List<Thread> started = new ArrayList<>();
-        for (int t = 1; t < threads; t++) {
-            Thread th = new Thread(worker, "release-prepare-" + t);
-            th.setDaemon(true);
-            th.start();
-            started.add(th);
-        }
-        worker.run();
-        try {
-            for (Thread th : started) {
-                th.join();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while preparing the release");
         }
     }
 
@@ -473,78 +427,8 @@ public final class ReleaseBuilder {
             }
         }
         for (Map.Entry<String, List<FetchRange>> f : byFile.entrySet()) {
-            progressive.put(f.getKey(), new Progressive(filePlans.get(f.getKey()).target(), f.getValue()));
-        }
-    }
-
-    /**
-     * A big file's SHA-256, computed in order while its ranges arrive: every byte not pending is
-     * already in staging (copied locally, or verified there by a previous attempt), so the digest
-     * advances through each complete stretch as soon as the range before it lands, and the last
-     * range leaves only a short tail to hash instead of the whole file.
-     */
-    private final class Progressive {
-        private final Entry entry;
-        private final MessageDigest md = Sha256.newDigest();
-        /** Complete stretches not yet hashed: start -> end. */
-        private final java.util.TreeMap<Long, Long> done = new java.util.TreeMap<>();
-        private long hashed;
-        private ByteBuffer buf;
-
-        Progressive(Entry entry, List<FetchRange> pendingRanges) {
-            this.entry = entry;
-            List<FetchRange> sorted = new ArrayList<>(pendingRanges);
-            sorted.sort(java.util.Comparator.comparingLong(FetchRange::offset));
-            long at = 0;
-            for (FetchRange r : sorted) {
-                if (r.offset() > at) {
-                    done.put(at, r.offset());
-                }
-                at = Math.max(at, r.offset() + r.length());
-            }
-            if (entry.size() > at) {
-                done.put(at, entry.size());
-            }
-        }
-
-        /** Notes that {@code [from, to)} is in staging and hashes whatever became contiguous. */
-        synchronized void complete(long from, long to) throws IOException {
-            done.merge(from, to, Math::max);
-            Map.Entry<Long, Long> first;
-            while ((first = done.firstEntry()) != null && first.getKey() <= hashed) {
-                done.pollFirstEntry();
-                if (first.getValue() > hashed) {
-                    hash(hashed, first.getValue());
-                    hashed = first.getValue();
-                }
-            }
-        }
-
-        /** Checks the digest once every byte is in. */
-        synchronized void verify() throws IOException {
-            complete(entry.size(), entry.size());
-            if (hashed != entry.size() || !MessageDigest.isEqual(md.digest(), entry.sha256())) {
-                throw new StoreException("verification failed: " + entry.path() + " in staging does not match its "
-                        + "SHA-256 (hashed " + hashed + " of " + entry.size() + " bytes); the release is not committed");
-            }
-        }
-
-        private void hash(long from, long to) throws IOException {
-            if (buf == null) {
-                buf = ByteBuffer.allocate(1 << 20);
-            }
-            try (FileChannel ch = FileChannel.open(staging.resolve(entry.path()), StandardOpenOption.READ,
-                    LinkOption.NOFOLLOW_LINKS)) {
-                for (long at = from; at < to; ) {
-                    buf.clear().limit((int) Math.min(buf.capacity(), to - at));
-                    int n = ch.read(buf, at);
-                    if (n <= 0) {
-                        throw new StoreException(entry.path() + " in staging is shorter than " + to + " bytes");
-                    }
-                    md.update(buf.array(), 0, n);
-                    at += n;
-                }
-            }
+            Entry e = filePlans.get(f.getKey()).target();
+            progressive.put(f.getKey(), new ProgressiveDigest(staging.resolve(e.path()), e, f.getValue()));
         }
     }
 
@@ -689,7 +573,7 @@ public final class ReleaseBuilder {
         synchronized (this) {
             bytesAccepted += r.length();
         }
-        Progressive p = progressive.get(r.path());
+        ProgressiveDigest p = progressive.get(r.path());
         if (p != null) {
             p.complete(r.offset(), r.offset() + r.length()); // before the count: the last range sees every one
         }

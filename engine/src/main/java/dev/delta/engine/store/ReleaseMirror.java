@@ -16,7 +16,6 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -89,35 +88,10 @@ public final class ReleaseMirror {
                 files.add(e);
             }
         }
-        IOException[] failure = new IOException[1];
-        AtomicInteger next = new AtomicInteger();
-        int n = files.size();
-        ReleaseBuilder.runOnThreads(() -> {
-            for (int i; (i = next.getAndAdd(ReleaseBuilder.PREPARE_BATCH)) < n; ) {
-                if (abort.getAsBoolean()) {
-                    next.set(n);
-                    return;
-                }
-                for (int j = i; j < Math.min(n, i + ReleaseBuilder.PREPARE_BATCH); j++) {
-                    String p = files.get(j).path();
-                    try {
-                        Files.createLink(dir.resolve(p), release.resolve(p));
-                    } catch (IOException ex) {
-                        synchronized (failure) {
-                            if (failure[0] == null) {
-                                failure[0] = ex;
-                            }
-                        }
-                        next.set(n);
-                        return;
-                    }
-                }
-            }
-        }, n);
-        if (failure[0] != null) {
-            throw failure[0];
-        }
-        if (abort.getAsBoolean()) {
+        if (!Batches.run(files.size(), abort, j -> {
+            String p = files.get(j).path();
+            Files.createLink(dir.resolve(p), release.resolve(p));
+        }) || abort.getAsBoolean()) {
             return false;
         }
         List<Entry> entries = current.entries();
