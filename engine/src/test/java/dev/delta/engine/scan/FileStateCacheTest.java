@@ -295,7 +295,11 @@ class FileStateCacheTest {
     void recentlyModifiedFile_isNotCached() throws IOException {
         Path root = tree();
         write(root, "old.txt", "old");
-        Files.writeString(root.resolve("fresh.txt"), "just written"); // mtime = now: racy
+        Files.writeString(root.resolve("fresh.txt"), "just written");
+        // an mtime not safely older than the read (here: ahead of it, so no scheduling delay of a
+        // loaded machine can age it past the racy window before the first scan reads it)
+        Files.setLastModifiedTime(root.resolve("fresh.txt"),
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(30)));
         scanWithCache(root);
         ScanResult r = scanWithCache(root);
         assertEquals(1, r.stats().cacheHits());
