@@ -60,18 +60,17 @@ final class FileStateSnapshot {
     final ChunkerParams params;
     final long identity;
     final int records;
+    /** The record area. */
     private final long[] longs;
+    /** Paths and digests. */
     private final byte[] bytes;
-    private final int bytesBase;
 
-    private FileStateSnapshot(ChunkerParams params, long identity, int records, long[] longs, byte[] bytes,
-                              int bytesBase) {
+    private FileStateSnapshot(ChunkerParams params, long identity, int records, long[] longs, byte[] bytes) {
         this.params = params;
         this.identity = identity;
         this.records = records;
         this.longs = longs;
         this.bytes = bytes;
-        this.bytesBase = bytesBase;
     }
 
     /**
@@ -79,7 +78,7 @@ final class FileStateSnapshot {
      * written for a map state other than {@code identity}.
      */
     static FileStateSnapshot read(Path file, long identity) throws IOException {
-        byte[] raw;
+        ByteBuffer b;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < (HEADER_LONGS + 1) * 8L || size > Integer.MAX_VALUE - 64) {
@@ -92,21 +91,15 @@ final class FileStateSnapshot {
             if (head.hasRemaining() || head.getLong(0) != MAGIC || head.getLong(48) != identity) {
                 return null;
             }
-            raw = new byte[(int) size];
-            ByteBuffer all = ByteBuffer.wrap(raw);
-            while (all.hasRemaining() && ch.read(all, all.position()) > 0) {
-                // until full or end of file
-            }
-            if (all.hasRemaining()) {
-                return null;
-            }
+            // Mapped rather than read: checked in place, then copied once into the arrays the
+            // merge reads (no intermediate copy of the whole file in the heap).
+            b = ch.map(FileChannel.MapMode.READ_ONLY, 0, size).order(ByteOrder.LITTLE_ENDIAN);
         } catch (NoSuchFileException e) {
             return null;
         }
-        int n = raw.length;
-        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        int n = b.capacity();
         CRC32C crc = new CRC32C();
-        crc.update(raw, 0, n - 8);
+        crc.update(b.duplicate().limit(n - 8));
         if (b.getLong(n - 8) != crc.getValue() || b.getLong(0) != MAGIC || b.getLong(48) != identity) {
             return null;
         }
@@ -125,11 +118,13 @@ final class FileStateSnapshot {
         } catch (IllegalArgumentException e) {
             return null;
         }
+        int base = (int) (HEADER_LONGS * 8 + longCount * 8);
         long[] longs = new long[(int) longCount];
-        b.position(HEADER_LONGS * 8);
-        b.asLongBuffer().get(longs);
-        return new FileStateSnapshot(params, identity, (int) records, longs, raw,
-                (int) (HEADER_LONGS * 8 + longCount * 8));
+        b.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(HEADER_LONGS * 8).limit(base)
+                .slice().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(longs);
+        byte[] bytes = new byte[(int) byteCount];
+        b.get(base, bytes);
+        return new FileStateSnapshot(params, identity, (int) records, longs, bytes);
     }
 
     /** Reads this snapshot's records in order; every accessor checks bounds, a bad record ends it. */
@@ -139,15 +134,47 @@ final class FileStateSnapshot {
         private int pathOff;
         private int pathLen;
         private int count;
+        private boolean valid;
         private String path;
 
         Cursor() {
             load();
         }
 
-        /** The current record's path, or null past the last (sound) record. */
+        /** True past the last (sound) record. */
+        boolean done() {
+            return !valid;
+        }
+
+        /** The current record's path (decoded on first use), or null past the last record. */
         String path() {
+            if (!valid) {
+                return null;
+            }
+            if (path == null) {
+                path = new String(bytes, pathOff, pathLen, StandardCharsets.UTF_8);
+            }
             return path;
+        }
+
+        /**
+         * The canonical order of the current record's path against {@code other} (as {@link
+         * ManifestPath#compare}), without decoding the record's path while both are ASCII.
+         */
+        int compareTo(String other) {
+            int n = Math.min(pathLen, other.length());
+            for (int i = 0; i < n; i++) {
+                int x = bytes[pathOff + i] & 0xff;
+                char y = other.charAt(i);
+                if (x >= 0x80 || y >= 0x80) {
+                    return ManifestPath.compare(path(), other);
+                }
+                if (x != y) {
+                    return x == '/' ? -1 : y == '/' ? 1 : x - y;
+                }
+            }
+            // one is a prefix of the other (as ASCII): the shorter comes first
+            return Integer.compare(pathLen, other.length());
         }
 
         /** Long index of the current record, for {@link Writer#copy}. */
@@ -162,6 +189,7 @@ final class FileStateSnapshot {
         }
 
         private void load() {
+            valid = false;
             path = null;
             if (index >= records || at < 0 || at > longs.length - RECORD_LONGS) {
                 return;
@@ -171,23 +199,19 @@ final class FileStateSnapshot {
             long off = ref >>> 16;
             int len = (int) (ref & PATH_LEN_MASK);
             if (c < 0 || c > (longs.length - at - RECORD_LONGS) / 3 || len == 0
-                    || off > bytes.length - bytesBase - len - Sha256.BYTES) {
+                    || off > bytes.length - len - Sha256.BYTES) {
                 return;
             }
-            pathOff = bytesBase + (int) off;
+            pathOff = (int) off;
             pathLen = len;
             count = (int) c;
-            path = new String(bytes, pathOff, pathLen, StandardCharsets.UTF_8);
+            valid = true;
         }
 
         /** True when the current record's stat is {@code s}'s, field for field as the map compares them. */
         boolean sameStat(FileStat s) {
             return longs[at + 1] == s.size() && longs[at + 2] == s.mtimeNanos() && longs[at + 3] == s.inode()
                     && longs[at + 4] == s.device() && longs[at + 5] == s.ctimeNanos();
-        }
-
-        long size() {
-            return longs[at + 1];
         }
 
         /** The current record's chunks, or null if its table is unsound. */
@@ -245,9 +269,8 @@ final class FileStateSnapshot {
         /** Appends the record at {@code c}'s position unchanged (a file the merge found unchanged). */
         void copy(FileStateSnapshot from, Cursor c) {
             byte[] p = Arrays.copyOfRange(from.bytes, c.pathOff, c.pathOff + c.pathLen);
-            byte[] sha = Arrays.copyOfRange(from.bytes, c.pathOff + c.pathLen, c.pathOff + c.pathLen + Sha256.BYTES);
             int len = RECORD_LONGS + 3 * c.count;
-            long ref = startRecord(c.path, p, sha, c.count);
+            long ref = startRecord(c.path(), p, c.sha256(), c.count);
             System.arraycopy(from.longs, c.at, longs, longCount, len);
             longs[longCount] = ref | (from.longs[c.at] & SIDE_FLAG);
             longCount += len;

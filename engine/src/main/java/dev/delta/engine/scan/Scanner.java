@@ -114,13 +114,11 @@ public final class Scanner {
             for (int i = 0; i < n; i++) {
                 TreeWalker.FileTask t = tasks.get(i);
                 fromSnapshot[i] = -1;
-                String p = c.path();
                 int cmp = 0;
-                while (p != null && (cmp = ManifestPath.compare(p, t.path())) < 0) {
+                while (!c.done() && (cmp = c.compareTo(t.path())) < 0) {
                     c.next(); // a file gone since the last scan
-                    p = c.path();
                 }
-                if (p == null || cmp != 0) {
+                if (c.done() || cmp != 0) {
                     continue; // a new file
                 }
                 FileStat st = t.stat();
@@ -267,7 +265,7 @@ public final class Scanner {
 
     /** {@code c} moved forward to the record at {@code position}. */
     private static FileStateSnapshot.Cursor seek(FileStateSnapshot s, FileStateSnapshot.Cursor c, int position) {
-        while (c.path() != null && c.position() < position) {
+        while (!c.done() && c.position() < position) {
             c.next();
         }
         return c;
