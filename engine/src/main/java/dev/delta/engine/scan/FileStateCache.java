@@ -45,6 +45,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * are) rebuilds a bigger map, copying the entries. If the map still fills up, further stores
  * are dropped (a warning, no failure) and the next open doubles the capacity.
  *
+ * <h2>The snapshot beside the map</h2>
+ * At close, the scan's files (every hit and store, in canonical order) are also written to a
+ * {@link FileStateSnapshot}, bound to the seal of the map state just closed. {@link #open} then
+ * defers opening the map when the state file says it was closed cleanly, the map file still
+ * carries that seal and a sound snapshot of that state exists: a scan merges its walk against
+ * the snapshot and opens the map (at the first {@link #lookup} or {@link #store}, or to drop
+ * vanished paths) only when something changed. An unchanged tree is so answered without
+ * Chronicle Map's start-up or a single lookup.
+ *
  * <h2>It is only a cache</h2>
  * <ul>
  *   <li>A lock file ({@code FileChannel.tryLock}) keeps out a second process; if it is held,
