@@ -69,6 +69,45 @@ public final class ChunkList {
         }
     }
 
+    /**
+     * Copies this list into {@code dst} from {@code off} as three columns of {@link #size()}
+     * longs: chunk ends (offset of the byte after each chunk), id highs, id lows. The inverse of
+     * {@link #fromColumns}; three array copies, no per-chunk work.
+     */
+    public void copyColumns(long[] dst, int off) {
+        System.arraycopy(ends, 0, dst, off, size);
+        System.arraycopy(his, 0, dst, off + size, size);
+        System.arraycopy(los, 0, dst, off + 2 * size, size);
+    }
+
+    /**
+     * A list of {@code count} chunks read from {@link #copyColumns}' layout in {@code src} at
+     * {@code off}, or null unless the ends rise strictly from above zero to {@code totalLength}
+     * (every chunk non-empty, covering exactly that many bytes).
+     */
+    public static ChunkList fromColumns(long[] src, int off, int count, long totalLength) {
+        if (count < 0 || off < 0 || (long) off + 3L * count > src.length) {
+            return null;
+        }
+        if (count == 0) {
+            return totalLength == 0 ? EMPTY : null;
+        }
+        long prev = 0;
+        for (int i = off, end = off + count; i < end; i++) {
+            long e = src[i];
+            if (e <= prev || e - prev > Integer.MAX_VALUE) {
+                return null;
+            }
+            prev = e;
+        }
+        if (prev != totalLength) {
+            return null;
+        }
+        return new ChunkList(Arrays.copyOfRange(src, off, off + count),
+                Arrays.copyOfRange(src, off + count, off + 2 * count),
+                Arrays.copyOfRange(src, off + 2 * count, off + 3 * count), count);
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {

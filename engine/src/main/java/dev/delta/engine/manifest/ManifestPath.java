@@ -79,6 +79,30 @@ public final class ManifestPath {
         return null;
     }
 
+    /**
+     * What is wrong with {@code parent + "/" + name} (just {@code name} when {@code parent} is
+     * empty), or null when nothing is, given that {@code parent} is empty or a valid path: only
+     * {@code name} and the total length are checked, so a tree walk validates each path in time
+     * proportional to its last segment.
+     */
+    public static String childProblem(String parent, String name) {
+        if (name.indexOf('/') >= 0) {
+            return "name contains '/'";
+        }
+        String r = problem(name);
+        if (r != null) {
+            return r;
+        }
+        int chars = parent.isEmpty() ? name.length() : parent.length() + 1 + name.length();
+        if (chars * 3 > MAX_BYTES) {
+            long bytes = parent.isEmpty() ? 0 : parent.getBytes(StandardCharsets.UTF_8).length + 1;
+            if (bytes + name.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
+                return "longer than " + MAX_BYTES + " bytes";
+            }
+        }
+        return null;
+    }
+
     private static String segmentProblem(String path, int from, int to) {
         if (from == to) {
             return to == path.length() ? "ends with '/'" : "has an empty segment ('//')";

@@ -33,6 +33,8 @@ import java.util.zip.CRC32C;
  * state                   "open"/"closed", the map's file name, and when closed its seal
  * map-&lt;capacity&gt;.cmap     the Chronicle Map, named after the entry count it was sized for
  * chunks/&lt;xxh3-128&gt;.tbl   chunk tables too large to keep in the map
+ * snapshot                the last scan's files in canonical order, for a merge without lookups
+ *                         ({@link FileStateSnapshot}); valid only for the sealed map it names
  * </pre>
  *
  * <p>The state file is written atomically (temporary file, then rename) and removed before a
@@ -184,17 +186,80 @@ final class CacheFiles {
                 .maxBloatFactor(4.0);
     }
 
-    /** Closes {@code m}, seals its file and releases the lock; problems only cost the next open a rebuild. */
-    void closeAndSeal(ChronicleMap<String, byte[]> m, boolean full) {
+    /**
+     * Closes {@code m} and seals its file; problems only cost the next open a rebuild. Does not
+     * release the lock (the caller writes the snapshot first).
+     *
+     * @return the {@link #identity} of the sealed state, or 0 if it could not be sealed
+     */
+    long closeAndSeal(ChronicleMap<String, byte[]> m, boolean full) {
         try {
             Path file = m.file().toPath();
             m.close();
-            writeState("closed", file.getFileName().toString(), seal(file), full);
+            String name = file.getFileName().toString();
+            String seal = seal(file);
+            writeState("closed", name, seal, full);
+            return identity(name, seal);
         } catch (IOException | RuntimeException e) {
             LOG.warn("file-state cache in {} could not be sealed; it will be recovered next time: {}", dir, e.toString());
-        } finally {
-            release();
+            return 0;
         }
+    }
+
+    /**
+     * The identity of the map state the state file vouches for: non-zero only when it says a
+     * map was closed cleanly and that map file still carries the recorded seal (length, first
+     * and last MiB, mtime and inode: a truncated, overwritten or replaced map fails), derived
+     * from the map's name and seal. It changes whenever a process opens the map (the state
+     * becomes "open") and after every close that changed the map file.
+     */
+    long closedIdentity() {
+        Properties state = readState();
+        if (state == null || !"closed".equals(state.getProperty("status")) || state.getProperty("map") == null
+                || state.getProperty("length") == null || state.getProperty("seal") == null) {
+            return 0;
+        }
+        String name = state.getProperty("map");
+        if (parseCapacity(name) <= 0) {
+            return 0;
+        }
+        String expect = state.getProperty("length") + "/" + state.getProperty("seal");
+        try {
+            if (!expect.equals(seal(dir.resolve(name)))) {
+                return 0;
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return identity(name, expect);
+    }
+
+    private static long identity(String mapName, String seal) {
+        byte[] b = (mapName + "\n" + seal).getBytes(StandardCharsets.UTF_8);
+        CRC32C a = new CRC32C();
+        a.update(b, 0, b.length);
+        CRC32C z = new CRC32C();
+        z.update(b, 0, b.length);
+        z.update(0x5a);
+        return (a.getValue() << 32 | z.getValue()) | 1L; // never 0
+    }
+
+    /** The snapshot file beside the map. */
+    Path snapshotFile() {
+        return dir.resolve(FileStateSnapshot.FILE_NAME);
+    }
+
+    /**
+     * Replaces the snapshot file atomically. Not forced to disk: after a power loss a torn
+     * snapshot fails its check and is ignored.
+     */
+    void writeSnapshot(byte[] data) throws IOException {
+        writeAtomically(snapshotFile(), data, false);
+    }
+
+    /** Removes the snapshot file, if any. */
+    void deleteSnapshot() throws IOException {
+        Files.deleteIfExists(snapshotFile());
     }
 
     /** Releases the directory lock. */
@@ -272,6 +337,11 @@ final class CacheFiles {
     }
 
     private static void writeAtomically(Path target, byte[] data) throws IOException {
+        writeAtomically(target, data, true);
+    }
+
+    /** Writes to a temporary file and renames it into place; {@code sync}: forced to disk first. */
+    private static void writeAtomically(Path target, byte[] data, boolean sync) throws IOException {
         Path tmp = target.resolveSibling(TMP_PREFIX + UUID.randomUUID());
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -279,7 +349,9 @@ final class CacheFiles {
                 while (b.hasRemaining()) {
                     ch.write(b);
                 }
-                ch.force(true);
+                if (sync) {
+                    ch.force(true);
+                }
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {

@@ -45,6 +45,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * are) rebuilds a bigger map, copying the entries. If the map still fills up, further stores
  * are dropped (a warning, no failure) and the next open doubles the capacity.
  *
+ * <h2>The snapshot beside the map</h2>
+ * At close, the scan's files (every hit and store, in canonical order) are also written to a
+ * {@link FileStateSnapshot}, bound to the seal of the map state just closed. {@link #open} then
+ * defers opening the map when the state file says it was closed cleanly, the map file still
+ * carries that seal and a sound snapshot of that state exists: a scan merges its walk against
+ * the snapshot and opens the map (at the first {@link #lookup} or {@link #store}, or to drop
+ * vanished paths) only when something changed. An unchanged tree is so answered without
+ * Chronicle Map's start-up or a single lookup.
+ *
  * <h2>It is only a cache</h2>
  * <ul>
  *   <li>A lock file ({@code FileChannel.tryLock}) keeps out a second process; if it is held,
@@ -95,8 +104,18 @@ public final class FileStateCache implements Closeable {
 
     private final Path dir;
     private final CacheFiles files;
-    private final OpenMode mode;
+    private volatile OpenMode mode;
     private volatile ChronicleMap<String, byte[]> map;
+    /** True while the map is sealed on disk and not yet opened: it opens at the first lookup or store. */
+    private volatile boolean deferred;
+    private long deferredEntries;
+    /** The previous scan's files, when the state file vouches for the map it was written with. */
+    private volatile FileStateSnapshot snapshot;
+    /** Identity of the sealed map state that {@link #snapshot} belongs to, or 0. */
+    private long snapshotIdentity;
+    /** The snapshot to write at close; null to keep the current one when the map stays closed. */
+    private FileStateSnapshot.Writer nextSnapshot;
+    private boolean closed;
     private volatile long capacity;
     private volatile boolean full;
     private final AtomicLong corrupt = new AtomicLong();
@@ -126,6 +145,10 @@ public final class FileStateCache implements Closeable {
             return disabled();
         }
         try {
+            FileStateCache deferred = deferredWithSnapshot(dir, files, expectedEntries);
+            if (deferred != null) {
+                return deferred;
+            }
             CacheFiles.Opened o = files.openMap(Math.max(MIN_CAPACITY, expectedEntries));
             FileStateCache c = new FileStateCache(dir, files, o.mode(), o.map(), o.capacity());
             // a map that filled up last time is doubled now
@@ -142,6 +165,58 @@ public final class FileStateCache implements Closeable {
     }
 
     /**
+     * A cache whose map stays closed until a lookup or store needs it, when the state file says
+     * the map was closed cleanly and a sound snapshot of that very state exists; else null.
+     */
+    private static FileStateCache deferredWithSnapshot(Path dir, CacheFiles files, long expectedEntries) {
+        long identity = files.closedIdentity();
+        if (identity == 0) {
+            return null;
+        }
+        FileStateSnapshot snap;
+        try {
+            snap = FileStateSnapshot.read(files.snapshotFile(), identity);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("file-state snapshot in {} unreadable: {}", dir, e.toString());
+            snap = null;
+        }
+        if (snap == null) {
+            return null;
+        }
+        FileStateCache c = new FileStateCache(dir, files, OpenMode.OPENED, null, 0);
+        c.deferred = true;
+        c.deferredEntries = expectedEntries;
+        c.snapshot = snap;
+        c.snapshotIdentity = identity;
+        return c;
+    }
+
+    /** The map, opened now if it was deferred; null when disabled or if opening failed. */
+    private ChronicleMap<String, byte[]> map() {
+        ChronicleMap<String, byte[]> m = map;
+        if (m != null || !deferred) {
+            return m;
+        }
+        synchronized (this) {
+            if (deferred) {
+                deferred = false;
+                try {
+                    long entries = deferredEntries;
+                    CacheFiles.Opened o = files.openMap(Math.max(MIN_CAPACITY, entries));
+                    mode = o.mode();
+                    capacity = o.capacity();
+                    map = o.map();
+                    ensureCapacity(o.wasFull() ? Math.max(entries, o.capacity() + 1) : entries);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("file-state cache in {} cannot be opened, going on without it: {}", dir, e.toString());
+                    mode = OpenMode.DISABLED;
+                }
+            }
+            return map;
+        }
+    }
+
+    /**
      * {@link #open} on a daemon thread, so that a scan can walk the tree while Chronicle Map
      * starts (its first use in a process costs a few hundred milliseconds of class loading and
      * native set-up on one core). Like {@link #open}, never completes exceptionally for the
@@ -151,7 +226,9 @@ public final class FileStateCache implements Closeable {
         CompletableFuture<FileStateCache> f = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
-                f.complete(open(dir, expectedEntries));
+                FileStateCache c = open(dir, expectedEntries);
+                PhaseLog.mark("cache opened");
+                f.complete(c);
             } catch (Throwable e) {
                 f.completeExceptionally(e);
             }
@@ -168,7 +245,46 @@ public final class FileStateCache implements Closeable {
 
     /** True unless this cache is disabled (or has been closed). */
     public boolean isEnabled() {
+        return map != null || deferred;
+    }
+
+    /** True when the map itself has been opened (not only the snapshot read). */
+    boolean mapOpened() {
         return map != null;
+    }
+
+    /** Opens the map now if it was deferred; false if it cannot be used. */
+    boolean openMap() {
+        return map() != null;
+    }
+
+    /** The previous scan's snapshot if it was made with {@code params}, else null. */
+    FileStateSnapshot snapshot(ChunkerParams params) {
+        FileStateSnapshot s = snapshot;
+        return s != null && s.params.equals(params) ? s : null;
+    }
+
+    /**
+     * The files to write as the next snapshot at {@link #close} (in canonical order, each one a
+     * hit or a store of this scan); null when the loaded snapshot still describes the tree
+     * exactly.
+     */
+    synchronized void nextSnapshot(FileStateSnapshot.Writer w) {
+        nextSnapshot = w;
+    }
+
+    /** The id {hi, lo} of the side file that {@link #store} keeps {@code chunks}' table in, or null if it goes inline. */
+    static long[] sideFileOf(ChunkList chunks) {
+        if ((long) chunks.size() * FileStateCodec.CHUNK_BYTES <= INLINE_TABLE_LIMIT) {
+            return null;
+        }
+        ChunkId id = FileStateCodec.sideId(FileStateCodec.table(chunks));
+        return new long[] {id.hi(), id.lo()};
+    }
+
+    /** Keeps the side file {@code hi,lo} at the next {@link #retainOnly}: a snapshot answered for it. */
+    void sideFileInUse(long hi, long lo) {
+        liveSideFiles.add(ChunkId.hex(hi, lo));
     }
 
     /** The cache directory, or null for a disabled cache. */
@@ -178,7 +294,7 @@ public final class FileStateCache implements Closeable {
 
     /** Number of entries, 0 when disabled. */
     public long size() {
-        ChronicleMap<String, byte[]> m = map;
+        ChronicleMap<String, byte[]> m = map();
         return m == null ? 0 : m.longSize();
     }
 
@@ -193,7 +309,7 @@ public final class FileStateCache implements Closeable {
      * equal {@code params}.
      */
     public ChunkedFile lookup(String path, FileStat stat, ChunkerParams params) {
-        ChronicleMap<String, byte[]> m = map;
+        ChronicleMap<String, byte[]> m = map();
         if (m == null) {
             return null;
         }
@@ -246,7 +362,7 @@ public final class FileStateCache implements Closeable {
      * @return true when the entry was stored
      */
     public boolean store(String path, FileStat stat, ChunkerParams params, ChunkedFile file, long readStartNanos) {
-        ChronicleMap<String, byte[]> m = map;
+        ChronicleMap<String, byte[]> m = map();
         if (m == null || full || isRacy(stat.mtimeNanos(), readStartNanos)) {
             return false;
         }
@@ -292,6 +408,10 @@ public final class FileStateCache implements Closeable {
      * before lookups and stores start, not while they run.
      */
     public synchronized void ensureCapacity(long entries) {
+        if (deferred) {
+            deferredEntries = Math.max(deferredEntries, entries);
+            return;
+        }
         ChronicleMap<String, byte[]> m = map;
         if (m == null || entries <= capacity) {
             return;
@@ -323,7 +443,7 @@ public final class FileStateCache implements Closeable {
      * and the map holds no more entries than that, nothing is stale and the key scan is skipped.
      */
     public void retainOnly(Set<String> present, long presentInMap) {
-        ChronicleMap<String, byte[]> m = map;
+        ChronicleMap<String, byte[]> m = map; // a map never opened this run has nothing to drop yet
         if (m == null) {
             return;
         }
@@ -345,15 +465,41 @@ public final class FileStateCache implements Closeable {
         }
     }
 
-    /** Closes the map and seals it, so that the next open trusts it; releases the lock. */
+    /**
+     * Closes the map and seals it, so that the next open trusts it; writes the snapshot the scan
+     * left ({@link #nextSnapshot}) for that sealed state; releases the lock.
+     */
     @Override
     public synchronized void close() {
-        ChronicleMap<String, byte[]> m = map;
-        if (m == null) {
+        if (closed || files == null) {
             return;
         }
+        closed = true;
+        ChronicleMap<String, byte[]> m = map;
         map = null;
-        files.closeAndSeal(m, full);
+        deferred = false;
+        boolean neverOpened = m == null && mode != OpenMode.DISABLED;
+        // the state the next snapshot belongs to: the new seal, or the untouched old one
+        long identity = m != null ? files.closeAndSeal(m, full) : neverOpened ? snapshotIdentity : 0;
+        try {
+            if (identity == 0) {
+                files.deleteSnapshot();
+            } else if (nextSnapshot != null) {
+                files.writeSnapshot(nextSnapshot.encode(identity));
+            } else if (m != null) {
+                files.deleteSnapshot(); // it belonged to a map state that no longer exists
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("file-state snapshot in {} could not be written; the next scan looks files up in the map: {}",
+                    dir, e.toString());
+            try {
+                files.deleteSnapshot();
+            } catch (IOException ignored) {
+                // its identity no longer matches the state in any case
+            }
+        } finally {
+            files.release();
+        }
     }
 
     /**
@@ -361,8 +507,9 @@ public final class FileStateCache implements Closeable {
      * died; for tests of the recovery path.
      */
     void abandonForTest() {
-        ChronicleMap<String, byte[]> m = map;
+        ChronicleMap<String, byte[]> m = map();
         map = null;
+        closed = true;
         if (m != null) {
             m.close();
         }
@@ -385,6 +532,8 @@ public final class FileStateCache implements Closeable {
 
     @Override
     public String toString() {
-        return "FileStateCache[" + mode + (dir == null ? "" : ", " + dir) + ", " + size() + " entries]";
+        ChronicleMap<String, byte[]> m = map;
+        return "FileStateCache[" + mode + (dir == null ? "" : ", " + dir)
+                + (m != null ? ", " + m.longSize() + " entries" : deferred ? ", map not opened yet" : "") + "]";
     }
 }

@@ -39,6 +39,13 @@ final class ProgressReporter {
         maybeReport();
     }
 
+    /** {@code files} more files, of {@code bytes} bytes, finished at once (answered without reading). */
+    void filesDone(long files, long bytes) {
+        filesDone.addAndGet(files);
+        bytesDone.addAndGet(bytes);
+        maybeReport();
+    }
+
     /** One more file finished. */
     void fileDone() {
         filesDone.incrementAndGet();

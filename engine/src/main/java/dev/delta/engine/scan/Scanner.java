@@ -1,5 +1,6 @@
 package dev.delta.engine.scan;
 
+import dev.delta.engine.chunk.ChunkList;
 import dev.delta.engine.chunk.ChunkedFile;
 import dev.delta.engine.chunk.ChunkerParams;
 import dev.delta.engine.chunk.FileChunker;
@@ -20,7 +21,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -95,48 +95,180 @@ public final class Scanner {
         progress.phase(ScanProgress.Phase.WALK);
         TreeWalker walker = new TreeWalker(root, rules, skip, progress, options.threads());
         walker.walk();
+        PhaseLog.mark("walk");
 
         FileStateCache cache = cache(options);
-        List<TreeWalker.FileTask> tasks = walker.files;
-        tasks.sort(Comparator.comparingLong((TreeWalker.FileTask t) -> t.stat().size()).reversed());
-        cache.ensureCapacity(tasks.size());
+        PhaseLog.mark("cache ready");
+        List<TreeWalker.FileTask> tasks = walker.files; // canonical order
+        int n = tasks.size();
+        Entry[] found = new Entry[n];
+        FileStat[] trusted = new FileStat[n]; // the stat a cache hit or store vouches for
+        int[] fromSnapshot = null; // record position of each snapshot hit, else -1
+        FileStateSnapshot snapshot = cache.isEnabled() ? cache.snapshot(options.chunker()) : null;
+        int snapshotHits = 0;
+        long snapshotBytes = 0;
+        boolean snapshotExact = false;
+        if (snapshot != null) {
+            fromSnapshot = new int[n];
+            FileStateSnapshot.Cursor c = snapshot.cursor();
+            for (int i = 0; i < n; i++) {
+                TreeWalker.FileTask t = tasks.get(i);
+                fromSnapshot[i] = -1;
+                int cmp = 0;
+                while (!c.done() && (cmp = c.compareTo(t.path())) < 0) {
+                    c.next(); // a file gone since the last scan
+                }
+                if (c.done() || cmp != 0) {
+                    continue; // a new file
+                }
+                FileStat st = t.stat();
+                if (c.sameStat(st)) {
+                    ChunkList chunks = c.chunks();
+                    if (chunks != null) {
+                        found[i] = Entry.file(t.path(), st.mode(), st.mtimeNanos(), st.size(), c.sha256(), chunks);
+                        trusted[i] = st;
+                        fromSnapshot[i] = c.position();
+                        snapshotHits++;
+                        snapshotBytes += st.size();
+                    }
+                }
+                c.next();
+            }
+            snapshotExact = snapshotHits == n && snapshotHits == snapshot.records; // no file new, changed or gone
+            PhaseLog.mark("snapshot merge");
+        }
+        int[] todo = new int[n - snapshotHits];
+        for (int i = 0, k = 0; i < n; i++) {
+            if (found[i] == null) {
+                todo[k++] = i;
+            }
+        }
+        if (todo.length > 1) {
+            sortBySizeDescending(todo, tasks);
+        }
+        cache.ensureCapacity(n);
         progress.phase(ScanProgress.Phase.CHUNK);
-        Chunking run = new Chunking(tasks, cache, progress);
-        run.runAll(Math.min(options.threads(), Math.max(1, tasks.size())));
+        if (snapshotHits > 0) {
+            progress.filesDone(snapshotHits, snapshotBytes);
+        }
+        Chunking run = new Chunking(tasks, todo, found, trusted, cache, progress);
+        run.runAll(Math.min(options.threads(), Math.max(1, todo.length)));
+        PhaseLog.mark("lookups and chunking");
 
         Entry[] slots = walker.slots.toArray(new Entry[0]);
         List<ScanProblem> problems = new ArrayList<>(walker.problems);
-        for (int i = 0; i < tasks.size(); i++) {
-            if (run.entries[i] != null) {
-                slots[tasks.get(i).slot()] = run.entries[i];
+        for (int i = 0; i < n; i++) {
+            if (found[i] != null) {
+                slots[tasks.get(i).slot()] = found[i];
             } else {
                 problems.add(run.problems[i]);
             }
         }
         List<Entry> entries = new ArrayList<>(slots.length);
-        Set<String> present = new HashSet<>((int) Math.min(Integer.MAX_VALUE / 2, walker.regularFiles * 2 + 16));
         long bytes = 0;
+        long files = 0;
         for (Entry e : slots) {
             if (e == null) {
                 continue; // a file that could not be read leaves its slot empty
             }
             entries.add(e);
             if (e.type() == EntryType.FILE) {
-                present.add(e.path());
+                files++;
                 bytes += e.size();
             }
         }
         if (cache.isEnabled()) {
-            cache.retainOnly(present, run.hits.get() + run.stored.get());
+            updateCache(cache, tasks, found, trusted, snapshot, fromSnapshot, snapshotExact,
+                    snapshotHits + run.hits.get() + run.stored.get(), files);
         }
+        PhaseLog.mark("retain");
         problems.sort((a, b) -> ManifestPath.compare(a.path(), b.path()));
         Manifest manifest = new Manifest(options.dataset(), options.version(), options.parentVersion(),
                 options.createdMillis(), options.chunker(), entries);
         progress.phase(ScanProgress.Phase.DONE);
-        ScanStats stats = new ScanStats(present.size(), walker.dirs, walker.symlinks, walker.ignored, bytes,
-                run.bytesRead.get(), run.bytesReused.get(), run.hits.get(), run.misses.get(),
+        ScanStats stats = new ScanStats(files, walker.dirs, walker.symlinks, walker.ignored, bytes,
+                run.bytesRead.get(), snapshotBytes + run.bytesReused.get(), snapshotHits + run.hits.get(),
+                run.misses.get(),
                 Duration.ofNanos(System.nanoTime() - start));
         return new ScanResult(manifest, problems, stats);
+    }
+
+    /** Sorts task indices biggest file first (ties in canonical order), so the big reads start early. */
+    private static void sortBySizeDescending(int[] todo, List<TreeWalker.FileTask> tasks) {
+        Integer[] boxed = new Integer[todo.length];
+        for (int k = 0; k < todo.length; k++) {
+            boxed[k] = todo[k];
+        }
+        java.util.Arrays.sort(boxed, (a, b) -> {
+            int c = Long.compare(tasks.get(b).stat().size(), tasks.get(a).stat().size());
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        for (int k = 0; k < todo.length; k++) {
+            todo[k] = boxed[k];
+        }
+    }
+
+    /**
+     * After a scan: drops vanished paths from the map (when it was opened at all) and leaves the
+     * next snapshot with the cache: every file a hit or a store vouches for, in canonical order.
+     * When the loaded snapshot matched the tree exactly there is nothing to write.
+     */
+    private void updateCache(FileStateCache cache, List<TreeWalker.FileTask> tasks, Entry[] found,
+                             FileStat[] trusted, FileStateSnapshot snapshot, int[] fromSnapshot,
+                             boolean snapshotExact, long vouched, long files) {
+        int n = tasks.size();
+        if (snapshotExact && !cache.mapOpened()) {
+            return; // the snapshot on disk is this scan's, record for record; the map stays closed
+        }
+        // Anything changed (a file read, added or gone): the map is brought up to date as without
+        // a snapshot, so that it never keeps paths that no longer exist.
+        if (cache.openMap()) {
+            boolean rebuilt = cache.openMode() != FileStateCache.OpenMode.OPENED;
+            Set<String> present = new HashSet<>((int) Math.min(Integer.MAX_VALUE / 2, files * 2 + 16));
+            FileStateSnapshot.Cursor c = snapshot == null ? null : snapshot.cursor();
+            for (int i = 0; i < n; i++) {
+                Entry e = found[i];
+                if (e == null) {
+                    continue;
+                }
+                present.add(e.path());
+                if (fromSnapshot != null && fromSnapshot[i] >= 0) {
+                    c = seek(snapshot, c, fromSnapshot[i]);
+                    long[] side = c.sideId();
+                    if (side != null) {
+                        cache.sideFileInUse(side[0], side[1]);
+                    }
+                    if (rebuilt) { // the map was lost since the snapshot was written: put these back
+                        cache.store(e.path(), trusted[i], options.chunker(),
+                                new ChunkedFile(e.size(), e.sha256(), e.chunks()), nowNanos());
+                    }
+                }
+            }
+            cache.retainOnly(present, vouched);
+        }
+        FileStateSnapshot.Writer w = new FileStateSnapshot.Writer(options.chunker());
+        FileStateSnapshot.Cursor c = snapshot == null ? null : snapshot.cursor();
+        for (int i = 0; i < n; i++) {
+            Entry e = found[i];
+            if (e == null || trusted[i] == null) {
+                continue; // unreadable, or read too soon after a change to vouch for
+            }
+            if (fromSnapshot != null && fromSnapshot[i] >= 0) {
+                c = seek(snapshot, c, fromSnapshot[i]);
+                w.copy(snapshot, c);
+            } else {
+                w.add(e.path(), trusted[i], e.sha256(), e.chunks(), FileStateCache.sideFileOf(e.chunks()));
+            }
+        }
+        cache.nextSnapshot(w);
+    }
+
+    /** {@code c} moved forward to the record at {@code position}. */
+    private static FileStateSnapshot.Cursor seek(FileStateSnapshot s, FileStateSnapshot.Cursor c, int position) {
+        while (!c.done() && c.position() < position) {
+            c.next();
+        }
+        return c;
     }
 
     /** The options' cache: given, still opening (waited for here), or none. */
@@ -158,12 +290,14 @@ public final class Scanner {
         return options.cache() == null ? FileStateCache.disabled() : options.cache();
     }
 
-    /** The chunking phase: results land in arrays indexed like the task list. */
+    /** The chunking phase over the files the snapshot did not answer: results land in arrays indexed like the task list. */
     private final class Chunking {
         final List<TreeWalker.FileTask> tasks;
+        final int[] todo;
         final FileStateCache cache;
         final ProgressReporter progress;
         final Entry[] entries;
+        final FileStat[] trusted;
         final ScanProblem[] problems;
         final AtomicInteger next = new AtomicInteger();
         final AtomicLong bytesRead = new AtomicLong();
@@ -172,11 +306,14 @@ public final class Scanner {
         final AtomicLong hits = new AtomicLong();
         final AtomicLong bytesReused = new AtomicLong();
 
-        Chunking(List<TreeWalker.FileTask> tasks, FileStateCache cache, ProgressReporter progress) {
+        Chunking(List<TreeWalker.FileTask> tasks, int[] todo, Entry[] entries, FileStat[] trusted,
+                 FileStateCache cache, ProgressReporter progress) {
             this.tasks = tasks;
+            this.todo = todo;
             this.cache = cache;
             this.progress = progress;
-            this.entries = new Entry[tasks.size()];
+            this.entries = entries;
+            this.trusted = trusted;
             this.problems = new ScanProblem[tasks.size()];
         }
 
@@ -199,10 +336,10 @@ public final class Scanner {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                next.set(tasks.size()); // stop handing out work
+                next.set(todo.length); // stop handing out work
                 throw new java.io.InterruptedIOException("scan interrupted");
             } catch (ExecutionException e) {
-                next.set(tasks.size());
+                next.set(todo.length);
                 Throwable c = e.getCause();
                 if (c instanceof RuntimeException) {
                     throw (RuntimeException) c;
@@ -221,8 +358,9 @@ public final class Scanner {
             ChunkerParams params = options.chunker();
             FileChunker[] chunker = new FileChunker[1];
             int i;
-            while ((i = next.getAndIncrement()) < tasks.size()) {
-                chunkOne(i, tasks.get(i), chunker, params);
+            while ((i = next.getAndIncrement()) < todo.length) {
+                int t = todo[i];
+                chunkOne(t, tasks.get(t), chunker, params);
                 progress.fileDone();
             }
         }
@@ -236,6 +374,7 @@ public final class Scanner {
                 progress.bytes(cached.size());
                 entries[index] = Entry.file(task.path(), stat.mode(), stat.mtimeNanos(), cached.size(),
                         cached.sha256(), cached.chunks());
+                trusted[index] = stat;
                 return;
             }
             misses.incrementAndGet();
@@ -263,6 +402,7 @@ public final class Scanner {
                 if (after.sameContentIdentity(stat) && chunked.size() == after.size()) {
                     if (cache.store(task.path(), after, params, chunked, readStart)) {
                         stored.incrementAndGet();
+                        trusted[index] = after;
                     }
                     entries[index] = Entry.file(task.path(), after.mode(), after.mtimeNanos(), chunked.size(),
                             chunked.sha256(), chunked.chunks());

@@ -180,8 +180,21 @@ final class TreeWalker {
         }
     }
 
+    /**
+     * Whether names can be listed as strings ({@link java.io.File#list}) rather than as paths:
+     * only when the platform decodes file names as UTF-8, where a name that is not valid UTF-8
+     * comes back with U+FFFD (non-ASCII) and sends its directory down the byte-exact path. A
+     * directory of ASCII names is then listed without a path object, a lock or an iterator per
+     * entry, and sorted in natural string order (which equals the canonical order for ASCII).
+     */
+    private static final boolean NAMES_AS_STRINGS = "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding"))
+            && java.io.File.separatorChar == '/';
+
     /** Lists {@code d}, stats each child, and hands each subdirectory to {@code schedule}. */
     private void list(Dir d, Consumer<Dir> schedule) {
+        if (NAMES_AS_STRINGS && listAscii(d, schedule)) {
+            return;
+        }
         List<Path> children = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(d.dir)) {
             for (Path child : stream) {
@@ -226,8 +239,59 @@ final class TreeWalker {
         }
     }
 
-    /** What one child becomes: an Entry, a Pending file, a Dir to list, or null (ignored, or a problem). */
+    /**
+     * {@link #list} for a directory whose names are all ASCII: names as strings, sorted in
+     * natural order, one path made per child for its {@code lstat}. False (nothing done) when
+     * the directory cannot be listed this way or holds a non-ASCII name.
+     */
+    private boolean listAscii(Dir d, Consumer<Dir> schedule) {
+        String[] names = d.dir.toFile().list();
+        if (names == null) {
+            return false; // the byte-exact path reports why
+        }
+        for (String name : names) {
+            for (int i = 0, n = name.length(); i < n; i++) {
+                if (name.charAt(i) >= 0x80) {
+                    return false;
+                }
+            }
+        }
+        Arrays.sort(names);
+        int n = names.length;
+        Object[] items = new Object[n];
+        int k = 0;
+        List<Dir> below = null;
+        for (int i = 0; i < n; i++) {
+            String name = names[i];
+            Object item = visit(d, name, d.dir.resolve(name), true);
+            if (item != null) {
+                items[k++] = item;
+                if (item instanceof Dir) {
+                    if (below == null) {
+                        below = new ArrayList<>();
+                    }
+                    below.add((Dir) item);
+                }
+            }
+        }
+        d.items = k == n ? items : Arrays.copyOf(items, k);
+        if (below != null) {
+            for (Dir sub : below) {
+                schedule.accept(sub);
+            }
+        }
+        return true;
+    }
+
     private Object visit(Dir parent, String name, Path child) {
+        return visit(parent, name, child, false);
+    }
+
+    /**
+     * What one child becomes: an Entry, a Pending file, a Dir to list, or null (ignored, or a
+     * problem). {@code ascii}: the name is known to be ASCII (so it round-trips).
+     */
+    private Object visit(Dir parent, String name, Path child, boolean ascii) {
         String path = parent.path.isEmpty() ? name : parent.path + "/" + name;
         FileStat stat;
         try {
@@ -241,7 +305,7 @@ final class TreeWalker {
             parent.ignored++;
             return null;
         }
-        String invalid = nameProblem(child, path);
+        String invalid = ascii ? ManifestPath.childProblem(parent.path, name) : nameProblem(child, path);
         if (invalid != null) {
             parent.problem(new ScanProblem(path, ScanProblem.Kind.INVALID_NAME, invalid));
             return null;

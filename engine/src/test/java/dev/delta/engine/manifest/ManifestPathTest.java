@@ -42,6 +42,25 @@ class ManifestPathTest {
     }
 
     @Test
+    void childProblem_agreesWithTheWholePathCheck() {
+        String[] parents = {"", "a", "a/b", "x".repeat(200) + "/" + "y".repeat(200)};
+        String[] names = {"f.txt", ".", "..", "a\\b", "tab\tname", "\u00e9t\u00e9", "\ud83d\ude00", "\ud83d", "..x",
+                "n".repeat(255), "n".repeat(256), "\u00e9".repeat(127), "\u00e9".repeat(128), "\u0000"};
+        for (String parent : parents) {
+            for (String name : names) {
+                String whole = parent.isEmpty() ? name : parent + "/" + name;
+                assertEquals(ManifestPath.problem(whole) == null, ManifestPath.childProblem(parent, name) == null,
+                        parent + " + " + name);
+            }
+        }
+        String deep = ("d".repeat(250) + "/").repeat(16) + "d".repeat(40); // 4056 bytes
+        assertTrue(ManifestPath.isValid(deep));
+        assertEquals(null, ManifestPath.childProblem(deep, "n".repeat(39)));
+        assertTrue(ManifestPath.childProblem(deep, "n".repeat(40)) != null, "4097 bytes");
+        assertTrue(ManifestPath.childProblem("a", "b/c") != null);
+    }
+
+    @Test
     void validate_rejectsEmptyNulControlAndLongPaths() {
         assertThrows(UnsafePathException.class, () -> ManifestPath.validate(""));
         assertThrows(UnsafePathException.class, () -> ManifestPath.validate(null));

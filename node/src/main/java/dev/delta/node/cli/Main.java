@@ -77,6 +77,7 @@ public final class Main implements Runnable {
         if (System.getProperty("io.netty.jfr.enabled") == null) {
             System.setProperty("io.netty.jfr.enabled", "false");
         }
+        dev.delta.engine.scan.PhaseLog.mark("main");
         CommandLine cl = commandLine(args);
         cl.setOut(out);
         cl.setErr(err);

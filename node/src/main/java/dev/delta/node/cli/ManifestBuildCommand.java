@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.delta.engine.hash.Sha256;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.scan.FileStateCache;
+import dev.delta.engine.scan.PhaseLog;
 import dev.delta.engine.scan.ScanOptions;
 import dev.delta.engine.scan.ScanProblem;
 import dev.delta.engine.scan.ScanResult;
@@ -81,6 +82,7 @@ final class ManifestBuildCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        PhaseLog.mark("command line parsed");
         CommandLine cl = spec.commandLine();
         if (!Files.isDirectory(dir)) {
             throw new CommandLine.ParameterException(cl, "not a directory: " + dir);
@@ -112,6 +114,7 @@ final class ManifestBuildCommand implements Callable<Integer> {
         } finally {
             if (cache != null) {
                 cache.join().close();
+                PhaseLog.mark("cache closed");
             }
         }
         PrintWriter err = cl.getErr();
@@ -124,9 +127,10 @@ final class ManifestBuildCommand implements Callable<Integer> {
             return ExitCode.BAD_INPUT;
         }
         Manifest m = r.manifest();
-        ManifestFiles.Written written = ManifestFiles.write(m, out);
+        ManifestFiles.Written written = ManifestFiles.write(m, out, !quiet); // -q prints no root digest
         long encoded = written.encodedBytes();
         byte[] root = written.rootDigest();
+        PhaseLog.mark("manifest written");
         if (!quiet) {
             summary(cl.getOut(), out, m, r.stats(), root, encoded);
         }

@@ -44,15 +44,21 @@ final class ManifestFiles {
         }
     }
 
-    /** What {@link #write} wrote: the encoding's length and its root digest. */
+    /** What {@link #write} wrote: the encoding's length and its root digest (null when not asked for). */
     record Written(long encodedBytes, byte[] rootDigest) {
+    }
+
+    /** {@link #write(Manifest, Path, boolean)} with the root digest. */
+    static Written write(Manifest m, Path file) throws IOException {
+        return write(m, file, true);
     }
 
     /**
      * Encodes {@code m} to a temporary file beside {@code file}, then renames it into place; the
-     * root digest is taken from the same bytes on their way out (one encoding, not two).
+     * root digest, when {@code digest}, is taken from the same bytes on their way out (one
+     * encoding, not two).
      */
-    static Written write(Manifest m, Path file) throws IOException {
+    static Written write(Manifest m, Path file, boolean digest) throws IOException {
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir != null) {
@@ -61,13 +67,14 @@ final class ManifestFiles {
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
         try {
             long n;
-            MessageDigest md = Sha256.newDigest();
-            try (OutputStream out = new BufferedOutputStream(
-                    new DigestOutputStream(Files.newOutputStream(tmp), md), 1 << 16)) {
+            MessageDigest md = digest ? Sha256.newDigest() : null;
+            OutputStream file0 = Files.newOutputStream(tmp);
+            try (OutputStream out = new BufferedOutputStream(md == null ? file0 : new DigestOutputStream(file0, md),
+                    1 << 16)) {
                 n = new ManifestCodec().encode(m, out);
             }
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return new Written(n, md.digest());
+            return new Written(n, md == null ? null : md.digest());
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -1,0 +1,37 @@
+package dev.delta.engine.chunk;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+class ChunkListColumnsTest {
+    @Test
+    void columns_roundTrip_atAnOffset() {
+        ChunkList l = ChunkList.builder().add(10, 1, 2).add(20, 3, 4).add(5, 5, 6).build();
+        long[] a = new long[2 + 9];
+        l.copyColumns(a, 2);
+        assertEquals(10, a[2]);
+        assertEquals(30, a[3]);
+        assertEquals(35, a[4]);
+        assertEquals(l, ChunkList.fromColumns(a, 2, 3, 35));
+        assertSame(ChunkList.EMPTY, ChunkList.fromColumns(a, 0, 0, 0));
+    }
+
+    @Test
+    void unsoundColumns_areRejected() {
+        long[] a = {10, 30, 35, 1, 3, 5, 2, 4, 6};
+        assertNull(ChunkList.fromColumns(a, 0, 3, 36), "ends must add up to the size");
+        assertNull(ChunkList.fromColumns(a, 0, 4, 35), "out of bounds");
+        assertNull(ChunkList.fromColumns(a, 0, 0, 1), "an empty list covers nothing");
+        long[] flat = {10, 10, 35, 1, 3, 5, 2, 4, 6};
+        assertNull(ChunkList.fromColumns(flat, 0, 3, 35), "an empty chunk");
+        long[] down = {10, 5, 35, 1, 3, 5, 2, 4, 6};
+        assertNull(ChunkList.fromColumns(down, 0, 3, 35), "ends must rise");
+        long[] zero = {0, 5, 35, 1, 3, 5, 2, 4, 6};
+        assertNull(ChunkList.fromColumns(zero, 0, 3, 35));
+        long[] huge = {1L << 40, 1, 1};
+        assertNull(ChunkList.fromColumns(huge, 0, 1, 1L << 40), "a chunk longer than an int");
+    }
+}
