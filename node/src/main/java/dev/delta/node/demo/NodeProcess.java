@@ -69,6 +69,7 @@ public final class NodeProcess implements AutoCloseable {
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             // The launcher's class-data-sharing archive too: the children start as `./delta` would.
             if (a.startsWith("--add-") || a.startsWith("-Dchronicle") || a.startsWith("-XX:SharedArchiveFile=")
+                    || a.equals("-XX:+UnlockDiagnosticVMOptions") || a.startsWith("-XX:ArchiveRelocationMode=")
                     || a.startsWith("-Xlog:cds")) {
                 cmd.add(a);
             }
