@@ -215,28 +215,7 @@ final class TreeWalker {
             order[i] = i;
         }
         Arrays.sort(order, (a, b) -> ManifestPath.compare(names[a], names[b]));
-        Object[] items = new Object[n];
-        int k = 0;
-        List<Dir> below = null;
-        for (int i = 0; i < n; i++) {
-            int j = order[i];
-            Object item = visit(d, names[j], children.get(j));
-            if (item != null) {
-                items[k++] = item;
-                if (item instanceof Dir) {
-                    if (below == null) {
-                        below = new ArrayList<>();
-                    }
-                    below.add((Dir) item);
-                }
-            }
-        }
-        d.items = k == n ? items : Arrays.copyOf(items, k);
-        if (below != null) {
-            for (Dir sub : below) {
-                schedule.accept(sub);
-            }
-        }
+        collect(d, n, i -> visit(d, names[order[i]], children.get(order[i])), schedule);
     }
 
     /**
@@ -258,12 +237,20 @@ final class TreeWalker {
         }
         Arrays.sort(names);
         int n = names.length;
+        collect(d, n, i -> visit(d, names[i], d.dir.resolve(names[i]), true), schedule);
+        return true;
+    }
+
+    /**
+     * Visits a directory's {@code n} children in canonical order ({@code visitAt(i)} is the i-th),
+     * keeps what they yield as the directory's items and schedules the subdirectories.
+     */
+    private static void collect(Dir d, int n, java.util.function.IntFunction<Object> visitAt, Consumer<Dir> schedule) {
         Object[] items = new Object[n];
         int k = 0;
         List<Dir> below = null;
         for (int i = 0; i < n; i++) {
-            String name = names[i];
-            Object item = visit(d, name, d.dir.resolve(name), true);
+            Object item = visitAt.apply(i);
             if (item != null) {
                 items[k++] = item;
                 if (item instanceof Dir) {
@@ -280,7 +267,6 @@ final class TreeWalker {
                 schedule.accept(sub);
             }
         }
-        return true;
     }
 
     private Object visit(Dir parent, String name, Path child) {

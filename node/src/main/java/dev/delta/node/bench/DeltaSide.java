@@ -135,31 +135,15 @@ final class DeltaSide {
             long srvCpu1 = ProcFs.cpuMillis(originPid, true);
             long srvCpu = srvCpu0 < 0 || srvCpu1 < 0 ? -1 : srvCpu1 - srvCpu0;
             long srvRss = srvReset ? ProcFs.peakRss(origin.pid()) : -1;
-            List<String> problems = new ArrayList<>();
-            long up = 0;
-            long down = 0;
-            long reported = 0;
-            long fetched = 0;
-            long manifestBytes = 0;
+            Edges sum = new Edges();
             for (int i = 0; i < edges.size(); i++) {
                 Path data = work.resolve(edges.get(i).name());
-                JsonNode j = awaitStatus(edges.get(i), data, published.version(), deadline);
-                up += j.get("wire_bytes_sent").asLong();
-                down += j.get("wire_bytes_received").asLong();
-                reported = Math.max(reported, j.get("duration_ms").asLong());
-                fetched += j.get("bytes_fetched").asLong();
-                manifestBytes = Math.max(manifestBytes, j.get("manifest_bytes").asLong());
-                problems.addAll(TreeCheck.differences("edge " + i, want,
-                        DatasetStore.open(data, DATASET).currentLink()));
+                sum.add(i, awaitStatus(edges.get(i), data, published.version(), deadline),
+                        DatasetStore.open(data, DATASET).currentLink(), want);
             }
-            Map<String, Object> extra = new LinkedHashMap<>();
-            extra.put("sync_reported_ms", reported);
+            Map<String, Object> extra = sum.extra(published);
             extra.put("publish_ms", (t0 - p0) / 1_000_000); // until the switch
-            extra.put("manifest_bytes", manifestBytes);
-            extra.put("bytes_fetched", fetched);
-            extra.put("new_version", published.version());
-            extra.put("new_version_created", published.created());
-            return new ToolResult(EDGE_TOOL, wall, up, down, cpu, rss, srvCpu, srvRss, problems, extra);
+            return new ToolResult(EDGE_TOOL, wall, sum.up, sum.down, cpu, rss, srvCpu, srvRss, sum.problems, extra);
         } finally {
             for (NodeProcess e : edges) {
                 e.close();
@@ -279,38 +263,51 @@ final class DeltaSide {
 
     private static ToolResult result(ProcessMeter.Batch b, PublishResult published, List<Path> edges, Manifest want)
             throws IOException {
-        List<String> problems = new ArrayList<>();
-        long up = 0;
-        long down = 0;
-        long reported = 0;
-        long manifestBytes = 0;
-        long fetched = 0;
+        Edges sum = new Edges();
         for (int i = 0; i < b.runs().size(); i++) {
             ProcessMeter.Run r = b.runs().get(i);
             if (r.exit() != 0) {
-                problems.add("edge " + i + ": delta sync exited with " + r.exit() + ": " + r.stderr().strip());
+                sum.problems.add("edge " + i + ": delta sync exited with " + r.exit() + ": " + r.stderr().strip());
                 continue;
             }
             JsonNode j = JSON.readTree(r.stdout());
             if (j.get("version").asLong() != published.version()) {
-                problems.add("edge " + i + ": synced to v" + j.get("version").asLong() + ", expected v"
+                sum.problems.add("edge " + i + ": synced to v" + j.get("version").asLong() + ", expected v"
                         + published.version());
             }
+            sum.add(i, j, DatasetStore.open(edges.get(i), DATASET).currentLink(), want);
+        }
+        return new ToolResult("delta", b.wallMillis(), sum.up, sum.down, b.cpuMillis(), b.maxPeakRss(),
+                b.serverCpuMillis(), b.serverPeakRssBytes(), sum.problems, sum.extra(published));
+    }
+
+    /** The edges' figures summed (bytes) or maxed (times, manifest), from their sync reports, and their checks. */
+    private static final class Edges {
+        final List<String> problems = new ArrayList<>();
+        long up;
+        long down;
+        long reported;
+        long manifestBytes;
+        long fetched;
+
+        /** Adds one edge's sync report ({@code delta sync --json} or its {@code last-sync.json}) and checks its tree. */
+        void add(int edge, JsonNode j, Path current, Manifest want) throws IOException {
             up += j.get("wire_bytes_sent").asLong();
             down += j.get("wire_bytes_received").asLong();
             reported = Math.max(reported, j.get("duration_ms").asLong());
             manifestBytes = Math.max(manifestBytes, j.get("manifest_bytes").asLong());
             fetched += j.get("bytes_fetched").asLong();
-            Path current = DatasetStore.open(edges.get(i), DATASET).currentLink();
-            problems.addAll(TreeCheck.differences("edge " + i, want, current));
+            problems.addAll(TreeCheck.differences("edge " + edge, want, current));
         }
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("sync_reported_ms", reported);
-        extra.put("manifest_bytes", manifestBytes);
-        extra.put("bytes_fetched", fetched);
-        extra.put("new_version", published.version());
-        extra.put("new_version_created", published.created());
-        return new ToolResult("delta", b.wallMillis(), up, down, b.cpuMillis(), b.maxPeakRss(), b.serverCpuMillis(),
-                b.serverPeakRssBytes(), problems, extra);
+
+        Map<String, Object> extra(PublishResult published) {
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("sync_reported_ms", reported);
+            extra.put("manifest_bytes", manifestBytes);
+            extra.put("bytes_fetched", fetched);
+            extra.put("new_version", published.version());
+            extra.put("new_version_created", published.created());
+            return extra;
+        }
     }
 }
