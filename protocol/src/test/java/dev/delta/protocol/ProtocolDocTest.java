@@ -115,6 +115,7 @@ class ProtocolDocTest {
         assertEquals((long) l.maxRangesPerRequest(), doc.get("ranges in one GET_RANGES"));
         assertEquals((long) l.maxPathBytes(), doc.get("path in GET_RANGES"));
         assertEquals((long) Limits.MAX_DATASET_BYTES, doc.get("dataset name, key id"));
+        assertEquals((long) Limits.MAX_REFERENCE_WINDOW, doc.get("reference window in GET_RANGES"));
         assertEquals((long) Limits.MAX_ERROR_MESSAGE_BYTES, doc.get("ERROR message"));
         assertEquals(l.maxManifestBytes(), doc.get("total length of one MANIFEST stream"));
         assertEquals((long) s.maxConcurrentRequests(), doc.get("concurrent requests a server serves per connection"));

@@ -79,7 +79,7 @@ final class ClientHandshake extends SimpleChannelInboundHandler<Message> {
             Errors.closeWithError(ctx, ErrorCode.AUTH_FAILED, "server proof rejected");
             return;
         }
-        ClientSession session = new ClientSession(config);
+        ClientSession session = new ClientSession(config, challenge.version());
         ctx.pipeline().replace(this, "session", session);
         ready.complete(session);
     }

@@ -44,8 +44,15 @@ final class ClientSession extends SimpleChannelInboundHandler<Message> {
     private int nextId = 1;
     private DeltaException closed;
 
+    private final int version;
+
     ClientSession(ClientConfig config) {
+        this(config, 1);
+    }
+
+    ClientSession(ClientConfig config, int version) {
         this.config = config;
+        this.version = version;
         this.window = new ReceiveWindow(config.receiveWindow(), config.limits().maxDataLength());
     }
 
@@ -54,6 +61,11 @@ final class ClientSession extends SimpleChannelInboundHandler<Message> {
         this.ctx = ctx;
         long period = Math.max(50, config.requestTimeout().toMillis() / 4);
         timeoutCheck = ctx.executor().scheduleAtFixedRate(this::checkTimeouts, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** The protocol version the handshake settled on. */
+    int version() {
+        return version;
     }
 
     /** The receive window, for tests in this package. */
@@ -75,6 +87,7 @@ final class ClientSession extends SimpleChannelInboundHandler<Message> {
         int id = nextId();
         p.lastProgressNanos = System.nanoTime();
         active.put(id, p);
+        p.version = version;
         ctx.writeAndFlush(p.request(id));
     }
 

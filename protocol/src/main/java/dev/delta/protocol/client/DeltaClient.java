@@ -3,6 +3,7 @@ package dev.delta.protocol.client;
 import dev.delta.protocol.handler.WireByteCounter;
 import dev.delta.protocol.handler.WireStats;
 import dev.delta.protocol.wire.ByteRange;
+import dev.delta.protocol.wire.RangeReference;
 import dev.delta.protocol.wire.Bye;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -147,6 +148,33 @@ public final class DeltaClient implements AutoCloseable {
         RangeRequest r = new RangeRequest(dataset, version, path, ranges, handler);
         channel.eventLoop().execute(() -> session.submit(r));
         return r.future;
+    }
+
+    /**
+     * Like {@link #fetchRanges(String, long, String, List, RangeHandler)}, naming a reference the
+     * server may send patches against: a file of another version this node holds, and a window of
+     * it per range ({@link RangeReference}). Patches are applied here, with windows read from
+     * {@code reader}; the handler sees raw bytes either way. On a connection of protocol version 1
+     * the reference is not sent. The reader is closed when the request ends.
+     */
+    public CompletableFuture<RangeResult> fetchRanges(String dataset, long version, String path, List<ByteRange> ranges,
+                                                      RangeReference reference, ReferenceReader reader,
+                                                      RangeHandler handler) {
+        if (ranges.isEmpty() || ranges.size() > config.limits().maxRangesPerRequest()) {
+            return CompletableFuture.failedFuture(new DeltaException(ErrorKind.LIMIT_EXCEEDED, "a request holds 1 to "
+                    + config.limits().maxRangesPerRequest() + " ranges, not " + ranges.size()));
+        }
+        if (reference != null && (reader == null || reference.windows().size() != ranges.size())) {
+            throw new IllegalArgumentException("a reference needs a reader and one window per range");
+        }
+        RangeRequest r = new RangeRequest(dataset, version, path, ranges, reference, reader, handler);
+        channel.eventLoop().execute(() -> session.submit(r));
+        return r.future;
+    }
+
+    /** The protocol version this connection speaks. */
+    public int protocolVersion() {
+        return session.version();
     }
 
     /** Subscribes to ANNOUNCEs of a dataset. */

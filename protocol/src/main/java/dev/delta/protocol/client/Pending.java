@@ -10,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 abstract class Pending<T> {
     final CompletableFuture<T> future = new CompletableFuture<>();
     long lastProgressNanos;
+    /** The connection's protocol version, set before {@link #request} is called. */
+    int version = 1;
 
     /** The request frame under {@code requestId}. */
     abstract Message request(int requestId);

@@ -1,5 +1,10 @@
 package dev.delta.protocol.client;
 
+import dev.delta.engine.patch.PatchFormatException;
+import dev.delta.engine.patch.RefPatch;
+import dev.delta.protocol.wire.ProtocolVersion;
+import dev.delta.protocol.wire.RangeReference;
+import io.netty.buffer.ByteBufUtil;
 import dev.delta.protocol.wire.ByteRange;
 import dev.delta.protocol.wire.Data;
 import dev.delta.protocol.wire.GetRanges;
@@ -12,27 +17,44 @@ import java.util.List;
 /** A GET_RANGES: checks that DATA covers the ranges exactly, in order, and hands pieces on. */
 final class RangeRequest extends Pending<RangeResult> {
     private final String dataset;
-    private final long version;
+    private final long datasetVersion;
     private final String path;
     private final List<ByteRange> ranges;
     private final RangeHandler handler;
+    private final RangeReference reference;
+    private final ReferenceReader reader;
+    private boolean referenceSent;
     private int index;
     private long position;
     private long bytes;
     private int pieces;
+    private long patchedBytes;
+    /** The window of range {@code windowFor}, read when its first patch arrived. */
+    private int windowFor = -1;
+    private ByteBuffer window;
+    private byte[] scratch;
 
     RangeRequest(String dataset, long version, String path, List<ByteRange> ranges, RangeHandler handler) {
+        this(dataset, version, path, ranges, null, null, handler);
+    }
+
+    /** With a reference the server may patch against (used only on a version 2 connection). */
+    RangeRequest(String dataset, long version, String path, List<ByteRange> ranges, RangeReference reference,
+                 ReferenceReader reader, RangeHandler handler) {
         this.dataset = dataset;
-        this.version = version;
+        this.datasetVersion = version;
         this.path = path;
         this.ranges = List.copyOf(ranges);
         this.handler = handler;
+        this.reference = reference;
+        this.reader = reader;
         this.position = this.ranges.get(0).offset();
     }
 
     @Override
     Message request(int requestId) {
-        return new GetRanges(requestId, dataset, version, path, ranges);
+        referenceSent = reference != null && version >= ProtocolVersion.REFERENCES;
+        return new GetRanges(requestId, dataset, datasetVersion, path, ranges, referenceSent ? reference : null);
     }
 
     @Override
@@ -45,12 +67,19 @@ final class RangeRequest extends Pending<RangeResult> {
             throw protocol("DATA for range " + d.rangeIndex() + " at " + d.offset() + ", expected range " + index
                     + " at " + position);
         }
-        if (d.offset() + d.rawLength() > r.end() || d.content().readableBytes() != d.rawLength()) {
+        if (d.offset() + d.rawLength() > r.end() || (!d.patch() && d.content().readableBytes() != d.rawLength())) {
             throw protocol("DATA of " + d.rawLength() + " bytes at " + d.offset() + " overruns range ending at "
                     + r.end());
         }
         try {
-            deliver(d.offset(), d.content());
+            if (d.patch()) {
+                handler.onData(index, d.offset(), unpatch(d));
+                patchedBytes += d.rawLength();
+            } else {
+                deliver(d.offset(), d.content());
+            }
+        } catch (DeltaException e) {
+            throw e;
         } catch (Exception e) {
             throw new DeltaException(ErrorKind.HANDLER_FAILED, "range handler failed: " + e.getMessage(), e);
         }
@@ -66,8 +95,58 @@ final class RangeRequest extends Pending<RangeResult> {
         if (index != ranges.size()) {
             throw protocol("END after " + index + " of " + ranges.size() + " ranges");
         }
-        future.complete(new RangeResult(bytes, pieces));
+        closeReader();
+        future.complete(new RangeResult(bytes, pieces, patchedBytes));
         return true;
+    }
+
+    @Override
+    void fail(DeltaException e) {
+        closeReader();
+        super.fail(e);
+    }
+
+    private void closeReader() {
+        if (reader != null) {
+            window = null;
+            try {
+                reader.close();
+            } catch (Exception ignored) {
+                // only read from
+            }
+        }
+    }
+
+    /** The piece a PATCH frame describes, rebuilt against the range's window. */
+    private ByteBuffer unpatch(Data d) throws Exception {
+        if (!referenceSent) {
+            throw protocol("PATCH for " + path + ", which was requested without a reference");
+        }
+        RangeReference.Window w = reference.windows().get(index);
+        if (w.length() == 0) {
+            throw protocol("PATCH for range " + index + " of " + path + ", which has no reference window");
+        }
+        if (windowFor != index) {
+            window = reader.read(w.offset(), w.length());
+            windowFor = index;
+            if (window.remaining() != w.length()) {
+                throw new DeltaException(ErrorKind.HANDLER_FAILED, "reference reader gave " + window.remaining()
+                        + " bytes for a window of " + w.length());
+            }
+        }
+        int n = d.rawLength();
+        if (scratch == null || scratch.length < n) {
+            scratch = new byte[Math.max(n, 16 * 1024)];
+        }
+        ByteBuf c = d.content();
+        ByteBuffer patch = c.nioBufferCount() == 1 ? c.nioBuffer() : ByteBuffer.wrap(ByteBufUtil.getBytes(c));
+        ByteBuffer out = ByteBuffer.wrap(scratch, 0, n);
+        try {
+            RefPatch.apply(patch, window, out, n);
+        } catch (PatchFormatException e) {
+            throw protocol("bad patch for " + path + " at " + d.offset() + ": " + e.getMessage());
+        }
+        return out.flip().asReadOnlyBuffer();
     }
 
     /**

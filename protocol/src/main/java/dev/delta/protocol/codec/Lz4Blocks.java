@@ -18,9 +18,20 @@ import java.nio.ByteBuffer;
 public final class Lz4Blocks {
     private static final LZ4Factory FACTORY = LZ4Factory.fastestInstance();
     private static final LZ4Compressor FAST = FACTORY.fastCompressor();
+    private static final LZ4Compressor HIGH = FACTORY.highCompressor();
     private static final LZ4SafeDecompressor SAFE = FACTORY.safeDecompressor();
 
     private Lz4Blocks() {
+    }
+
+    /**
+     * Compresses {@code src[0, n)} into {@code dst} with LZ4 HC (a patch is small and sent once,
+     * so the better ratio is worth its time).
+     *
+     * @return the block's length; {@code dst} needs {@link #maxCompressedLength}(n) bytes
+     */
+    public static int compressHigh(byte[] src, int n, byte[] dst) {
+        return HIGH.compress(src, 0, n, dst, 0, dst.length);
     }
 
     /** Worst-case LZ4 block size for {@code rawLength} input bytes. */

@@ -11,6 +11,7 @@ import dev.delta.protocol.wire.ErrorMessage;
 import dev.delta.protocol.wire.FrameLayout;
 import dev.delta.protocol.wire.GetManifest;
 import dev.delta.protocol.wire.GetRanges;
+import dev.delta.protocol.wire.RangeReference;
 import dev.delta.protocol.wire.Hello;
 import dev.delta.protocol.wire.HelloOk;
 import dev.delta.protocol.wire.Limits;
@@ -43,7 +44,7 @@ final class MessageReader {
             throw new CorruptedFrameException(String.format("unknown message type 0x%02x", typeCode));
         }
         checkRequestId(type, requestId);
-        if (type != MessageType.DATA && type != MessageType.MANIFEST && flags != 0) {
+        if (type != MessageType.DATA && type != MessageType.MANIFEST && type != MessageType.GET_RANGES && flags != 0) {
             throw new CorruptedFrameException(type + ": unexpected flags 0x" + Integer.toHexString(flags));
         }
         BodyReader in = new BodyReader(body, type.name());
@@ -58,7 +59,7 @@ final class MessageReader {
             case UNSUBSCRIBE -> new Unsubscribe(requestId, dataset(in));
             case ANNOUNCE -> new Announce(requestId, dataset(in), in.u63("version"), in.bytes32("root digest"));
             case GET_MANIFEST -> new GetManifest(requestId, dataset(in), in.u63("version"), in.u63("have version"));
-            case GET_RANGES -> getRanges(requestId, in);
+            case GET_RANGES -> getRanges(requestId, flags, in);
             case CREDIT -> credit(in);
             case ERROR -> new ErrorMessage(requestId, in.u16("code"),
                     in.string16("message", Limits.MAX_ERROR_MESSAGE_BYTES));
@@ -108,7 +109,10 @@ final class MessageReader {
         return new Credit(inc);
     }
 
-    private GetRanges getRanges(int requestId, BodyReader in) {
+    private GetRanges getRanges(int requestId, int flags, BodyReader in) {
+        if ((flags & ~FrameLayout.FLAG_REFERENCED) != 0) {
+            throw new CorruptedFrameException("GET_RANGES: unknown flags 0x" + Integer.toHexString(flags));
+        }
         String dataset = dataset(in);
         long version = in.u63("version");
         String path = in.string16("path", limits.maxPathBytes());
@@ -119,7 +123,9 @@ final class MessageReader {
         if (count > limits.maxRangesPerRequest()) {
             throw new TooLongFrameException("GET_RANGES: " + count + " ranges exceed limit " + limits.maxRangesPerRequest());
         }
-        if (in.buffer().readableBytes() != count * FrameLayout.RANGE_ENTRY_SIZE) {
+        boolean referenced = flags != 0;
+        if (referenced ? in.buffer().readableBytes() < count * FrameLayout.RANGE_ENTRY_SIZE
+                : in.buffer().readableBytes() != count * FrameLayout.RANGE_ENTRY_SIZE) {
             throw new CorruptedFrameException("GET_RANGES: " + count + " ranges need " + count * FrameLayout.RANGE_ENTRY_SIZE
                     + " bytes, body has " + in.buffer().readableBytes());
         }
@@ -132,11 +138,34 @@ final class MessageReader {
             }
             ranges.add(new ByteRange(offset, length));
         }
-        return new GetRanges(requestId, dataset, version, path, ranges);
+        return new GetRanges(requestId, dataset, version, path, ranges, referenced ? reference(in, count) : null);
+    }
+
+    private RangeReference reference(BodyReader in, int count) {
+        long version = in.u63("reference version");
+        if (version == 0) {
+            throw new CorruptedFrameException("GET_RANGES: reference version 0");
+        }
+        String path = in.string16("reference path", limits.maxPathBytes());
+        if (in.buffer().readableBytes() != count * FrameLayout.WINDOW_ENTRY_SIZE) {
+            throw new CorruptedFrameException("GET_RANGES: " + count + " reference windows need "
+                    + count * FrameLayout.WINDOW_ENTRY_SIZE + " bytes, body has " + in.buffer().readableBytes());
+        }
+        List<RangeReference.Window> windows = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            long offset = in.u63("window offset");
+            long length = in.u32("window length");
+            if (length > Limits.MAX_REFERENCE_WINDOW || offset + length < 0) {
+                throw new TooLongFrameException("GET_RANGES: reference window " + i + " of " + length
+                        + " bytes exceeds " + Limits.MAX_REFERENCE_WINDOW);
+            }
+            windows.add(new RangeReference.Window(offset, (int) length));
+        }
+        return new RangeReference(version, path, windows);
     }
 
     private Data data(int requestId, int flags, BodyReader in) {
-        if ((flags & ~(FrameLayout.FLAG_COMPRESSED | FrameLayout.FLAG_END)) != 0) {
+        if ((flags & ~(FrameLayout.FLAG_COMPRESSED | FrameLayout.FLAG_END | FrameLayout.FLAG_PATCH)) != 0) {
             throw new CorruptedFrameException("DATA: unknown flags 0x" + Integer.toHexString(flags));
         }
         int rangeIndex = in.u32AsInt("range index", limits.maxRangesPerRequest() - 1);
@@ -147,7 +176,21 @@ final class MessageReader {
         if (rawLength == 0) {
             throw new CorruptedFrameException("DATA: empty piece");
         }
-        if ((flags & FrameLayout.FLAG_COMPRESSED) == 0) {
+        if ((flags & FrameLayout.FLAG_PATCH) != 0) {
+            // A patch is shorter than the piece (else the piece goes plain); compressed, its length leads.
+            if ((flags & FrameLayout.FLAG_COMPRESSED) == 0) {
+                if (n == 0 || n >= rawLength) {
+                    throw new CorruptedFrameException("DATA: patch of " + n + " bytes for a " + rawLength + "-byte piece");
+                }
+            } else {
+                long patchLength = n < 4 ? -1 : content.getUnsignedInt(content.readerIndex());
+                if (patchLength <= 0 || patchLength >= rawLength || n - 4 == 0
+                        || n - 4 > Lz4Blocks.maxCompressedLength((int) patchLength)) {
+                    throw new CorruptedFrameException("DATA: compressed patch of " + n + " bytes, declared "
+                            + patchLength + ", for a " + rawLength + "-byte piece");
+                }
+            }
+        } else if ((flags & FrameLayout.FLAG_COMPRESSED) == 0) {
             if (n != rawLength) {
                 throw new CorruptedFrameException("DATA: raw length " + rawLength + " but " + n + " content bytes");
             }

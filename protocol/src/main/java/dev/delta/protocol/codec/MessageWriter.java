@@ -11,6 +11,7 @@ import dev.delta.protocol.wire.ErrorMessage;
 import dev.delta.protocol.wire.FrameLayout;
 import dev.delta.protocol.wire.GetManifest;
 import dev.delta.protocol.wire.GetRanges;
+import dev.delta.protocol.wire.RangeReference;
 import dev.delta.protocol.wire.Hello;
 import dev.delta.protocol.wire.HelloOk;
 import dev.delta.protocol.wire.ManifestPart;
@@ -104,6 +105,15 @@ final class MessageWriter {
         for (ByteRange r : g.ranges()) {
             out.writeLong(r.offset());
             out.writeInt((int) r.length());
+        }
+        RangeReference ref = g.reference();
+        if (ref != null) {
+            out.writeLong(ref.version());
+            string16(ref.path(), out);
+            for (RangeReference.Window w : ref.windows()) {
+                out.writeLong(w.offset());
+                out.writeInt(w.length());
+            }
         }
     }
 

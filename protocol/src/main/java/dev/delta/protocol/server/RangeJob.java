@@ -1,5 +1,7 @@
 package dev.delta.protocol.server;
 
+import dev.delta.engine.patch.RefPatch;
+import dev.delta.protocol.wire.RangeReference;
 import dev.delta.protocol.codec.Lz4Blocks;
 import dev.delta.protocol.wire.ByteRange;
 import dev.delta.protocol.wire.Data;
@@ -24,6 +26,10 @@ import java.util.List;
  * only every {@link #SKIP_PERIOD}th piece is probed and the rest go raw. A piece that shrinks puts
  * the job back to compressing every piece, so data that turns compressible midway is noticed
  * within a period.
+ *
+ * <p>With a reference (protocol version 2), each piece of a range that has a window is first
+ * encoded as a {@link RefPatch} against that window (read and indexed once per range), compressed
+ * with LZ4 HC when that helps, and sent as a patch when it beats every other form.
  */
 final class RangeJob extends OutboundJob {
     /** Consecutive pieces that did not shrink before compression is tried only now and then. */
@@ -36,16 +42,37 @@ final class RangeJob extends OutboundJob {
     private final RangeSource source;
     private final List<ByteRange> ranges;
     private final int maxPiece;
+    private final Reference reference;
     private int index;
     private long position;
     private int misses;
     private int skip;
+    /** Patch state, only with a reference: the window indexed for range {@code windowFor}, and buffers. */
+    private RefPatch.Encoder encoder;
+    private int windowFor = -1;
+    private boolean windowUsable;
+    private byte[] window;
+    private byte[] raw;
+    private byte[] patch;
+    private byte[] packed;
+
+    /**
+     * A request's reference: the file its windows are in, and one window per range (length 0 =
+     * none).
+     */
+    record Reference(RangeSource source, List<RangeReference.Window> windows) {
+    }
 
     RangeJob(int requestId, RangeSource source, List<ByteRange> ranges, int maxPiece) {
+        this(requestId, source, ranges, maxPiece, null);
+    }
+
+    RangeJob(int requestId, RangeSource source, List<ByteRange> ranges, int maxPiece, Reference reference) {
         super(requestId);
         this.source = source;
         this.ranges = ranges;
         this.maxPiece = maxPiece;
+        this.reference = reference;
         this.position = ranges.get(0).offset();
     }
 
@@ -62,6 +89,12 @@ final class RangeJob extends OutboundJob {
         }
         int end = done() ? FrameLayout.FLAG_END : 0;
         ByteBuffer pre = source.precompressed(offset, len);
+        if (reference != null) {
+            Data d = patched(alloc, rangeIndex, offset, len, end, pre != null && pre.remaining() > 0 ? pre.remaining() : len);
+            if (d != null) {
+                return d;
+            }
+        }
         if (pre != null && pre.remaining() > 0 && pre.remaining() < len) {
             return new Data(requestId(), end | FrameLayout.FLAG_COMPRESSED, rangeIndex, offset, len,
                     Unpooled.wrappedBuffer(pre));
@@ -89,6 +122,67 @@ final class RangeJob extends OutboundJob {
         misses = 0;
         raw.release();
         return new Data(requestId(), end | FrameLayout.FLAG_COMPRESSED, rangeIndex, offset, len, packed);
+    }
+
+    /**
+     * The piece as a patch against its range's window when that is smaller than {@code best} (the
+     * precompressed block's length, or the piece's); else null, and the piece goes as usual.
+     */
+    private Data patched(ByteBufAllocator alloc, int rangeIndex, long offset, int len, int end, int best)
+            throws IOException, DatasetException {
+        if (windowFor != rangeIndex) {
+            windowFor = rangeIndex;
+            RangeReference.Window w = reference.windows().get(rangeIndex);
+            windowUsable = w.length() > 0 && readFully(reference.source(), w.offset(), window = room(window, w.length()),
+                    w.length());
+            if (windowUsable) {
+                if (encoder == null) {
+                    encoder = new RefPatch.Encoder();
+                }
+                encoder.reference(window, w.length());
+            }
+        }
+        if (!windowUsable) {
+            return null;
+        }
+        raw = room(raw, len);
+        if (!readFully(source, offset, raw, len)) {
+            throw new DatasetException(ErrorCode.INTERNAL, "file ended while reading a range at " + offset);
+        }
+        patch = room(patch, len);
+        int n = encoder.encode(raw, 0, len, patch);
+        if (n < 0 || n >= best) {
+            return null;
+        }
+        packed = room(packed, Lz4Blocks.maxCompressedLength(n));
+        int m = Lz4Blocks.compressHigh(patch, n, packed);
+        ByteBuf content;
+        int flags = end | FrameLayout.FLAG_PATCH;
+        if (m + 4 < n) {
+            if (m + 4 >= best) {
+                return null;
+            }
+            content = alloc.buffer(m + 4).writeInt(n).writeBytes(packed, 0, m);
+            flags |= FrameLayout.FLAG_COMPRESSED;
+        } else {
+            content = alloc.buffer(n).writeBytes(patch, 0, n);
+        }
+        return new Data(requestId(), flags, rangeIndex, offset, len, content);
+    }
+
+    private static byte[] room(byte[] b, int n) {
+        return b != null && b.length >= n ? b : new byte[n];
+    }
+
+    /** Reads {@code n} bytes at {@code offset} into {@code dst}; false if the file ends first. */
+    private static boolean readFully(RangeSource src, long offset, byte[] dst, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(dst, 0, n);
+        while (b.hasRemaining()) {
+            if (src.read(offset + b.position(), b) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private ByteBuf read(ByteBufAllocator alloc, long offset, int len) throws IOException, DatasetException {
@@ -124,6 +218,13 @@ final class RangeJob extends OutboundJob {
             source.close();
         } catch (IOException ignored) {
             // nothing more to send from it either way
+        }
+        if (reference != null) {
+            try {
+                reference.source().close();
+            } catch (IOException ignored) {
+                // only read from
+            }
         }
     }
 }

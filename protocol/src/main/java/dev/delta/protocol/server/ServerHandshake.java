@@ -100,7 +100,7 @@ final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
         ctx.writeAndFlush(new HelloOk(proof));
         LOG.info("peer {} connected as '{}' (protocol v{})", ctx.channel().remoteAddress(), hello.keyId(), version);
         ctx.pipeline().replace(this, "session", new ServerSession(service, config, hello.keyId(), a.window(),
-                Math.min(config.dataPiece(), a.maxData())));
+                Math.min(config.dataPiece(), a.maxData()), version));
     }
 
     @Override

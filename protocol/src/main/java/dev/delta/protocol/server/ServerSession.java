@@ -11,6 +11,8 @@ import dev.delta.protocol.wire.GetManifest;
 import dev.delta.protocol.wire.GetRanges;
 import dev.delta.protocol.wire.Announce;
 import dev.delta.protocol.wire.Message;
+import dev.delta.protocol.wire.ProtocolVersion;
+import dev.delta.protocol.wire.RangeReference;
 import dev.delta.protocol.wire.Subscribe;
 import dev.delta.protocol.wire.Unsubscribe;
 import io.netty.channel.ChannelFutureListener;
@@ -22,15 +24,19 @@ import java.util.Map;
 
 /** Serves an authenticated connection: requests in, ANNOUNCE, MANIFEST, DATA and ERROR out. */
 final class ServerSession extends SimpleChannelInboundHandler<Message> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServerSession.class);
     private final DatasetService service;
     private final ServerConfig config;
     private final String keyId;
     private final OutboundPump pump;
     private final Map<Integer, AutoCloseable> subscriptions = new HashMap<>();
     private final int piece;
+    private final int version;
     private boolean closing;
 
-    ServerSession(DatasetService service, ServerConfig config, String keyId, long clientWindow, int piece) {
+    ServerSession(DatasetService service, ServerConfig config, String keyId, long clientWindow, int piece,
+                  int version) {
+        this.version = version;
         this.service = service;
         this.config = config;
         this.keyId = keyId;
@@ -104,7 +110,35 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
                 return;
             }
         }
-        pump.add(new RangeJob(g.requestId(), source, g.ranges(), piece));
+        RangeReference ref = g.reference();
+        if (ref != null && version < ProtocolVersion.REFERENCES) {
+            closeQuietly(source);
+            Errors.closeWithError(ctx, ErrorCode.PROTOCOL_ERROR, "GET_RANGES with a reference needs protocol version "
+                    + ProtocolVersion.REFERENCES + ", this connection speaks " + version);
+            return;
+        }
+        pump.add(new RangeJob(g.requestId(), source, g.ranges(), piece, ref == null ? null : reference(g, ref)));
+    }
+
+    /**
+     * Opens a request's reference. It only makes answers smaller, so a reference this node cannot
+     * open (a pruned version, another path) or a window past its end is simply not used.
+     */
+    private RangeJob.Reference reference(GetRanges g, RangeReference ref) {
+        String path = ref.path().isEmpty() ? g.path() : ref.path();
+        RangeSource source;
+        try {
+            source = service.openFile(g.dataset(), ref.version(), path);
+        } catch (DatasetException e) {
+            LOG.debug("reference {} v{} not used: {}", path, ref.version(), e.getMessage());
+            return null;
+        }
+        long size = source.size();
+        java.util.List<RangeReference.Window> windows = new java.util.ArrayList<>(ref.windows().size());
+        for (RangeReference.Window w : ref.windows()) {
+            windows.add(w.end() <= size ? w : RangeReference.NONE);
+        }
+        return new RangeJob.Reference(source, windows);
     }
 
     private void onGetManifest(ChannelHandlerContext ctx, GetManifest g) {

@@ -7,7 +7,8 @@ import io.netty.buffer.DefaultByteBufHolder;
  * A piece of a requested range.
  *
  * <pre>
- * flags: 0x01 COMPRESSED (content is one LZ4 block), 0x02 END (last DATA of the request)
+ * flags: 0x01 COMPRESSED (content is one LZ4 block), 0x02 END (last DATA of the request),
+ *        0x04 PATCH (v2: content is a reference patch; with COMPRESSED: patch length u32 + LZ4 block)
  * +------------------+-------------+----------------+-----------------------+
  * | range index u32  | offset u64  | raw length u32 | content ...           |
  * +------------------+-------------+----------------+-----------------------+
@@ -66,6 +67,11 @@ public final class Data extends DefaultByteBufHolder implements Message {
     /** Whether the content is an LZ4 block. */
     public boolean compressed() {
         return (flags & FrameLayout.FLAG_COMPRESSED) != 0;
+    }
+
+    /** Whether the content is a reference patch (see {@link FrameLayout#FLAG_PATCH}). */
+    public boolean patch() {
+        return (flags & FrameLayout.FLAG_PATCH) != 0;
     }
 
     /** Whether this is the last DATA of its request. */

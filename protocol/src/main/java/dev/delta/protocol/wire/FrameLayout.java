@@ -46,6 +46,14 @@ public final class FrameLayout {
     public static final int FLAG_COMPRESSED = 0x01;
     /** DATA flag: the last DATA frame of its request. */
     public static final int FLAG_END = 0x02;
+    /**
+     * DATA flag (version 2): the content is a reference patch against the range's window. With
+     * {@link #FLAG_COMPRESSED} too, the content is the patch's length u32 and the patch as one LZ4
+     * block.
+     */
+    public static final int FLAG_PATCH = 0x04;
+    /** GET_RANGES flag (version 2): a reference (version, path, one window per range) follows the ranges. */
+    public static final int FLAG_REFERENCED = 0x01;
     /** MANIFEST flag: first part, carries the part header. */
     public static final int FLAG_FIRST = 0x01;
     /** MANIFEST flag: last part of the stream. */
@@ -57,6 +65,8 @@ public final class FrameLayout {
     public static final int MANIFEST_FIRST_HEADER_SIZE = 1 + 8 + 8 + DIGEST_SIZE;
     /** Size of one GET_RANGES entry: offset u64, length u32. */
     public static final int RANGE_ENTRY_SIZE = 8 + 4;
+    /** Size of one reference window of a GET_RANGES: offset u64, length u32. */
+    public static final int WINDOW_ENTRY_SIZE = 8 + 4;
 
     private FrameLayout() {
     }

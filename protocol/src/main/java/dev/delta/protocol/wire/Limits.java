@@ -17,6 +17,8 @@ public record Limits(int maxFrameLength, int maxDataLength, int maxRangesPerRequ
     public static final int MAX_KEY_ID_BYTES = 255;
     /** Largest ERROR message in UTF-8 bytes. */
     public static final int MAX_ERROR_MESSAGE_BYTES = 1024;
+    /** Largest reference window of a GET_RANGES (the server reads and indexes a window per range). */
+    public static final int MAX_REFERENCE_WINDOW = 1024 * 1024;
     /** Default maximum frame length: 256 KiB. */
     public static final int DEFAULT_MAX_FRAME_LENGTH = 256 * 1024;
     /** Default raw content per DATA frame a sender produces: 128 KiB. */

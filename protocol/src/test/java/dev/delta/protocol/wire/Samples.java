@@ -45,10 +45,15 @@ public final class Samples {
         m.put("MANIFEST_NEXT", () -> ManifestPart.next(2, true, Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII)));
         m.put("GET_RANGES", () -> new GetRanges(3, "site", 42, "index.html",
                 List.of(new ByteRange(0, 4096), new ByteRange(65536, 100))));
+        m.put("GET_RANGES_REF", () -> new GetRanges(3, "site", 43, "index.html",
+                List.of(new ByteRange(0, 4096), new ByteRange(65536, 100)),
+                new RangeReference(42, "", List.of(new RangeReference.Window(0, 4000), RangeReference.NONE))));
         m.put("DATA", () -> new Data(3, FrameLayout.FLAG_END, 1, 65536, 4,
                 Unpooled.copiedBuffer("data", StandardCharsets.US_ASCII)));
         m.put("DATA_LZ4", () -> new Data(3, FrameLayout.FLAG_COMPRESSED, 0, 0, 32,
                 Unpooled.wrappedBuffer(new byte[] {0x1f, 0x61, 0x01, 0x00, 0x07, 0x50, 0x61, 0x61, 0x61, 0x61, 0x61})));
+        m.put("DATA_PATCH", () -> new Data(3, FrameLayout.FLAG_PATCH | FrameLayout.FLAG_END, 0, 0, 32,
+                Unpooled.wrappedBuffer(new byte[] {0x00, 0x20, 0x00})));
         m.put("CREDIT", () -> new Credit(1024 * 1024));
         m.put("ERROR", () -> new ErrorMessage(3, ErrorCode.NOT_FOUND.code(), "no such path"));
         m.put("PING", () -> new Ping(1));
