@@ -22,6 +22,10 @@ import dev.delta.protocol.client.DeltaException;
 import dev.delta.protocol.client.ManifestBytes;
 import dev.delta.protocol.client.ManifestHeader;
 import dev.delta.protocol.wire.ByteRange;
+import dev.delta.protocol.wire.RangeReference;
+import dev.delta.protocol.client.ReferenceReader;
+import dev.delta.engine.manifest.Entry;
+import dev.delta.engine.plan.ReferenceWindows;
 import dev.delta.protocol.wire.ManifestKind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -249,7 +253,8 @@ public final class Syncer {
                 LOG.info("{} v{}: resuming; {} bytes already verified in staging", dataset, target.version(),
                         b.bytesResumed());
             }
-            long fetched = fetchAll(dataset, target.version(), b);
+            long fetched = fetchAll(dataset, target.version(), b,
+                    local.version > 0 ? new Base(local.version, local.manifest(), store.releaseDir(local.version)) : null);
             long tFetch = System.nanoTime();
             boolean held = store.heldAt().isPresent();
             boolean switchNow = !held || follow;
@@ -428,8 +433,39 @@ public final class Syncer {
         }
     }
 
+    /**
+     * The release a sync starts from, which both ends hold: a range of a file that was there too is
+     * asked for with a window of the old file as reference, so an edit travels as a patch.
+     */
+    record Base(long version, Manifest manifest, Path dir) {
+    }
+
+    /**
+     * The reference for ranges of {@code path}: its old copy in the base and, per range, the old
+     * bytes between the chunks anchoring the edit; null when the base has no such file.
+     */
+    static RangeReference reference(Base base, Manifest target, String path, List<FetchRange> batch) {
+        if (base == null) {
+            return null;
+        }
+        Entry old = base.manifest().get(path);
+        Entry neu = target.get(path);
+        if (old == null || neu == null || !old.isFile() || !neu.isFile()) {
+            return null;
+        }
+        ReferenceWindows rw = new ReferenceWindows(old, neu);
+        List<RangeReference.Window> windows = new ArrayList<>(batch.size());
+        boolean any = false;
+        for (FetchRange r : batch) {
+            long[] w = rw.window(r.firstChunk(), r.chunkCount());
+            windows.add(w == null ? RangeReference.NONE : new RangeReference.Window(w[0], (int) w[1]));
+            any |= w != null;
+        }
+        return any ? new RangeReference(base.version(), "", windows) : null;
+    }
+
     /** Fetches every pending range, refetching ranges whose chunks fail their ids; returns bytes accepted. */
-    private long fetchAll(String dataset, long version, ReleaseBuilder b) throws IOException, DeltaException {
+    private long fetchAll(String dataset, long version, ReleaseBuilder b, Base base) throws IOException, DeltaException {
         List<FetchRange> remaining = b.pending();
         AtomicLong accepted = new AtomicLong();
         ExecutorService writers = Executors.newFixedThreadPool(2, r -> {
@@ -447,7 +483,8 @@ public final class Syncer {
                     LOG.warn("{} v{}: {} range(s) failed verification; fetching them again", dataset, version,
                             remaining.size());
                 }
-                remaining = fetchRound(dataset, version, b, remaining, writers, accepted);
+                // A refetch goes without references: a changed local copy may be why a range failed.
+                remaining = fetchRound(dataset, version, b, remaining, writers, accepted, round == 0 ? base : null);
             }
         } finally {
             writers.shutdownNow();
@@ -456,7 +493,7 @@ public final class Syncer {
     }
 
     private List<FetchRange> fetchRound(String dataset, long version, ReleaseBuilder b, List<FetchRange> remaining,
-                                        ExecutorService writers, AtomicLong accepted)
+                                        ExecutorService writers, AtomicLong accepted, Base base)
             throws IOException, DeltaException {
         Map<String, List<FetchRange>> byFile = new LinkedHashMap<>();
         for (FetchRange r : remaining) {
@@ -476,7 +513,9 @@ public final class Syncer {
                     wire.add(new ByteRange(r.offset(), r.length()));
                 }
                 ByteBuffer[] current = new ByteBuffer[1];
-                requests.add(client.fetchRanges(dataset, version, e.getKey(), wire, (index, offset, data) -> {
+                RangeReference ref = reference(base, b.target(), e.getKey(), batch);
+                ReferenceReader reader = ref == null ? null : new FileReferenceReader(base.dir(), e.getKey());
+                requests.add(client.fetchRanges(dataset, version, e.getKey(), wire, ref, reader, (index, offset, data) -> {
                     FetchRange r = batch.get(index);
                     if (current[0] == null) {
                         buffers.acquire(); // back-pressure: the connection waits while writers catch up
