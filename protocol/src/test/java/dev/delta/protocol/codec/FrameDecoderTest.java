@@ -157,4 +157,54 @@ class FrameDecoderTest {
         assertEquals("DATA: raw length 5 but 4 content bytes", decodeFails(ch, frame).getMessage());
         assertFalse(ch.finishAndReleaseAll());
     }
+
+    @Test
+    void referenceWindowOverTheLimit_isTooLong() {
+        // GET_RANGES_REF with window 0 of 0x00100001 bytes (one over 1 MiB)
+        byte[] frame = hex("0000005b 30 01 00000003 04 73697465 000000000000002b 000a 696e6465782e68746d6c 0002"
+                + " 0000000000000000 00001000 0000000000010000 00000064 000000000000002a 0000"
+                + " 0000000000000000 00100001 0000000000000000 00000000");
+        EmbeddedChannel ch = Codec.decoder(Limits.DEFAULT);
+        DecoderException e = decodeFails(ch, frame);
+        assertInstanceOf(TooLongFrameException.class, e);
+        assertTrue(e.getMessage().contains("reference window 0 of 1048577 bytes"), e.getMessage());
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    void referenceWithTooFewWindows_isCorrupted() {
+        byte[] frame = hex("0000004f 30 01 00000003 04 73697465 000000000000002b 000a 696e6465782e68746d6c 0002"
+                + " 0000000000000000 00001000 0000000000010000 00000064 000000000000002a 0000"
+                + " 0000000000000000 00000fa0");
+        EmbeddedChannel ch = Codec.decoder(Limits.DEFAULT);
+        assertEquals("GET_RANGES: 2 reference windows need 24 bytes, body has 12", decodeFails(ch, frame).getMessage());
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    void unknownGetRangesFlag_isCorrupted() {
+        byte[] frame = hex("00000039 30 02 00000003 04 73697465 000000000000002a 000a 696e6465782e68746d6c 0002"
+                + " 0000000000000000 00001000 0000000000010000 00000064");
+        EmbeddedChannel ch = Codec.decoder(Limits.DEFAULT);
+        assertEquals("GET_RANGES: unknown flags 0x2", decodeFails(ch, frame).getMessage());
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    void patchNotShorterThanItsPiece_isCorrupted() {
+        // PATCH | END, raw length 3, content 3 bytes: a patch is always shorter than its piece
+        byte[] frame = hex("00000019 31 06 00000003 00000000 0000000000000000 00000003 002000");
+        EmbeddedChannel ch = Codec.decoder(Limits.DEFAULT);
+        assertEquals("DATA: patch of 3 bytes for a 3-byte piece", decodeFails(ch, frame).getMessage());
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    void compressedPatchDeclaringTooMuch_isCorrupted() {
+        // PATCH | COMPRESSED, raw length 32, declared patch length 32 (must be below)
+        byte[] frame = hex("0000001f 31 05 00000003 00000000 0000000000000000 00000020 00000020 1f61010007");
+        EmbeddedChannel ch = Codec.decoder(Limits.DEFAULT);
+        assertTrue(decodeFails(ch, frame).getMessage().startsWith("DATA: compressed patch of 9 bytes, declared 32"));
+        assertFalse(ch.finishAndReleaseAll());
+    }
 }
