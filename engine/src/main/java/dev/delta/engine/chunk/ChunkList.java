@@ -181,6 +181,35 @@ public final class ChunkList {
             return add(length, id.hi(), id.lo());
         }
 
+        /**
+         * Appends chunks {@code [from, from + count)} of {@code src}, in order: two array copies
+         * and one pass over the ends, no per-chunk call.
+         */
+        public Builder addRange(ChunkList src, int from, int count) {
+            java.util.Objects.checkFromIndexSize(from, count, src.size);
+            if (count == 0) {
+                return this;
+            }
+            int need = size + count;
+            if (need < 0) {
+                throw new IllegalArgumentException("too many chunks: " + size + " + " + count);
+            }
+            if (need > ends.length) {
+                int c = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(need, (long) size + Math.max(16, size >> 1)));
+                ends = Arrays.copyOf(ends, c);
+                his = Arrays.copyOf(his, c);
+                los = Arrays.copyOf(los, c);
+            }
+            long shift = (size == 0 ? 0 : ends[size - 1]) - (from == 0 ? 0 : src.ends[from - 1]);
+            for (int k = 0; k < count; k++) {
+                ends[size + k] = src.ends[from + k] + shift;
+            }
+            System.arraycopy(src.his, from, his, size, count);
+            System.arraycopy(src.los, from, los, size, count);
+            size = need;
+            return this;
+        }
+
         public int size() {
             return size;
         }

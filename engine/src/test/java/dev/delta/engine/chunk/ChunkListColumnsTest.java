@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class ChunkListColumnsTest {
     @Test
@@ -33,5 +34,30 @@ class ChunkListColumnsTest {
         assertNull(ChunkList.fromColumns(zero, 0, 3, 35));
         long[] huge = {1L << 40, 1, 1};
         assertNull(ChunkList.fromColumns(huge, 0, 1, 1L << 40), "a chunk longer than an int");
+    }
+
+    @Test
+    void addRange_equalsAddingEachChunk() {
+        java.util.Random r = new java.util.Random(4);
+        ChunkList.Builder one = ChunkList.builder(1);
+        for (int i = 0; i < 100; i++) {
+            one.add(1 + r.nextInt(1000), r.nextLong(), r.nextLong());
+        }
+        ChunkList src = one.build();
+        ChunkList.Builder ranges = ChunkList.builder(1).add(7, 8, 9);
+        ChunkList.Builder each = ChunkList.builder(1).add(7, 8, 9);
+        int[][] runs = {{0, 100}, {50, 3}, {99, 1}, {0, 0}, {10, 60}, {0, 1}};
+        for (int[] run : runs) {
+            ranges.addRange(src, run[0], run[1]);
+            for (int i = run[0]; i < run[0] + run[1]; i++) {
+                each.add(src.length(i), src.idHi(i), src.idLo(i));
+            }
+        }
+        ChunkList a = ranges.build();
+        assertEquals(each.build(), a);
+        assertEquals(7 + src.totalLength() + (src.offset(53) - src.offset(50)) + src.length(99)
+                + (src.offset(70) - src.offset(10)) + src.length(0), a.totalLength());
+        assertThrows(IndexOutOfBoundsException.class, () -> ranges.addRange(src, 90, 11));
+        assertThrows(IndexOutOfBoundsException.class, () -> ranges.addRange(src, -1, 1));
     }
 }
