@@ -3,8 +3,6 @@ package dev.delta.engine.plan;
 import dev.delta.engine.chunk.ChunkList;
 import dev.delta.engine.manifest.Entry;
 
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Where in an older copy of a file the bytes of a range to fetch most likely came from, so the
@@ -39,16 +37,54 @@ public final class ReferenceWindows {
         this.base = base.chunks();
         this.baseSize = base.size();
         this.target = target.chunks();
-        Map<Long, Integer> firstByHi = new HashMap<>(this.base.size() * 2);
-        for (int i = this.base.size() - 1; i >= 0; i--) {
-            firstByHi.put(this.base.idHi(i), i);
-        }
+        int[] firstByHi = firstByHi(this.base);
+        int mask = firstByHi.length - 1;
         match = new int[this.target.size()];
         for (int j = 0; j < match.length; j++) {
-            Integer i = firstByHi.get(this.target.idHi(j));
-            match[j] = i != null && this.base.idLo(i) == this.target.idLo(j) && this.base.length(i) == this.target.length(j)
+            long hi = this.target.idHi(j);
+            int i = -1;
+            for (int slot = slot(hi, mask); firstByHi[slot] >= 0; slot = (slot + 1) & mask) {
+                if (this.base.idHi(firstByHi[slot]) == hi) {
+                    i = firstByHi[slot];
+                    break;
+                }
+            }
+            match[j] = i >= 0 && this.base.idLo(i) == this.target.idLo(j) && this.base.length(i) == this.target.length(j)
                     ? i : -1;
         }
+    }
+
+    /** The index of the base chunk equal to the target's chunk {@code j} (the first such), or -1. */
+    int anchor(int j) {
+        return match[j];
+    }
+
+    /**
+     * An open-addressing table of the base's chunk indexes by the high half of their id, the first
+     * (lowest) index for each: a file of 100,000 chunks is indexed without boxing a key or value.
+     */
+    private static int[] firstByHi(ChunkList base) {
+        int n = base.size();
+        int cap = Integer.highestOneBit(Math.max(2, n) * 2 - 1) << 1; // a power of two, at least 2n
+        int[] table = new int[cap];
+        java.util.Arrays.fill(table, -1);
+        int mask = cap - 1;
+        for (int i = 0; i < n; i++) { // in order: a later duplicate finds the first and is skipped
+            long hi = base.idHi(i);
+            int slot = slot(hi, mask);
+            while (table[slot] >= 0 && base.idHi(table[slot]) != hi) {
+                slot = (slot + 1) & mask;
+            }
+            if (table[slot] < 0) {
+                table[slot] = i;
+            }
+        }
+        return table;
+    }
+
+    private static int slot(long hi, int mask) {
+        long h = hi * 0x9E3779B97F4A7C15L; // ids are hashes already; the multiply spreads any pattern
+        return (int) (h ^ (h >>> 32)) & mask;
     }
 
     /**

@@ -106,6 +106,45 @@ class ReferenceWindowsTest {
         assertTrue(patched < inserted + 30 * 64, "patched " + patched + " bytes for " + inserted + " inserted");
     }
 
+    /** The anchors found through the id table, against a plain scan of the base for each target chunk. */
+    @ParameterizedTest
+    @ValueSource(longs = {7, 8, 9})
+    void anchors_areTheFirstEqualChunkOfTheBase_withRepeatedAndCollidingIds(long seed) {
+        Random r = new Random(seed);
+        ChunkList.Builder bb = ChunkList.builder();
+        ChunkList.Builder tb = ChunkList.builder();
+        long baseSize = 0;
+        long targetSize = 0;
+        // few distinct high halves: many repeats and many ids that share a high half but not the low one
+        for (int i = 0; i < 3000; i++) {
+            int len = 100 + r.nextInt(3);
+            bb.add(len, r.nextInt(40), r.nextInt(4));
+            baseSize += len;
+        }
+        for (int j = 0; j < 3000; j++) {
+            int len = 100 + r.nextInt(3);
+            tb.add(len, r.nextInt(50), r.nextInt(4));
+            targetSize += len;
+        }
+        ChunkList bc = bb.build();
+        ChunkList tc = tb.build();
+        ReferenceWindows w = new ReferenceWindows(Entry.file("f", 0644, 0, baseSize, new byte[32], bc),
+                Entry.file("f", 0644, 0, targetSize, new byte[32], tc));
+        int matched = 0;
+        for (int j = 0; j < tc.size(); j++) {
+            int first = -1;
+            for (int i = 0; i < bc.size() && first < 0; i++) {
+                if (bc.idHi(i) == tc.idHi(j)) {
+                    first = i;
+                }
+            }
+            int want = first >= 0 && bc.idLo(first) == tc.idLo(j) && bc.length(first) == tc.length(j) ? first : -1;
+            assertEquals(want, w.anchor(j), "target chunk " + j);
+            matched += want >= 0 ? 1 : 0;
+        }
+        assertTrue(matched > 100 && matched < tc.size() - 100, matched + " anchors: both kinds are exercised");
+    }
+
     @Test
     void noAnchorOnEitherSide_usesTheWholeSmallFile() throws Exception {
         Random r = new Random(1);

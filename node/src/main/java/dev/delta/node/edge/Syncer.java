@@ -437,7 +437,31 @@ public final class Syncer {
      * The release a sync starts from, which both ends hold: a range of a file that was there too is
      * asked for with a window of the old file as reference, so an edit travels as a patch.
      */
-    record Base(long version, Manifest manifest, Path dir) {
+    record Base(long version, Manifest manifest, Path dir, Windows windows) {
+        Base(long version, Manifest manifest, Path dir) {
+            this(version, manifest, dir, new Windows());
+        }
+    }
+
+    /**
+     * The {@link ReferenceWindows} of the file whose ranges are being asked for: a big file's
+     * ranges go in many requests, one after another, and its windows index its whole chunk list
+     * (100,000 chunks for a 500 MB tar), so they are built once for all of them, not per request.
+     */
+    static final class Windows {
+        private String path;
+        private ReferenceWindows windows;
+        /** How many were built; for tests. */
+        int built;
+
+        synchronized ReferenceWindows of(Entry old, Entry neu) {
+            if (windows == null || !neu.path().equals(path)) {
+                windows = new ReferenceWindows(old, neu);
+                path = neu.path();
+                built++;
+            }
+            return windows;
+        }
     }
 
     /**
@@ -453,7 +477,7 @@ public final class Syncer {
         if (old == null || neu == null || !old.isFile() || !neu.isFile()) {
             return null;
         }
-        ReferenceWindows rw = new ReferenceWindows(old, neu);
+        ReferenceWindows rw = base.windows().of(old, neu);
         List<RangeReference.Window> windows = new ArrayList<>(batch.size());
         boolean any = false;
         for (FetchRange r : batch) {
