@@ -86,6 +86,17 @@ public final class ReleaseBuilder {
     /** Files already checked against their SHA-256 (when their last range arrived). */
     private final Set<String> verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    /**
+     * Big files made anew whose LOCAL segments {@link #prepareLocal(boolean)} left for
+     * {@link #startLocalCopies()}: copied while their ranges are on the wire.
+     */
+    private final List<FilePlan> deferred = java.util.Collections.synchronizedList(new ArrayList<>());
+    private boolean deferCopies;
+    private Thread copier;
+    private volatile IOException copyFailure;
+    private volatile boolean stopCopies;
+    private volatile long copyNanos;
+
     private final long maxRangeBytes;
     private long bytesResumed;
     private volatile long bytesAccepted;
@@ -206,6 +217,21 @@ public final class ReleaseBuilder {
      * the chunks still missing.
      */
     public void prepareLocal() throws IOException {
+        prepareLocal(false);
+    }
+
+    /**
+     * Same; with {@code deferCopies}, the LOCAL segments of a big file made anew (one that is
+     * also fetched, so hashed progressively) are not copied here but by
+     * {@link #startLocalCopies()}, while the ranges arrive: {@link #pending()} is the same either
+     * way, and each such file is verified once its copies and its ranges are all in.
+     */
+    public void prepareLocal(boolean deferCopies) throws IOException {
+        abandonLocalCopies();
+        copyFailure = null;
+        copyNanos = 0;
+        this.deferCopies = deferCopies;
+        deferred.clear();
         pending.clear();
         linked.clear();
         settled.clear();
@@ -408,6 +434,16 @@ public final class ReleaseBuilder {
         for (FetchRange r : pending) {
             bytes.merge(r.path(), r.length(), Long::sum);
         }
+        Map<String, List<Segment>> copies = new HashMap<>();
+        synchronized (deferred) {
+            for (FilePlan fp : deferred) { // still to copy: not in staging yet either
+                List<Segment> local = fp.segments().stream().filter(x -> x.kind() == Segment.Kind.LOCAL).toList();
+                copies.put(fp.path(), local);
+                for (Segment x : local) {
+                    bytes.merge(fp.path(), x.length(), Long::sum);
+                }
+            }
+        }
         Map<String, List<FetchRange>> byFile = new HashMap<>();
         for (Map.Entry<String, Long> b : bytes.entrySet()) {
             FilePlan fp = filePlans.get(b.getKey());
@@ -428,13 +464,26 @@ public final class ReleaseBuilder {
         }
         for (Map.Entry<String, List<FetchRange>> f : byFile.entrySet()) {
             Entry e = filePlans.get(f.getKey()).target();
-            progressive.put(f.getKey(), new ProgressiveDigest(staging.resolve(e.path()), e, f.getValue()));
+            progressive.put(f.getKey(), new ProgressiveDigest(staging.resolve(e.path()), e, f.getValue(),
+                    copies.getOrDefault(f.getKey(), List.of())));
         }
     }
 
     /** Writes a file's LOCAL segments into staging and adds the ranges it still lacks to {@code out}. */
     private void assembleLocal(FilePlan fp, Path dst, boolean fresh, List<FetchRange> out) throws IOException {
         Entry e = fp.target();
+        if (fresh && deferCopies && deferrable(fp)) {
+            // Made anew, never through a link: the copies follow in startLocalCopies().
+            FileChannel.open(dst, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)
+                    .close();
+            for (Segment s : fp.segments()) {
+                if (s.kind() == Segment.Kind.FETCH) {
+                    addMissing(e, s, null, out);
+                }
+            }
+            deferred.add(fp);
+            return;
+        }
         boolean existed = !fresh && Files.exists(dst, LinkOption.NOFOLLOW_LINKS);
         if (existed && (!Files.isRegularFile(dst, LinkOption.NOFOLLOW_LINKS) || linkCount(dst) > 1)) {
             // Not a file, or a hard link a different plan left (a release's file): never write into it.
@@ -456,6 +505,143 @@ public final class ReleaseBuilder {
             }
             if (ch.size() > e.size()) {
                 ch.truncate(e.size());
+            }
+        }
+    }
+
+    /**
+     * Whether a file's LOCAL copies can wait for {@link #startLocalCopies()}: a big file that is
+     * also fetched (so hashed progressively, and verified once everything is in) and copies
+     * nothing from this version's own files.
+     */
+    private static boolean deferrable(FilePlan fp) {
+        boolean local = false;
+        boolean fetch = false;
+        for (Segment s : fp.segments()) {
+            switch (s.kind()) {
+                case LOCAL -> local = true;
+                case FETCH -> fetch = true;
+                case DUPLICATE -> {
+                    return false;
+                }
+            }
+        }
+        return local && fetch && fp.target().size() >= PROGRESSIVE_MIN_BYTES;
+    }
+
+    /**
+     * Copies, on a thread of its own, the LOCAL segments {@link #prepareLocal(boolean)} deferred,
+     * in file order, handing each file's hashing to another thread as the copies land: call it
+     * once the ranges are asked for, and {@link #awaitLocalCopies()} (or {@link #commit}) after.
+     * Nothing to do when nothing was deferred.
+     */
+    public void startLocalCopies() {
+        if (copier != null || deferred.isEmpty()) {
+            return;
+        }
+        List<FilePlan> files = List.copyOf(deferred);
+        stopCopies = false;
+        copier = new Thread(() -> {
+            long t0 = System.nanoTime();
+            try {
+                for (FilePlan fp : files) {
+                    if (stopCopies) {
+                        return;
+                    }
+                    copyDeferred(fp);
+                }
+            } catch (IOException | RuntimeException e) {
+                copyFailure = e instanceof IOException io ? io : new IOException(e);
+            } finally {
+                copyNanos = System.nanoTime() - t0;
+            }
+        }, "release-copy");
+        copier.setDaemon(true);
+        copier.start();
+    }
+
+    /** Waits for {@link #startLocalCopies()}'s copies (starting them if they were not) and throws their failure. */
+    public void awaitLocalCopies() throws IOException {
+        startLocalCopies();
+        Thread t = copier;
+        if (t == null) {
+            return;
+        }
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while copying locally");
+        }
+        if (copyFailure != null) {
+            throw copyFailure;
+        }
+        deferred.clear();
+    }
+
+    /** Stops {@link #startLocalCopies()}'s copies at the next file and waits for them: a sync that failed. */
+    public void abandonLocalCopies() {
+        Thread t = copier;
+        if (t == null) {
+            return;
+        }
+        stopCopies = true;
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        copier = null;
+    }
+
+    /** Time {@link #startLocalCopies()}'s thread spent copying (0 before it ends, or when it had nothing). */
+    public long localCopyMillis() {
+        return copyNanos / 1_000_000;
+    }
+
+    /** Copies one deferred file's LOCAL segments; the file is verified here if its ranges are all in already. */
+    private void copyDeferred(FilePlan fp) throws IOException {
+        ProgressiveDigest p = progressive.get(fp.path());
+        java.util.concurrent.atomic.AtomicLong left = remaining.get(fp.path());
+        Map<String, FileChannel> sources = new HashMap<>();
+        try (FileChannel out = FileChannel.open(staging.resolve(fp.path()), StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
+            for (Segment s : fp.segments()) {
+                if (s.kind() != Segment.Kind.LOCAL) {
+                    continue;
+                }
+                if (stopCopies) {
+                    return;
+                }
+                String key = s.sourceVersion() + "/" + s.sourcePath();
+                FileChannel in = sources.get(key);
+                if (in == null) {
+                    in = FileChannel.open(store.releaseDir(s.sourceVersion()).resolve(s.sourcePath()),
+                            StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+                    sources.put(key, in);
+                }
+                transfer(in, s.sourcePath(), s.sourceOffset(), out, s.offset(), s.length());
+                if (p != null) {
+                    p.completeLater(s.offset(), s.end(), HASHERS);
+                }
+                if (left != null && left.addAndGet(-s.length()) == 0) {
+                    if (p != null) {
+                        p.verify();
+                    } else {
+                        verifyFile(fp.target(), ByteBuffer.allocate(1 << 20));
+                    }
+                    verified.add(fp.path());
+                }
+            }
+        } finally {
+            for (FileChannel in : sources.values()) {
+                in.close();
             }
         }
     }
@@ -595,6 +781,7 @@ public final class ReleaseBuilder {
      */
     public void commit(boolean switchCurrent) throws IOException {
         if (!alreadyCommitted()) {
+            awaitLocalCopies();
             for (FilePlan fp : plan.files()) {
                 fillDuplicates(fp);
             }
@@ -728,15 +915,29 @@ public final class ReleaseBuilder {
     private static void copyRange(Path from, long fromOffset, FileChannel out, long toOffset, long length)
             throws IOException {
         try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            long done = 0;
-            while (done < length) {
-                long n = in.transferTo(fromOffset + done, length - done, out.position(toOffset + done));
-                if (n <= 0) {
-                    throw new StoreException("short read copying " + length + " bytes from " + from + " at "
-                            + fromOffset + ": the source release is damaged");
-                }
-                done += n;
-            }
+            transfer(in, from, fromOffset, out, toOffset, length);
         }
     }
+
+    /** Copies in the kernel (sendfile between the two files). */
+    private static void transfer(FileChannel in, Object from, long fromOffset, FileChannel out, long toOffset,
+                                 long length) throws IOException {
+        long done = 0;
+        while (done < length) {
+            long n = in.transferTo(fromOffset + done, length - done, out.position(toOffset + done));
+            if (n <= 0) {
+                throw new StoreException("short read copying " + length + " bytes from " + from + " at "
+                        + fromOffset + ": the source release is damaged");
+            }
+            done += n;
+        }
+    }
+
+    /** Threads that hash big files behind their local copies; they end when idle. */
+    private static final java.util.concurrent.ExecutorService HASHERS = new java.util.concurrent.ThreadPoolExecutor(
+            0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "release-hash");
+                t.setDaemon(true);
+                return t;
+            });
 }

@@ -387,6 +387,77 @@ class ReleaseBuilderTest {
         assertTreeMatches(v[1], store.currentLink());
     }
 
+    /** v1 of {@link #bigFileVersions}: the edits undone. */
+    private static Path bigFileV1(Path o, Path dir) throws IOException {
+        byte[] old = Files.readAllBytes(o.resolve("big.img"));
+        for (int i = 1; i <= 6; i++) {
+            int at = old.length / 7 * i;
+            for (int k = 0; k < 40; k++) {
+                old[at + k] ^= 0x5a;
+            }
+        }
+        Files.createDirectories(dir);
+        Files.write(dir.resolve("big.img"), old);
+        return dir;
+    }
+
+    @Test
+    void bigFile_localCopiesDeferred_areMadeWhileItsRangesArrive() throws Exception {
+        Path o = tmp.resolve("origin");
+        Manifest[] v = bigFileVersions(o);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        sync(store, v[0], bigFileV1(o, tmp.resolve("v1src")));
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, v[1], new ManifestCodec().encode(v[1]));
+            b.prepareLocal(true);
+            List<FetchRange> ranges = new java.util.ArrayList<>(b.pending());
+            assertTrue(ranges.size() >= 3, "edits spread through the file: " + ranges);
+            Path staged;
+            try (java.util.stream.Stream<Path> st = Files.list(store.stagingRoot())) {
+                staged = st.findFirst().orElseThrow().resolve("big.img");
+            }
+            assertEquals(0, Files.size(staged), "nothing copied yet: the copies wait for startLocalCopies");
+            b.startLocalCopies();
+            java.util.Collections.reverse(ranges);
+            for (FetchRange r : ranges) { // on this thread while the copies go on on another
+                b.accept(r, read(o, r));
+            }
+            b.awaitLocalCopies();
+            assertEquals(v[1].get("big.img").size(), Files.size(staged));
+            b.commit(true);
+        }
+        assertTreeMatches(v[1], store.currentLink());
+        assertEquals(2, store.current().getAsLong());
+    }
+
+    @Test
+    void bigFile_deferredCopyOfADamagedLocalFile_failsItsSha256_andCurrentStays() throws Exception {
+        Path o = tmp.resolve("origin");
+        Manifest[] v = bigFileVersions(o);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        sync(store, v[0], bigFileV1(o, tmp.resolve("v1src")));
+        Path f = store.releaseDir(1).resolve("big.img");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        try (FileChannel ch = FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[]{42}), 1000);
+        }
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, v[1], new ManifestCodec().encode(v[1]));
+            b.prepareLocal(true);
+            b.startLocalCopies();
+            StoreException e = assertThrows(StoreException.class, () -> {
+                for (FetchRange r : b.pending()) {
+                    b.accept(r, read(o, r)); // the last one in, copies or range, finds the mismatch
+                }
+                b.commit(true);
+            });
+            assertTrue(e.getMessage().contains("big.img") && e.getMessage().contains("SHA-256"), e.getMessage());
+            b.abandonLocalCopies();
+        }
+        assertEquals(1, store.current().getAsLong());
+        assertFalse(Files.exists(store.releaseDir(2)));
+    }
+
     @Test
     void bigFile_withADamagedLocalCopy_failsItsSha256_andCurrentStays() throws IOException {
         Path o = tmp.resolve("origin");

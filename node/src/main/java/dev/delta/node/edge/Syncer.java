@@ -247,14 +247,21 @@ public final class Syncer {
                 throw e.getCause();
             }
             long tPlan = System.nanoTime();
-            b.prepareLocal();
+            b.prepareLocal(true); // a big file's local copies are made while its ranges are on the wire
             long tLocal = System.nanoTime();
             if (b.bytesResumed() > 0) {
                 LOG.info("{} v{}: resuming; {} bytes already verified in staging", dataset, target.version(),
                         b.bytesResumed());
             }
-            long fetched = fetchAll(dataset, target.version(), b,
-                    local.version > 0 ? new Base(local.version, local.manifest(), store.releaseDir(local.version)) : null);
+            b.startLocalCopies();
+            long fetched;
+            try {
+                fetched = fetchAll(dataset, target.version(), b, local.version > 0
+                        ? new Base(local.version, local.manifest(), store.releaseDir(local.version)) : null);
+                b.awaitLocalCopies();
+            } finally {
+                b.abandonLocalCopies(); // a failed fetch: no copy goes on in staging once the lock is released
+            }
             long tFetch = System.nanoTime();
             boolean held = store.heldAt().isPresent();
             boolean switchNow = !held || follow;
@@ -277,9 +284,10 @@ public final class Syncer {
             LOG.info("{}: applied v{} ({} files, {} bytes; fetched {}, reused {} locally) in {} ms", dataset,
                     r.version(), target.fileCount(), r.bytesTotal(), r.bytesFetched(), r.bytesReusedLocal(),
                     r.durationMs());
-            LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms; plan {} ms, local {} ms, fetch {} ms, commit {} ms",
+            LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms; plan {} ms, local {} ms, fetch {} ms (local copies "
+                            + "alongside {} ms), commit {} ms",
                     dataset, target.version(), ms(t0, tAnswer), ms(tAnswer, tManifest), ms(tManifest, tPlan),
-                    ms(tPlan, tLocal), ms(tLocal, tFetch), ms(tFetch, tCommit));
+                    ms(tPlan, tLocal), ms(tLocal, tFetch), b.localCopyMillis(), ms(tFetch, tCommit));
             return r;
         }
     }
