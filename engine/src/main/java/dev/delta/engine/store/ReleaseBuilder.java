@@ -96,6 +96,7 @@ public final class ReleaseBuilder {
     private volatile IOException copyFailure;
     private volatile boolean stopCopies;
     private volatile long copyNanos;
+    private final java.util.concurrent.atomic.AtomicLong copiedAlongside = new java.util.concurrent.atomic.AtomicLong();
 
     private final long maxRangeBytes;
     private long bytesResumed;
@@ -230,6 +231,7 @@ public final class ReleaseBuilder {
         abandonLocalCopies();
         copyFailure = null;
         copyNanos = 0;
+        copiedAlongside.set(0);
         this.deferCopies = deferCopies;
         deferred.clear();
         pending.clear();
@@ -600,6 +602,11 @@ public final class ReleaseBuilder {
         copier = null;
     }
 
+    /** Bytes {@link #startLocalCopies()}'s thread copied so far. */
+    public long bytesCopiedAlongside() {
+        return copiedAlongside.get();
+    }
+
     /** Time {@link #startLocalCopies()}'s thread spent copying (0 before it ends, or when it had nothing). */
     public long localCopyMillis() {
         return copyNanos / 1_000_000;
@@ -627,6 +634,7 @@ public final class ReleaseBuilder {
                     sources.put(key, in);
                 }
                 transfer(in, s.sourcePath(), s.sourceOffset(), out, s.offset(), s.length());
+                copiedAlongside.addAndGet(s.length());
                 if (p != null) {
                     p.completeLater(s.offset(), s.end(), HASHERS);
                 }

@@ -88,6 +88,9 @@ public final class Syncer {
      */
     private final Map<String, Known> known = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Bytes the last sync copied locally while its ranges were on the wire; for tests. */
+    volatile long lastCopiedAlongside;
+
     private record Known(byte[] root, Manifest manifest) {
     }
 
@@ -263,6 +266,7 @@ public final class Syncer {
                 b.abandonLocalCopies(); // a failed fetch: no copy goes on in staging once the lock is released
             }
             long tFetch = System.nanoTime();
+            lastCopiedAlongside = b.bytesCopiedAlongside();
             boolean held = store.heldAt().isPresent();
             boolean switchNow = !held || follow;
             b.commit(switchNow);

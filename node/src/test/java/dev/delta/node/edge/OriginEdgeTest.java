@@ -304,6 +304,33 @@ class OriginEdgeTest {
     }
 
     @Test
+    void aBigFileWithEdits_copiesItsLocalChunksWhileItsRangesAreFetched() throws Exception {
+        Path img = src.resolve("lib/deep/disk.img");
+        byte[] b = new byte[9 << 20];
+        new Random(8).nextBytes(b);
+        Files.write(img, b);
+        age(src);
+        Publisher pub = new Publisher(originData, "site");
+        pub.publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        try (DeltaClient c = client()) {
+            Syncer sync = new Syncer(c, edgeData);
+            sync.sync("site", 0);
+            for (int k = 1; k <= 8; k++) { // edits through the file: copies and ranges interleave
+                b[b.length / 9 * k] ^= 1;
+            }
+            Files.write(img, b);
+            age(src);
+            pub.publish(src);
+            SyncResult r = sync.sync("site", 0);
+            assertEquals(2, r.version());
+            assertMatches(edgeData, src);
+            assertTrue(r.bytesFetched() > 0 && r.bytesFetched() < 2 << 20, "fetched " + r.bytesFetched());
+            assertTrue(sync.lastCopiedAlongside > 7 << 20, "copied alongside the fetch: " + sync.lastCopiedAlongside);
+        }
+    }
+
+    @Test
     void aChangedOldCopyOnTheEdge_isCaughtByTheChunkIdsAndRefetchedWithoutReference() throws Exception {
         Publisher pub = new Publisher(originData, "site");
         pub.publish(src);
