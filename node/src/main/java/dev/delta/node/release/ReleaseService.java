@@ -56,6 +56,8 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     private final Map<String, List<AnnounceListener>> listeners = new ConcurrentHashMap<>();
     private final Map<String, Long> announced = new ConcurrentHashMap<>();
     private final Map<String, byte[]> deltaCache = new ConcurrentHashMap<>();
+    /** Compressed full-manifest payloads, by dataset, version, root digest and whether signed: a few versions at most. */
+    private final Map<String, byte[]> fullCache = new ConcurrentHashMap<>();
     private final Map<String, DatasetStore> stores = new ConcurrentHashMap<>();
     /** Decoded manifests of recently served versions: every range request needs its file's entry. */
     private final Map<String, Manifest> manifests = java.util.Collections.synchronizedMap(
@@ -231,12 +233,25 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                     body = null;
                 }
             }
+            byte[] payload;
             if (body == null) {
-                body = s.manifestBytes(v);
+                // The full manifest, compressed once per version (a cold edge or one too far behind).
+                if (fullCache.size() > 4) {
+                    fullCache.clear();
+                }
+                long target = v;
+                payload = fullCache.computeIfAbsent(dataset + "/" + v + "/" + Bytes32.of(root) + "/" + (sig == null ? 0 : sig.toText().hashCode()), k -> {
+                    try {
+                        return new ManifestEnvelope(sig, s.manifestBytes(target)).encode();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+            } else {
+                payload = new ManifestEnvelope(sig, body).encode();
             }
-            byte[] payload = new ManifestEnvelope(sig, body).encode();
             return new ManifestStream(kind, v, payload.length, Bytes32.of(root), new ByteArrayInputStream(payload));
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             throw new DatasetException(ErrorCode.INTERNAL, dataset + ": " + e.getMessage());
         }
     }
