@@ -390,7 +390,8 @@ public final class Syncer {
             long base = ManifestDelta.baseVersion(env.body());
             ManifestDelta.Applied a;
             if (base == local.version && local.version > 0) {
-                a = ManifestDelta.applyEncoded(local.manifest(), local.root(), env.body(), ManifestLimits.DEFAULT);
+                a = ManifestDelta.applyEncoded(local.manifest(), local.bytes(), local.root(), env.body(),
+                        ManifestLimits.DEFAULT);
             } else {
                 a = ManifestDelta.applyEncoded(store.manifest(base), store.rootDigest(base), env.body(),
                         ManifestLimits.DEFAULT);
