@@ -56,7 +56,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ReleaseBuilder {
     private static final LongTupleHashFunction XX128 = LongTupleHashFunction.xx128();
-    /** Files at least this big are hashed progressively while their ranges arrive. */
+    /** A file this big is fetched as several ranges (tests use it for a file hashed progressively). */
     static final long PROGRESSIVE_MIN_BYTES = 4L << 20;
 
     private final DatasetStore store;
@@ -81,10 +81,12 @@ public final class ReleaseBuilder {
     /** Fetched bytes still missing per file verified on completion; see {@link #trackCompletion()}. */
     private final Map<String, java.util.concurrent.atomic.AtomicLong> remaining =
             new java.util.concurrent.ConcurrentHashMap<>();
-    /** Big files hashed in order as their ranges arrive. */
+    /** Fetched files hashed in order as their ranges arrive. */
     private final Map<String, ProgressiveDigest> progressive = new java.util.concurrent.ConcurrentHashMap<>();
     /** Files already checked against their SHA-256 (when their last range arrived). */
     private final Set<String> verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Bytes of fetched files read back from staging to hash them (the rest was hashed in memory). */
+    private final java.util.concurrent.atomic.LongAdder reread = new java.util.concurrent.atomic.LongAdder();
 
     private final long maxRangeBytes;
     private long bytesResumed;
@@ -400,41 +402,49 @@ public final class ReleaseBuilder {
 
     /**
      * Notes, for each file whose last bytes come from fetched ranges (and none from DUPLICATE
-     * copies, made at commit), how many bytes are still pending: {@link #accept} verifies the file
-     * as soon as they are in, while other ranges are still on the wire, instead of at commit.
+     * copies, made at commit), how many bytes are still pending, and starts its
+     * {@link ProgressiveDigest}: {@link #accept} hashes the bytes as they arrive and verifies the
+     * file as soon as they are all in, while other ranges are still on the wire, instead of at commit.
      */
     private void trackCompletion() {
-        Map<String, Long> bytes = new HashMap<>();
-        for (FetchRange r : pending) {
-            bytes.merge(r.path(), r.length(), Long::sum);
-        }
         Map<String, List<FetchRange>> byFile = new HashMap<>();
-        for (Map.Entry<String, Long> b : bytes.entrySet()) {
-            FilePlan fp = filePlans.get(b.getKey());
-            boolean duplicates = fp != null && fp.segments().stream().anyMatch(x -> x.kind() == Segment.Kind.DUPLICATE);
-            if (!duplicates) {
-                remaining.put(b.getKey(), new java.util.concurrent.atomic.AtomicLong(b.getValue()));
-                if (fp != null && fp.target().size() >= PROGRESSIVE_MIN_BYTES) {
-                    byFile.put(b.getKey(), new ArrayList<>());
-                }
-            }
+        for (FetchRange r : pending) {
+            byFile.computeIfAbsent(r.path(), k -> new ArrayList<>(1)).add(r);
         }
         progressive.clear();
-        for (FetchRange r : pending) {
-            List<FetchRange> rs = byFile.get(r.path());
-            if (rs != null) {
-                rs.add(r);
-            }
-        }
         for (Map.Entry<String, List<FetchRange>> f : byFile.entrySet()) {
-            Entry e = filePlans.get(f.getKey()).target();
-            progressive.put(f.getKey(), new ProgressiveDigest(staging.resolve(e.path()), e, f.getValue()));
+            FilePlan fp = filePlans.get(f.getKey());
+            boolean duplicates = fp != null && fp.segments().stream().anyMatch(x -> x.kind() == Segment.Kind.DUPLICATE);
+            if (duplicates || fp == null) {
+                continue;
+            }
+            List<FetchRange> rs = f.getValue();
+            long bytes = 0;
+            for (FetchRange r : rs) {
+                bytes += r.length();
+            }
+            if (rs.size() > 1) {
+                rs.sort(java.util.Comparator.comparingLong(FetchRange::offset));
+            }
+            Entry e = fp.target();
+            remaining.put(f.getKey(), new java.util.concurrent.atomic.AtomicLong(bytes));
+            progressive.put(f.getKey(), new ProgressiveDigest(staging.resolve(e.path()), e, rs, reread));
         }
     }
 
-    /** Writes a file's LOCAL segments into staging and adds the ranges it still lacks to {@code out}. */
+    /**
+     * Writes a file's LOCAL segments into staging and adds the ranges it still lacks to {@code out}.
+     * A file made anew that is fetched whole is not created here: {@link #accept} creates it when
+     * its first range arrives (one open instead of two, and none at all for this pass).
+     */
     private void assembleLocal(FilePlan fp, Path dst, boolean fresh, List<FetchRange> out) throws IOException {
         Entry e = fp.target();
+        if (fresh && e.size() > 0 && fp.segments().stream().allMatch(s -> s.kind() == Segment.Kind.FETCH)) {
+            for (Segment s : fp.segments()) {
+                addMissing(e, s, null, out);
+            }
+            return;
+        }
         boolean existed = !fresh && Files.exists(dst, LinkOption.NOFOLLOW_LINKS);
         if (existed && (!Files.isRegularFile(dst, LinkOption.NOFOLLOW_LINKS) || linkCount(dst) > 1)) {
             // Not a file, or a hard link a different plan left (a release's file): never write into it.
@@ -562,8 +572,9 @@ public final class ReleaseBuilder {
             }
             pos += len;
         }
-        try (FileChannel out = FileChannel.open(staging.resolve(r.path()), StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS)) {
+        // CREATE: a file fetched whole is made by its first range (see assembleLocal); never through a link
+        try (FileChannel out = FileChannel.open(staging.resolve(r.path()), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer d = data.duplicate();
             long at = r.offset();
             while (d.hasRemaining()) {
@@ -575,17 +586,20 @@ public final class ReleaseBuilder {
         }
         ProgressiveDigest p = progressive.get(r.path());
         if (p != null) {
-            p.complete(r.offset(), r.offset() + r.length()); // before the count: the last range sees every one
+            // before the count: the last range sees every one
+            p.complete(r.offset(), r.offset() + r.length(), data.duplicate());
         }
         java.util.concurrent.atomic.AtomicLong left = remaining.get(r.path());
         if (left != null && left.addAndGet(-r.length()) == 0) {
-            if (p != null) {
-                p.verify();
-            } else {
-                verifyFile(e, ByteBuffer.allocate(1 << 20)); // every byte is in: check it now, off the commit path
-            }
+            p.verify(); // every byte is in: check it now, off the commit path
             verified.add(e.path());
+            progressive.remove(r.path());
         }
+    }
+
+    /** Bytes of fetched files read back from staging to verify them; in-order ranges are hashed in memory. */
+    long bytesReread() {
+        return reread.sum();
     }
 
     /**
@@ -632,7 +646,7 @@ public final class ReleaseBuilder {
     }
 
     private void verifyFiles() throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        ByteBuffer buf = ProgressiveDigest.buffer();
         List<Entry> entries = target.entries();
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
