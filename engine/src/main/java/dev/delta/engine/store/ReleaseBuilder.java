@@ -683,11 +683,27 @@ public final class ReleaseBuilder {
                 continue; // a hard link to an unchanged file, or a mirrored directory, already has them
             }
             Path p = staging.resolve(e.path());
+            FileTime atime = null;
             if (!e.isSymlink()) {
-                setMode(p, e.mode());
+                // One stat: the mode is changed only if it differs (a file made here mostly has it
+                // already), and the access time is passed on as it is, so that setting the
+                // modification time needs no stat of its own.
+                Map<String, Object> now = modeAndAccessTime(p);
+                if (now == null || ((Integer) now.get("mode") & 07777) != (e.mode() & 07777)) {
+                    setMode(p, e.mode());
+                }
+                atime = now == null ? null : (FileTime) now.get("lastAccessTime");
             }
             Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .setTimes(FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS), null, null);
+                    .setTimes(FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS), atime, null);
+        }
+    }
+
+    private static Map<String, Object> modeAndAccessTime(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, "unix:mode,lastAccessTime", LinkOption.NOFOLLOW_LINKS);
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
         }
     }
 
