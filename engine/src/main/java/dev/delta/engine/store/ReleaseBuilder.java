@@ -79,10 +79,10 @@ public final class ReleaseBuilder {
      */
     private final BitSet settled = new BitSet();
     /** Fetched bytes still missing per file verified on completion; see {@link #trackCompletion()}. */
-    private final Map<String, java.util.concurrent.atomic.AtomicLong> remaining =
+    private final Map<String, Tracked> remaining =
             new java.util.concurrent.ConcurrentHashMap<>();
-    /** Fetched files hashed in order as their ranges arrive. */
-    private final Map<String, ProgressiveDigest> progressive = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The pending ranges when the build started fetching; each {@link Tracked} file's are a stretch of it. */
+    private volatile List<FetchRange> trackedRanges = List.of();
     /** Files already checked against their SHA-256 (when their last range arrived). */
     private final Set<String> verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Bytes of fetched files read back from staging to hash them (the rest was hashed in memory). */
@@ -212,6 +212,7 @@ public final class ReleaseBuilder {
         linked.clear();
         settled.clear();
         remaining.clear();
+        trackedRanges = List.of();
         verified.clear();
         if (alreadyCommitted()) {
             return;
@@ -402,33 +403,56 @@ public final class ReleaseBuilder {
 
     /**
      * Notes, for each file whose last bytes come from fetched ranges (and none from DUPLICATE
-     * copies, made at commit), how many bytes are still pending, and starts its
-     * {@link ProgressiveDigest}: {@link #accept} hashes the bytes as they arrive and verifies the
-     * file as soon as they are all in, while other ranges are still on the wire, instead of at commit.
+     * copies, made at commit), how many bytes are still pending: {@link #accept} hashes the bytes
+     * as they arrive (a {@link ProgressiveDigest}, made when the file's first range lands, so that
+     * only files on the wire hold one) and verifies the file as soon as they are all in, while
+     * other ranges are still on the wire, instead of at commit.
      */
     private void trackCompletion() {
-        Map<String, List<FetchRange>> byFile = new HashMap<>();
-        for (FetchRange r : pending) {
-            byFile.computeIfAbsent(r.path(), k -> new ArrayList<>(1)).add(r);
+        List<FetchRange> all = List.copyOf(pending);
+        trackedRanges = all;
+        // A file's ranges are consecutive in pending, by offset (assembleLocal adds them so).
+        for (int from = 0; from < all.size(); ) {
+            String path = all.get(from).path();
+            int to = from + 1;
+            long bytes = all.get(from).length();
+            boolean ordered = true;
+            while (to < all.size() && all.get(to).path().equals(path)) {
+                ordered &= all.get(to).offset() >= all.get(to - 1).offset() + all.get(to - 1).length();
+                bytes += all.get(to++).length();
+            }
+            FilePlan fp = filePlans.get(path);
+            boolean duplicates = fp == null || fp.segments().stream().anyMatch(x -> x.kind() == Segment.Kind.DUPLICATE);
+            if (!duplicates && ordered && remaining.putIfAbsent(path, new Tracked(bytes, from, to)) != null) {
+                remaining.remove(path); // its ranges are not in one stretch after all: checked at commit
+            }
+            from = to;
         }
-        progressive.clear();
-        for (Map.Entry<String, List<FetchRange>> f : byFile.entrySet()) {
-            FilePlan fp = filePlans.get(f.getKey());
-            boolean duplicates = fp != null && fp.segments().stream().anyMatch(x -> x.kind() == Segment.Kind.DUPLICATE);
-            if (duplicates || fp == null) {
-                continue;
+    }
+
+    /** A fetched file whose bytes are counted down and hashed as its ranges land. */
+    private static final class Tracked {
+        final java.util.concurrent.atomic.AtomicLong left;
+        /** Its ranges: {@code [from, to)} of {@link #trackedRanges}. */
+        final int from;
+        final int to;
+        /** Made when its first range lands, dropped once it is verified. */
+        private ProgressiveDigest digest;
+
+        Tracked(long bytes, int from, int to) {
+            this.left = new java.util.concurrent.atomic.AtomicLong(bytes);
+            this.from = from;
+            this.to = to;
+        }
+    }
+
+    private ProgressiveDigest digestOf(Tracked t, Entry e) {
+        synchronized (t) {
+            if (t.digest == null) {
+                t.digest = new ProgressiveDigest(staging.resolve(e.path()), e, trackedRanges.subList(t.from, t.to),
+                        reread);
             }
-            List<FetchRange> rs = f.getValue();
-            long bytes = 0;
-            for (FetchRange r : rs) {
-                bytes += r.length();
-            }
-            if (rs.size() > 1) {
-                rs.sort(java.util.Comparator.comparingLong(FetchRange::offset));
-            }
-            Entry e = fp.target();
-            remaining.put(f.getKey(), new java.util.concurrent.atomic.AtomicLong(bytes));
-            progressive.put(f.getKey(), new ProgressiveDigest(staging.resolve(e.path()), e, rs, reread));
+            return t.digest;
         }
     }
 
@@ -584,17 +608,28 @@ public final class ReleaseBuilder {
         synchronized (this) {
             bytesAccepted += r.length();
         }
-        ProgressiveDigest p = progressive.get(r.path());
-        if (p != null) {
+        Tracked t = remaining.get(r.path());
+        if (t != null) {
+            ProgressiveDigest p = digestOf(t, e);
             // before the count: the last range sees every one
             p.complete(r.offset(), r.offset() + r.length(), data.duplicate());
+            if (t.left.addAndGet(-r.length()) == 0) {
+                p.verify(); // every byte is in: check it now, off the commit path
+                verified.add(e.path());
+                remaining.remove(r.path());
+            }
         }
-        java.util.concurrent.atomic.AtomicLong left = remaining.get(r.path());
-        if (left != null && left.addAndGet(-r.length()) == 0) {
-            p.verify(); // every byte is in: check it now, off the commit path
-            verified.add(e.path());
-            progressive.remove(r.path());
+    }
+
+    /** Files holding a digest under way: those with some ranges in and some still to come. */
+    int digestsUnderWay() {
+        int n = 0;
+        for (Tracked t : remaining.values()) {
+            synchronized (t) {
+                n += t.digest != null ? 1 : 0;
+            }
         }
+        return n;
     }
 
     /** Bytes of fetched files read back from staging to verify them; in-order ranges are hashed in memory. */

@@ -346,6 +346,7 @@ class ReleaseBuilderTest {
             b.prepareLocal();
             List<FetchRange> big = b.pending().stream().filter(r -> r.path().equals("big.bin")).toList();
             assertTrue(big.size() > 2, "big.bin comes in several ranges: " + big);
+            assertEquals(0, b.digestsUnderWay(), "no file holds a digest before its first range");
             for (FetchRange r : b.pending()) {
                 if (!r.path().equals("big.bin")) {
                     b.accept(r, read(o, r)); // in order: every file verified without a read
@@ -356,6 +357,8 @@ class ReleaseBuilderTest {
             java.util.Collections.reverse(reversed); // nothing contiguous until the first range lands
             for (FetchRange r : reversed) {
                 b.accept(r, read(o, r));
+                assertEquals(r == reversed.get(reversed.size() - 1) ? 0 : 1, b.digestsUnderWay(),
+                        "only a file with ranges still to come holds a digest");
             }
             FetchRange first = big.get(0);
             assertEquals(v1.get("big.bin").size() - first.length(), b.bytesReread(),
