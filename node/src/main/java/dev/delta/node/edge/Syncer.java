@@ -493,6 +493,26 @@ public final class Syncer {
         return accepted.get();
     }
 
+    /** Completes when every future has, or at the first failure (with it). */
+    static CompletableFuture<Void> allOrFirstFailure(List<CompletableFuture<?>> futures) {
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(futures.size());
+        if (futures.isEmpty()) {
+            all.complete(null);
+        }
+        for (CompletableFuture<?> f : futures) {
+            f.whenComplete((v, error) -> {
+                if (error != null) {
+                    all.completeExceptionally(error instanceof java.util.concurrent.CompletionException c
+                            && c.getCause() != null ? c.getCause() : error);
+                } else if (left.decrementAndGet() == 0) {
+                    all.complete(null);
+                }
+            });
+        }
+        return all;
+    }
+
     private List<FetchRange> fetchRound(String dataset, long version, ReleaseBuilder b, List<FetchRange> remaining,
                                         ExecutorService writers, AtomicLong accepted, Base base)
             throws IOException, DeltaException {
@@ -542,12 +562,8 @@ public final class Syncer {
                 }));
             }
         }
-        for (CompletableFuture<?> f : requests) {
-            DeltaClient.await(f);
-        }
-        for (CompletableFuture<?> w : new ArrayList<>(writes)) {
-            w.join();
-        }
+        DeltaClient.await(allOrFirstFailure(requests)); // one wake-up per round, not one per request
+        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
         if (writeError.get() != null) {
             throw writeError.get();
         }

@@ -290,53 +290,82 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         // The manifest vouches for the path (no '..', every parent a directory), so the release's
         // own tree holds it; NOFOLLOW_LINKS guards the last component as well.
         Path file = s.releaseDir(version).resolve(path);
-        try {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-            long size = e.size();
-            // the content's LZ4 HC blocks, compressed once at publish, when this node has them
-            PackedBlocks.Reader packed = new PackedBlocks(s.root()).open(e.sha256(), size);
-            return new RangeSource() {
-                @Override
-                public long size() {
-                    return size;
-                }
+        long size = e.size();
+        // the content's LZ4 HC blocks, compressed once at publish, when this node has them
+        PackedBlocks.Reader packed = new PackedBlocks(s.root()).open(e.sha256(), size);
+        if (packed == null) {
+            try {
+                return new ReleaseFile(file, size, FileChannel.open(file, StandardOpenOption.READ,
+                        LinkOption.NOFOLLOW_LINKS), null);
+            } catch (IOException ex) {
+                throw new DatasetException(ErrorCode.INTERNAL, "cannot open " + path + " of " + dataset + " v"
+                        + version + ": " + ex.getMessage());
+            }
+        }
+        // Opened only if a range is not served from the packed blocks (a small file's never is).
+        return new ReleaseFile(file, size, null, packed);
+    }
 
-                @Override
-                public int read(long offset, ByteBuffer dst) throws IOException {
-                    return ch.read(dst, offset);
-                }
+    /** A release file as a {@link RangeSource}: its packed blocks where it has them, the file itself otherwise. */
+    static final class ReleaseFile implements RangeSource {
+        private final Path file;
+        private final long size;
+        private final PackedBlocks.Reader packed;
+        private FileChannel ch;
 
-                @Override
-                public int pieceLength(long offset, int max) {
-                    return packed == null ? max : packed.pieceLength(offset, max);
-                }
+        ReleaseFile(Path file, long size, FileChannel ch, PackedBlocks.Reader packed) {
+            this.file = file;
+            this.size = size;
+            this.ch = ch;
+            this.packed = packed;
+        }
 
-                @Override
-                public ByteBuffer precompressed(long offset, int length) {
-                    if (packed == null) {
-                        return null;
-                    }
-                    try {
-                        return packed.block(offset, length);
-                    } catch (IOException ex) {
-                        return null; // the plain file serves it
-                    }
-                }
+        @Override
+        public long size() {
+            return size;
+        }
 
-                @Override
-                public void close() throws IOException {
-                    try {
-                        ch.close();
-                    } finally {
-                        if (packed != null) {
-                            packed.close();
-                        }
-                    }
+        @Override
+        public int read(long offset, ByteBuffer dst) throws IOException {
+            if (ch == null) {
+                ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            }
+            return ch.read(dst, offset);
+        }
+
+        @Override
+        public int pieceLength(long offset, int max) {
+            return packed == null ? max : packed.pieceLength(offset, max);
+        }
+
+        @Override
+        public ByteBuffer precompressed(long offset, int length) {
+            if (packed == null) {
+                return null;
+            }
+            try {
+                return packed.block(offset, length);
+            } catch (IOException ex) {
+                return null; // the plain file serves it
+            }
+        }
+
+        /** Whether the release file itself was opened, for tests. */
+        boolean fileOpened() {
+            return ch != null;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                if (ch != null) {
+                    ch.close();
                 }
-            };
-        } catch (IOException ex) {
-            throw new DatasetException(ErrorCode.INTERNAL, "cannot open " + path + " of " + dataset + " v" + version
-                    + ": " + ex.getMessage());
+            } finally {
+                if (packed != null) {
+                    packed.close();
+                }
+            }
         }
     }
 
