@@ -270,6 +270,16 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
 
     @Override
     public RangeSource openFile(String dataset, long version, String path) throws DatasetException {
+        return open(dataset, version, path, true);
+    }
+
+    /** A reference is only read from, a window at a time: its packed copy is of no use. */
+    @Override
+    public RangeSource openReference(String dataset, long version, String path) throws DatasetException {
+        return open(dataset, version, path, false);
+    }
+
+    private RangeSource open(String dataset, long version, String path, boolean withPacked) throws DatasetException {
         DatasetStore s = store(dataset);
         if (!ManifestPath.isValid(path)) {
             throw new DatasetException(ErrorCode.NOT_FOUND, "invalid path " + ManifestPath.quote(path));
@@ -292,7 +302,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         Path file = s.releaseDir(version).resolve(path);
         long size = e.size();
         // the content's LZ4 HC blocks, compressed once at publish, when this node has them
-        PackedBlocks.Reader packed = new PackedBlocks(s.root()).open(e.sha256(), size);
+        PackedBlocks.Reader packed = withPacked ? new PackedBlocks(s.root()).open(e.sha256(), size) : null;
         if (packed == null) {
             try {
                 return new ReleaseFile(file, size, FileChannel.open(file, StandardOpenOption.READ,
