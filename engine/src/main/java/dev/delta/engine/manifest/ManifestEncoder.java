@@ -6,6 +6,7 @@ import dev.delta.engine.chunk.ChunkerParams;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 import static dev.delta.engine.manifest.ManifestCodec.CHECKSUM_BYTES;
@@ -48,6 +49,83 @@ final class ManifestEncoder {
         return enc.buf;
     }
 
+    /**
+     * Encodes {@code m} into a new array, copying the encoding of each entry {@code k} with
+     * {@code fromBase[k] >= 0} from {@code baseEncoded[baseStarts[i], baseStarts[i + 1])},
+     * {@code i = fromBase[k]}, instead of encoding it (entries encode independently of each other).
+     * The caller vouches that those bytes encode that entry, or checks the result's root digest.
+     */
+    static byte[] toArraySpliced(Manifest m, int[] fromBase, byte[] baseEncoded, int[] baseStarts) {
+        long size = encodedSize(m);
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("manifest encodes to " + size + " bytes, too many for one array");
+        }
+        ManifestEncoder enc = new ManifestEncoder(new byte[(int) size], null);
+        try {
+            enc.writeHeader(m);
+            List<Entry> entries = m.entries();
+            for (int k = 0; k < entries.size(); k++) {
+                int i = fromBase[k];
+                if (i < 0) {
+                    enc.writeEntry(entries.get(k));
+                } else {
+                    int n = baseStarts[i + 1] - baseStarts[i];
+                    if (enc.pos + n > enc.buf.length - CHECKSUM_BYTES) {
+                        throw new IllegalArgumentException("base bytes do not encode the base's entries");
+                    }
+                    System.arraycopy(baseEncoded, baseStarts[i], enc.buf, enc.pos, n);
+                    enc.pos += n;
+                }
+            }
+            enc.writeChecksum();
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreachable: no stream to fail", e);
+        }
+        if (enc.pos != enc.buf.length) {
+            throw new IllegalArgumentException("base bytes do not encode the base's entries");
+        }
+        return enc.buf;
+    }
+
+    /**
+     * Where each entry of an encoded manifest starts ({@code count + 1} offsets, the last one
+     * where the checksum starts), found by skipping through the fields without decoding them; null
+     * when the bytes do not hold exactly {@code count} well-framed entries.
+     */
+    static int[] entryStarts(byte[] encoded, int count) {
+        try {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(encoded);
+            b.position(8);
+            int dataset = b.getShort() & 0xffff;
+            b.position(b.position() + dataset + 8 * 3 + 4 * 3 + 1);
+            if ((b.getInt() & 0xffffffffL) != count) {
+                return null;
+            }
+            int[] starts = new int[count + 1];
+            for (int i = 0; i < count; i++) {
+                starts[i] = b.position();
+                int type = b.get() & 0xff;
+                int pathLen = b.getShort() & 0xffff;
+                b.position(b.position() + pathLen + 2 + 8);
+                if (type == EntryType.FILE.code()) {
+                    b.position(b.position() + 8 + 32);
+                    long chunks = b.getInt() & 0xffffffffL;
+                    if (chunks * CHUNK_RECORD_BYTES > b.remaining()) {
+                        return null;
+                    }
+                    b.position(b.position() + (int) chunks * CHUNK_RECORD_BYTES);
+                } else if (type == EntryType.SYMLINK.code()) {
+                    int t = b.getShort() & 0xffff;
+                    b.position(b.position() + t);
+                }
+            }
+            starts[count] = b.position();
+            return b.remaining() == CHECKSUM_BYTES ? starts : null;
+        } catch (RuntimeException e) { // BufferUnderflow, IllegalArgument from position(): not our bytes
+            return null;
+        }
+    }
+
     /** Encodes to {@code out}, returning the number of bytes written; does not close {@code out}. */
     static long toStream(Manifest m, OutputStream out) throws IOException {
         ManifestEncoder enc = new ManifestEncoder(new byte[STREAM_BUFFER], out);
@@ -76,6 +154,14 @@ final class ManifestEncoder {
     }
 
     private void write(Manifest m) throws IOException {
+        writeHeader(m);
+        for (Entry e : m.entries()) {
+            writeEntry(e);
+        }
+        writeChecksum();
+    }
+
+    private void writeHeader(Manifest m) throws IOException {
         ensure(ManifestCodec.HEADER_FIXED_BYTES);
         putInt(ManifestCodec.MAGIC);
         putShort(ManifestCodec.FORMAT_VERSION);
@@ -91,9 +177,9 @@ final class ManifestEncoder {
         putInt(p.max());
         buf[pos++] = (byte) p.normalization();
         putInt(m.entries().size());
-        for (Entry e : m.entries()) {
-            writeEntry(e);
-        }
+    }
+
+    private void writeChecksum() throws IOException {
         crc.update(buf, crcPos, pos - crcPos);
         crcPos = pos;
         ensure(CHECKSUM_BYTES);

@@ -16,12 +16,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A big file's SHA-256, computed in order while its ranges arrive: every byte not pending is
+ * A fetched file's SHA-256, computed in order while its ranges arrive: every byte not pending is
  * already in staging (copied locally, or verified there by a previous attempt), so the digest
  * advances through each complete stretch as soon as the range before it lands, and the last
  * range leaves only a short tail to hash instead of the whole file.
+ *
+ * <p>A range that lands exactly where the digest stands is hashed from the bytes just written,
+ * still in memory; only stretches that became contiguous out of order (or were copied locally)
+ * are read back from staging. A file fetched as one range, or whose ranges arrive in order, is
+ * therefore never read again.
  *
  * <p>One thread at a time hashes (it holds the token); a thread that completes a stretch while
  * another hashes only records it, and the hashing thread takes it in before it lets go. Local
@@ -29,33 +35,39 @@ import java.util.concurrent.Executor;
  * so copying and hashing run on both cores.
  */
 final class ProgressiveDigest {
+    /** Read-back buffer, one per thread: never a fresh (and, at 1 MiB, humongous) array per file. */
+    private static final ThreadLocal<ByteBuffer> BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(256 << 10));
+
     private final Path file;
     private final Entry entry;
-    private final MessageDigest md = Sha256.newDigest();
-    /** Complete stretches not yet hashed: start -> end. */
-    private final java.util.TreeMap<Long, Long> done = new java.util.TreeMap<>();
+    private final LongAdder reread;
+    private MessageDigest md;
+    /** Complete stretches not yet hashed: start -> end; null while there is none. */
+    private java.util.TreeMap<Long, Long> done;
     /** Bytes hashed so far, from the start; written by the token holder, under the lock. */
     private long hashed;
     /** Whether a thread is hashing (holds the token). */
     private boolean hashing;
     private IOException failed;
-    private ByteBuffer buf;
 
     /**
      * @param file          the file in staging
      * @param entry         its entry in the target manifest (size, SHA-256)
-     * @param pendingRanges its ranges still to arrive; every other byte is in the file already
+     * @param pendingRanges its ranges still to arrive, sorted by offset; every other byte is in the file already
+     * @param reread        counts the bytes read back from staging
      */
-    ProgressiveDigest(Path file, Entry entry, List<FetchRange> pendingRanges) {
-        this(file, entry, pendingRanges, List.of());
+    ProgressiveDigest(Path file, Entry entry, List<FetchRange> pendingRanges, LongAdder reread) {
+        this(file, entry, pendingRanges, List.of(), reread);
     }
 
     /**
      * @param deferredCopies its LOCAL segments still to be copied: not in the file yet either
      */
-    ProgressiveDigest(Path file, Entry entry, List<FetchRange> pendingRanges, List<Segment> deferredCopies) {
+    ProgressiveDigest(Path file, Entry entry, List<FetchRange> pendingRanges, List<Segment> deferredCopies,
+                      LongAdder reread) {
         this.file = file;
         this.entry = entry;
+        this.reread = reread;
         List<long[]> missing = new ArrayList<>(pendingRanges.size() + deferredCopies.size());
         for (FetchRange r : pendingRanges) {
             missing.add(new long[]{r.offset(), r.end()});
@@ -63,35 +75,59 @@ final class ProgressiveDigest {
         for (Segment s : deferredCopies) {
             missing.add(new long[]{s.offset(), s.end()});
         }
-        missing.sort(java.util.Comparator.comparingLong(m -> m[0]));
+        if (!deferredCopies.isEmpty()) {
+            missing.sort(java.util.Comparator.comparingLong(m -> m[0]));
+        }
         long at = 0;
         for (long[] m : missing) {
             if (m[0] > at) {
-                done.put(at, m[0]);
+                stretch(at, m[0]);
             }
             at = Math.max(at, m[1]);
         }
         if (entry.size() > at) {
-            done.put(at, entry.size());
+            stretch(at, entry.size());
         }
     }
 
-    /** Notes that {@code [from, to)} is in staging and hashes whatever became contiguous, unless another thread is hashing. */
-    void complete(long from, long to) throws IOException {
+    private void stretch(long from, long to) {
+        if (done == null) {
+            done = new java.util.TreeMap<>();
+        }
+        done.merge(from, to, Math::max);
+    }
+
+    /**
+     * Notes that {@code [from, to)} is in staging and hashes whatever became contiguous, unless
+     * another thread is hashing (that one takes it in).
+     *
+     * @param data the bytes just written there (remaining: exactly {@code to - from}), or null
+     */
+    void complete(long from, long to, ByteBuffer data) throws IOException {
         synchronized (this) {
-            done.merge(from, to, Math::max);
             if (hashing || failed != null) {
-                return; // the thread hashing takes it in
+                stretch(from, to); // the thread hashing takes it in
+                return;
             }
             hashing = true;
+            if (data == null || from != hashed || to <= from) {
+                stretch(from, to);
+                data = null;
+            }
+        }
+        if (data != null) {
+            digest().update(data.duplicate()); // in order: from memory, never read back
+            synchronized (this) {
+                hashed = to;
+            }
         }
         drain();
     }
 
-    /** Same, but whatever became contiguous is hashed on {@code executor}, not by the caller. */
+    /** Same, for bytes copied locally: whatever became contiguous is hashed on {@code executor}, not by the caller. */
     void completeLater(long from, long to, Executor executor) {
         synchronized (this) {
-            done.merge(from, to, Math::max);
+            stretch(from, to);
             if (hashing || failed != null || done.firstKey() > hashed) {
                 return;
             }
@@ -113,7 +149,7 @@ final class ProgressiveDigest {
                 long from;
                 long to;
                 synchronized (this) {
-                    Map.Entry<Long, Long> first = done.firstEntry();
+                    Map.Entry<Long, Long> first = done == null ? null : done.firstEntry();
                     if (first == null || first.getKey() > hashed) {
                         hashing = false;
                         notifyAll();
@@ -126,7 +162,7 @@ final class ProgressiveDigest {
                     from = hashed;
                     to = first.getValue();
                 }
-                hash(from, to); // only the token holder touches the digest and the buffer
+                hash(from, to); // only the token holder touches the digest
                 synchronized (this) {
                     hashed = to;
                 }
@@ -164,17 +200,23 @@ final class ProgressiveDigest {
         }
         drain();
         synchronized (this) {
-            if (hashed != entry.size() || !MessageDigest.isEqual(md.digest(), entry.sha256())) {
+            if (hashed != entry.size() || !MessageDigest.isEqual(digest().digest(), entry.sha256())) {
                 throw new StoreException("verification failed: " + entry.path() + " in staging does not match its "
                         + "SHA-256 (hashed " + hashed + " of " + entry.size() + " bytes); the release is not committed");
             }
         }
     }
 
-    private void hash(long from, long to) throws IOException {
-        if (buf == null) {
-            buf = ByteBuffer.allocate(1 << 20);
+    private MessageDigest digest() {
+        if (md == null) {
+            md = Sha256.newDigest();
         }
+        return md;
+    }
+
+    private void hash(long from, long to) throws IOException {
+        ByteBuffer buf = BUFFER.get();
+        MessageDigest d = digest();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ,
                 LinkOption.NOFOLLOW_LINKS)) {
             for (long at = from; at < to; ) {
@@ -183,9 +225,15 @@ final class ProgressiveDigest {
                 if (n <= 0) {
                     throw new StoreException(entry.path() + " in staging is shorter than " + to + " bytes");
                 }
-                md.update(buf.array(), 0, n);
+                d.update(buf.array(), 0, n);
                 at += n;
             }
         }
+        reread.add(to - from);
+    }
+
+    /** A buffer for reading staged files back, one per thread. */
+    static ByteBuffer buffer() {
+        return BUFFER.get();
     }
 }

@@ -56,7 +56,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ReleaseBuilder {
     private static final LongTupleHashFunction XX128 = LongTupleHashFunction.xx128();
-    /** Files at least this big are hashed progressively while their ranges arrive. */
+    /** A file this big is fetched as several ranges (tests use it for a file hashed progressively). */
     static final long PROGRESSIVE_MIN_BYTES = 4L << 20;
 
     private final DatasetStore store;
@@ -79,12 +79,14 @@ public final class ReleaseBuilder {
      */
     private final BitSet settled = new BitSet();
     /** Fetched bytes still missing per file verified on completion; see {@link #trackCompletion()}. */
-    private final Map<String, java.util.concurrent.atomic.AtomicLong> remaining =
+    private final Map<String, Tracked> remaining =
             new java.util.concurrent.ConcurrentHashMap<>();
-    /** Big files hashed in order as their ranges arrive. */
-    private final Map<String, ProgressiveDigest> progressive = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The pending ranges when the build started fetching; each {@link Tracked} file's are a stretch of it. */
+    private volatile List<FetchRange> trackedRanges = List.of();
     /** Files already checked against their SHA-256 (when their last range arrived). */
     private final Set<String> verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Bytes of fetched files read back from staging to hash them (the rest was hashed in memory). */
+    private final java.util.concurrent.atomic.LongAdder reread = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * Big files made anew whose LOCAL segments {@link #prepareLocal(boolean)} left for
@@ -238,6 +240,7 @@ public final class ReleaseBuilder {
         linked.clear();
         settled.clear();
         remaining.clear();
+        trackedRanges = List.of();
         verified.clear();
         if (alreadyCommitted()) {
             return;
@@ -428,50 +431,77 @@ public final class ReleaseBuilder {
 
     /**
      * Notes, for each file whose last bytes come from fetched ranges (and none from DUPLICATE
-     * copies, made at commit), how many bytes are still pending: {@link #accept} verifies the file
-     * as soon as they are in, while other ranges are still on the wire, instead of at commit.
+     * copies, made at commit), how many bytes are still pending: {@link #accept} hashes the bytes
+     * as they arrive (a {@link ProgressiveDigest}, made when the file's first range lands, so that
+     * only files on the wire hold one) and verifies the file as soon as they are all in, while
+     * other ranges are still on the wire, instead of at commit.
      */
     private void trackCompletion() {
-        Map<String, Long> bytes = new HashMap<>();
-        for (FetchRange r : pending) {
-            bytes.merge(r.path(), r.length(), Long::sum);
-        }
+        List<FetchRange> all = List.copyOf(pending);
+        trackedRanges = all;
         Map<String, List<Segment>> copies = new HashMap<>();
         synchronized (deferred) {
             for (FilePlan fp : deferred) { // still to copy: not in staging yet either
-                List<Segment> local = fp.segments().stream().filter(x -> x.kind() == Segment.Kind.LOCAL).toList();
-                copies.put(fp.path(), local);
-                for (Segment x : local) {
-                    bytes.merge(fp.path(), x.length(), Long::sum);
-                }
+                copies.put(fp.path(), fp.segments().stream().filter(x -> x.kind() == Segment.Kind.LOCAL).toList());
             }
         }
-        Map<String, List<FetchRange>> byFile = new HashMap<>();
-        for (Map.Entry<String, Long> b : bytes.entrySet()) {
-            FilePlan fp = filePlans.get(b.getKey());
-            boolean duplicates = fp != null && fp.segments().stream().anyMatch(x -> x.kind() == Segment.Kind.DUPLICATE);
-            if (!duplicates) {
-                remaining.put(b.getKey(), new java.util.concurrent.atomic.AtomicLong(b.getValue()));
-                if (fp != null && fp.target().size() >= PROGRESSIVE_MIN_BYTES) {
-                    byFile.put(b.getKey(), new ArrayList<>());
-                }
+        // A file's ranges are consecutive in pending, by offset (assembleLocal adds them so).
+        for (int from = 0; from < all.size(); ) {
+            String path = all.get(from).path();
+            int to = from + 1;
+            long bytes = all.get(from).length();
+            boolean ordered = true;
+            while (to < all.size() && all.get(to).path().equals(path)) {
+                ordered &= all.get(to).offset() >= all.get(to - 1).offset() + all.get(to - 1).length();
+                bytes += all.get(to++).length();
             }
-        }
-        progressive.clear();
-        for (FetchRange r : pending) {
-            List<FetchRange> rs = byFile.get(r.path());
-            if (rs != null) {
-                rs.add(r);
+            FilePlan fp = filePlans.get(path);
+            boolean duplicates = fp == null || fp.segments().stream().anyMatch(x -> x.kind() == Segment.Kind.DUPLICATE);
+            List<Segment> local = copies.getOrDefault(path, List.of());
+            for (Segment x : local) {
+                bytes += x.length();
             }
-        }
-        for (Map.Entry<String, List<FetchRange>> f : byFile.entrySet()) {
-            Entry e = filePlans.get(f.getKey()).target();
-            progressive.put(f.getKey(), new ProgressiveDigest(staging.resolve(e.path()), e, f.getValue(),
-                    copies.getOrDefault(f.getKey(), List.of())));
+            if (!duplicates && ordered && remaining.putIfAbsent(path, new Tracked(bytes, from, to, local)) != null) {
+                remaining.remove(path); // its ranges are not in one stretch after all: checked at commit
+            }
+            from = to;
         }
     }
 
-    /** Writes a file's LOCAL segments into staging and adds the ranges it still lacks to {@code out}. */
+    /** A fetched file whose bytes are counted down and hashed as its ranges land. */
+    private static final class Tracked {
+        final java.util.concurrent.atomic.AtomicLong left;
+        /** Its ranges: {@code [from, to)} of {@link #trackedRanges}. */
+        final int from;
+        final int to;
+        /** Its LOCAL segments left for {@link #startLocalCopies()}: counted in {@link #left} too. */
+        final List<Segment> copies;
+        /** Made when its first range or copy lands, dropped once it is verified. */
+        private ProgressiveDigest digest;
+
+        Tracked(long bytes, int from, int to, List<Segment> copies) {
+            this.left = new java.util.concurrent.atomic.AtomicLong(bytes);
+            this.from = from;
+            this.to = to;
+            this.copies = copies;
+        }
+    }
+
+    private ProgressiveDigest digestOf(Tracked t, Entry e) {
+        synchronized (t) {
+            if (t.digest == null) {
+                t.digest = new ProgressiveDigest(staging.resolve(e.path()), e, trackedRanges.subList(t.from, t.to),
+                        t.copies, reread);
+            }
+            return t.digest;
+        }
+    }
+
+    /**
+     * Writes a file's LOCAL segments into staging and adds the ranges it still lacks to {@code out}.
+     * A file made anew that is fetched whole is not created here: {@link #accept} creates it when
+     * its first range arrives (one open instead of two, and none at all for this pass).
+     */
     private void assembleLocal(FilePlan fp, Path dst, boolean fresh, List<FetchRange> out) throws IOException {
         Entry e = fp.target();
         if (fresh && deferCopies && deferrable(fp)) {
@@ -484,6 +514,12 @@ public final class ReleaseBuilder {
                 }
             }
             deferred.add(fp);
+            return;
+        }
+        if (fresh && e.size() > 0 && fp.segments().stream().allMatch(s -> s.kind() == Segment.Kind.FETCH)) {
+            for (Segment s : fp.segments()) {
+                addMissing(e, s, null, out);
+            }
             return;
         }
         boolean existed = !fresh && Files.exists(dst, LinkOption.NOFOLLOW_LINKS);
@@ -614,8 +650,8 @@ public final class ReleaseBuilder {
 
     /** Copies one deferred file's LOCAL segments; the file is verified here if its ranges are all in already. */
     private void copyDeferred(FilePlan fp) throws IOException {
-        ProgressiveDigest p = progressive.get(fp.path());
-        java.util.concurrent.atomic.AtomicLong left = remaining.get(fp.path());
+        Tracked t = remaining.get(fp.path()); // null: not tracked, verified at commit
+        ProgressiveDigest p = t == null ? null : digestOf(t, fp.target());
         Map<String, FileChannel> sources = new HashMap<>();
         try (FileChannel out = FileChannel.open(staging.resolve(fp.path()), StandardOpenOption.WRITE,
                 LinkOption.NOFOLLOW_LINKS)) {
@@ -638,13 +674,10 @@ public final class ReleaseBuilder {
                 if (p != null) {
                     p.completeLater(s.offset(), s.end(), HASHERS);
                 }
-                if (left != null && left.addAndGet(-s.length()) == 0) {
-                    if (p != null) {
-                        p.verify();
-                    } else {
-                        verifyFile(fp.target(), ByteBuffer.allocate(1 << 20));
-                    }
+                if (t != null && t.left.addAndGet(-s.length()) == 0) {
+                    p.verify(); // the ranges were all in already
                     verified.add(fp.path());
+                    remaining.remove(fp.path());
                 }
             }
         } finally {
@@ -756,8 +789,9 @@ public final class ReleaseBuilder {
             }
             pos += len;
         }
-        try (FileChannel out = FileChannel.open(staging.resolve(r.path()), StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS)) {
+        // CREATE: a file fetched whole is made by its first range (see assembleLocal); never through a link
+        try (FileChannel out = FileChannel.open(staging.resolve(r.path()), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer d = data.duplicate();
             long at = r.offset();
             while (d.hasRemaining()) {
@@ -767,19 +801,33 @@ public final class ReleaseBuilder {
         synchronized (this) {
             bytesAccepted += r.length();
         }
-        ProgressiveDigest p = progressive.get(r.path());
-        if (p != null) {
-            p.complete(r.offset(), r.offset() + r.length()); // before the count: the last range sees every one
-        }
-        java.util.concurrent.atomic.AtomicLong left = remaining.get(r.path());
-        if (left != null && left.addAndGet(-r.length()) == 0) {
-            if (p != null) {
-                p.verify();
-            } else {
-                verifyFile(e, ByteBuffer.allocate(1 << 20)); // every byte is in: check it now, off the commit path
+        Tracked t = remaining.get(r.path());
+        if (t != null) {
+            ProgressiveDigest p = digestOf(t, e);
+            // before the count: the last range sees every one
+            p.complete(r.offset(), r.offset() + r.length(), data.duplicate());
+            if (t.left.addAndGet(-r.length()) == 0) {
+                p.verify(); // every byte is in: check it now, off the commit path
+                verified.add(e.path());
+                remaining.remove(r.path());
             }
-            verified.add(e.path());
         }
+    }
+
+    /** Files holding a digest under way: those with some ranges in and some still to come. */
+    int digestsUnderWay() {
+        int n = 0;
+        for (Tracked t : remaining.values()) {
+            synchronized (t) {
+                n += t.digest != null ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    /** Bytes of fetched files read back from staging to verify them; in-order ranges are hashed in memory. */
+    long bytesReread() {
+        return reread.sum();
     }
 
     /**
@@ -827,7 +875,7 @@ public final class ReleaseBuilder {
     }
 
     private void verifyFiles() throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        ByteBuffer buf = ProgressiveDigest.buffer();
         List<Entry> entries = target.entries();
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
@@ -864,11 +912,27 @@ public final class ReleaseBuilder {
                 continue; // a hard link to an unchanged file, or a mirrored directory, already has them
             }
             Path p = staging.resolve(e.path());
+            FileTime atime = null;
             if (!e.isSymlink()) {
-                setMode(p, e.mode());
+                // One stat: the mode is changed only if it differs (a file made here mostly has it
+                // already), and the access time is passed on as it is, so that setting the
+                // modification time needs no stat of its own.
+                Map<String, Object> now = modeAndAccessTime(p);
+                if (now == null || ((Integer) now.get("mode") & 07777) != (e.mode() & 07777)) {
+                    setMode(p, e.mode());
+                }
+                atime = now == null ? null : (FileTime) now.get("lastAccessTime");
             }
             Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .setTimes(FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS), null, null);
+                    .setTimes(FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS), atime, null);
+        }
+    }
+
+    private static Map<String, Object> modeAndAccessTime(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, "unix:mode,lastAccessTime", LinkOption.NOFOLLOW_LINKS);
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,6 +63,25 @@ class ManifestDeltaTest {
         Manifest rebuilt = ManifestDelta.apply(base, CODEC.rootDigest(base), delta, ManifestLimits.DEFAULT);
 
         assertEquals(target, rebuilt);
+        // Spliced from the base's own bytes: the very same encoding as encoding the target afresh.
+        byte[] baseBytes = CODEC.encode(base);
+        ManifestDelta.Applied spliced = ManifestDelta.applyEncoded(base, baseBytes, CODEC.rootDigest(base), delta,
+                ManifestLimits.DEFAULT);
+        assertArrayEquals(CODEC.encode(target), spliced.encoded());
+        assertEquals(target, spliced.manifest());
+        // Bytes that are not the base's: either the wrong count of entries (encoded afresh) or the
+        // root digest check fails; never another manifest.
+        byte[] otherBase = CODEC.encode(tree(new Random(seed + 100), 1, 200));
+        try {
+            ManifestDelta.Applied a = ManifestDelta.applyEncoded(base, otherBase, CODEC.rootDigest(base), delta,
+                    ManifestLimits.DEFAULT);
+            assertArrayEquals(CODEC.encode(target), a.encoded());
+        } catch (ManifestFormatException expected) {
+            assertTrue(expected.getMessage().contains("root digest"), expected.getMessage());
+        }
+        byte[] truncated = java.util.Arrays.copyOf(baseBytes, baseBytes.length - 50);
+        assertArrayEquals(CODEC.encode(target), ManifestDelta.applyEncoded(base, truncated, CODEC.rootDigest(base),
+                delta, ManifestLimits.DEFAULT).encoded(), "unframed bytes: encoded afresh");
         assertTrue(delta.length * 5 < CODEC.encode(target).length, "a 15% change is a fraction of the full manifest: "
                 + delta.length + " vs " + CODEC.encode(target).length);
         assertEquals(1, ManifestDelta.baseVersion(delta));

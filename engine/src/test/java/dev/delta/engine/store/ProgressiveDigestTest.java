@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Queue;
 import java.util.Random;
+import java.util.concurrent.atomic.LongAdder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,7 +35,7 @@ class ProgressiveDigestTest {
         FetchRange range = new FetchRange("f", 1_000_000, 1_000_000, 0, 1);
         List<Segment> copies = List.of(new Segment(Segment.Kind.LOCAL, 0, 1_000_000, "f", 1, 0),
                 new Segment(Segment.Kind.LOCAL, 2_000_000, 1_000_000, "f", 1, 2_000_000));
-        ProgressiveDigest d = new ProgressiveDigest(f, e, List.of(range), copies);
+        ProgressiveDigest d = new ProgressiveDigest(f, e, List.of(range), copies, new LongAdder());
         Queue<Runnable> later = new ArrayDeque<>();
         d.completeLater(0, 1_000_000, later::add);
         assertEquals(0, d.hashedBytes(), "the caller (a copy) does not hash");
@@ -43,7 +44,7 @@ class ProgressiveDigestTest {
         assertEquals(1_000_000, d.hashedBytes());
         d.completeLater(2_000_000, 3_000_000, later::add);
         assertEquals(0, later.size(), "not contiguous yet: nothing to hand over");
-        d.complete(1_000_000, 2_000_000); // the range lands: hashed in order through the copy after it
+        d.complete(1_000_000, 2_000_000, null); // the range lands: hashed in order through the copy after it
         assertEquals(3_000_000, d.hashedBytes());
         d.verify();
     }
@@ -55,10 +56,11 @@ class ProgressiveDigestTest {
         Path f = Files.write(tmp.resolve("f"), content);
         byte[] wrong = Sha256.of(new byte[]{1});
         ProgressiveDigest d = new ProgressiveDigest(f, entry(content, wrong),
-                List.of(new FetchRange("f", 0, 1_000_000, 0, 1), new FetchRange("f", 1_000_000, 1_000_000, 0, 1)));
+                List.of(new FetchRange("f", 0, 1_000_000, 0, 1), new FetchRange("f", 1_000_000, 1_000_000, 0, 1)),
+                new LongAdder());
         Queue<Runnable> later = new ArrayDeque<>();
         d.completeLater(0, 1_000_000, later::add); // token handed to the queued task
-        d.complete(1_000_000, 2_000_000); // recorded only: the token is taken
+        d.complete(1_000_000, 2_000_000, null); // recorded only: the token is taken
         assertEquals(0, d.hashedBytes());
         later.poll().run();
         assertEquals(2_000_000, d.hashedBytes(), "the hashing thread took in what was recorded meanwhile");

@@ -336,6 +336,65 @@ class ReleaseBuilderTest {
         assertTrue(store.current().isEmpty());
     }
 
+    @Test
+    void fetchedFiles_arrivingInOrder_areHashedFromMemory_andOutOfOrderOnesReadBack() throws IOException {
+        Path o = origin();
+        Manifest v1 = scan(o, 1);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, v1, new ManifestCodec().encode(v1), 16 * 1024);
+            b.prepareLocal();
+            List<FetchRange> big = b.pending().stream().filter(r -> r.path().equals("big.bin")).toList();
+            assertTrue(big.size() > 2, "big.bin comes in several ranges: " + big);
+            assertEquals(0, b.digestsUnderWay(), "no file holds a digest before its first range");
+            for (FetchRange r : b.pending()) {
+                if (!r.path().equals("big.bin")) {
+                    b.accept(r, read(o, r)); // in order: every file verified without a read
+                }
+            }
+            assertEquals(0, b.bytesReread());
+            List<FetchRange> reversed = new java.util.ArrayList<>(big);
+            java.util.Collections.reverse(reversed); // nothing contiguous until the first range lands
+            for (FetchRange r : reversed) {
+                b.accept(r, read(o, r));
+                assertEquals(r == reversed.get(reversed.size() - 1) ? 0 : 1, b.digestsUnderWay(),
+                        "only a file with ranges still to come holds a digest");
+            }
+            FetchRange first = big.get(0);
+            assertEquals(v1.get("big.bin").size() - first.length(), b.bytesReread(),
+                    "only the ranges that came early are read back");
+            b.commit(true);
+        }
+        assertTreeMatches(v1, store.currentLink());
+    }
+
+    @Test
+    void coldSync_createsAFileFetchedWholeWhenItsFirstRangeArrives() throws IOException {
+        Path o = origin();
+        Manifest v1 = scan(o, 1);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, v1, new ManifestCodec().encode(v1));
+            b.prepareLocal();
+            Path staging;
+            try (var s = Files.list(store.stagingRoot())) {
+                staging = s.findFirst().orElseThrow();
+            }
+            assertTrue(Files.isDirectory(staging.resolve("docs/deep")), "directories are made up front");
+            assertFalse(Files.exists(staging.resolve("docs/a.txt")), "a file fetched whole waits for its bytes");
+            FetchRange r = b.pending().stream().filter(x -> x.path().equals("docs/a.txt")).findFirst().orElseThrow();
+            b.accept(r, read(o, r));
+            assertTrue(Files.isRegularFile(staging.resolve("docs/a.txt"), LinkOption.NOFOLLOW_LINKS));
+            for (FetchRange x : b.pending()) {
+                if (x != r) {
+                    b.accept(x, read(o, x));
+                }
+            }
+            b.commit(true);
+        }
+        assertTreeMatches(v1, store.currentLink());
+    }
+
     /** A tree with one file big enough to be hashed progressively, and v2 with edits spread through it. */
     private Manifest[] bigFileVersions(Path o) throws IOException {
         Files.createDirectories(o);

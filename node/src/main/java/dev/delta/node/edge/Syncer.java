@@ -402,7 +402,8 @@ public final class Syncer {
             long base = ManifestDelta.baseVersion(env.body());
             ManifestDelta.Applied a;
             if (base == local.version && local.version > 0) {
-                a = ManifestDelta.applyEncoded(local.manifest(), local.root(), env.body(), ManifestLimits.DEFAULT);
+                a = ManifestDelta.applyEncoded(local.manifest(), local.bytes(), local.root(), env.body(),
+                        ManifestLimits.DEFAULT);
             } else {
                 a = ManifestDelta.applyEncoded(store.manifest(base), store.rootDigest(base), env.body(),
                         ManifestLimits.DEFAULT);
@@ -528,6 +529,26 @@ public final class Syncer {
         return accepted.get();
     }
 
+    /** Completes when every future has, or at the first failure (with it). */
+    static CompletableFuture<Void> allOrFirstFailure(List<CompletableFuture<?>> futures) {
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(futures.size());
+        if (futures.isEmpty()) {
+            all.complete(null);
+        }
+        for (CompletableFuture<?> f : futures) {
+            f.whenComplete((v, error) -> {
+                if (error != null) {
+                    all.completeExceptionally(error instanceof java.util.concurrent.CompletionException c
+                            && c.getCause() != null ? c.getCause() : error);
+                } else if (left.decrementAndGet() == 0) {
+                    all.complete(null);
+                }
+            });
+        }
+        return all;
+    }
+
     private List<FetchRange> fetchRound(String dataset, long version, ReleaseBuilder b, List<FetchRange> remaining,
                                         ExecutorService writers, AtomicLong accepted, Base base)
             throws IOException, DeltaException {
@@ -577,12 +598,8 @@ public final class Syncer {
                 }));
             }
         }
-        for (CompletableFuture<?> f : requests) {
-            DeltaClient.await(f);
-        }
-        for (CompletableFuture<?> w : new ArrayList<>(writes)) {
-            w.join();
-        }
+        DeltaClient.await(allOrFirstFailure(requests)); // one wake-up per round, not one per request
+        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
         if (writeError.get() != null) {
             throw writeError.get();
         }

@@ -64,6 +64,11 @@ public final class PackedBlocks {
     static final int HEADER = 24;
     static final int ROW = 28;
     private static final String SUFFIX = ".lz4b";
+    /**
+     * Content up to this size has its packed copy read whole, in one read, when it is opened (a
+     * tree of small files is one request per file: header, table and block would be three reads).
+     */
+    static final long WHOLE_READ_MAX = 256 * 1024;
 
     private final Path dir;
 
@@ -218,7 +223,7 @@ public final class PackedBlocks {
             return null;
         }
         try {
-            Reader r = Reader.read(ch, size);
+            Reader r = size <= WHOLE_READ_MAX ? Reader.readWhole(ch, size) : Reader.read(ch, size);
             if (r == null) {
                 LOG.warn("packed copy {} is damaged, serving the plain file", f);
                 ch.close();
@@ -256,15 +261,19 @@ public final class PackedBlocks {
 
     /** The block table of one packed file, with the file open for reading blocks. */
     public static final class Reader implements Closeable {
+        /** The open packed file, or null when {@link #whole} holds all of it. */
         private final FileChannel ch;
+        private final ByteBuffer whole;
         private final long[] offsets;
         private final int[] lengths;
         private final int[] stored;
         private final long[] dataPos;
         private final int[] crcs;
 
-        private Reader(FileChannel ch, long[] offsets, int[] lengths, int[] stored, long[] dataPos, int[] crcs) {
+        private Reader(FileChannel ch, ByteBuffer whole, long[] offsets, int[] lengths, int[] stored, long[] dataPos,
+                       int[] crcs) {
             this.ch = ch;
+            this.whole = whole;
             this.offsets = offsets;
             this.lengths = lengths;
             this.stored = stored;
@@ -276,20 +285,77 @@ public final class PackedBlocks {
         static Reader read(FileChannel ch, long size) throws IOException {
             long fileLen = ch.size();
             ByteBuffer head = readFully(ch, 0, HEADER);
-            if (head == null || head.getInt() != MAGIC || head.getInt() != FORMAT || head.getLong() != size) {
+            if (head == null) {
                 return null;
             }
-            int n = head.getInt();
-            int tableCrc = head.getInt();
+            int n = blockCount(head, size, fileLen);
+            ByteBuffer table = n < 0 ? null : readFully(ch, HEADER, ROW * n);
+            return table == null ? null : parse(ch, null, head.getInt(20), table, n, size, fileLen);
+        }
+
+        /**
+         * Reads the whole packed copy of a small content with one read and closes {@code ch}: blocks
+         * are then served from memory. Null when it does not hold together.
+         */
+        static Reader readWhole(FileChannel ch, long size) throws IOException {
+            try (ch) {
+                // Blocks group chunks up to BLOCK_TARGET, so two neighbours always exceed it: at most
+                // 2 * size / BLOCK_TARGET + 1 blocks, each stored shorter than its content.
+                int cap = (int) (HEADER + (long) ROW * (2 * size / BLOCK_TARGET + 1) + size);
+                ByteBuffer all = ByteBuffer.allocate(cap + 1); // one byte more: a longer file is not ours
+                int got = 0;
+                while (all.hasRemaining()) {
+                    int r = ch.read(all, got);
+                    if (r < 0) {
+                        break;
+                    }
+                    got += r;
+                    if (got >= HEADER) {
+                        int n = blockCount(all.duplicate().flip(), size, got);
+                        if (n >= 0 && got >= HEADER + ROW * n && got >= extent(all, n)) {
+                            break; // everything the table refers to is in: no read to learn it is the end
+                        }
+                    }
+                }
+                if (got > cap || got < HEADER) {
+                    return null;
+                }
+                all.flip();
+                int n = blockCount(all.duplicate(), size, got);
+                if (n < 0 || got < HEADER + ROW * n) {
+                    return null;
+                }
+                ByteBuffer table = all.duplicate().position(HEADER).limit(HEADER + ROW * n).slice();
+                return parse(null, all, all.getInt(20), table, n, size, got);
+            }
+        }
+
+        /** End of the stored data the table of {@code all} (n rows, read in) refers to. */
+        private static long extent(ByteBuffer all, int n) {
+            long end = HEADER + (long) ROW * n;
+            for (int i = 0; i < n; i++) {
+                int row = HEADER + ROW * i;
+                end = Math.max(end, all.getLong(row + 16) + all.getInt(row + 12));
+            }
+            return end;
+        }
+
+        /** The block count of a header that fits {@code size} and {@code fileLen}, or -1. */
+        private static int blockCount(ByteBuffer head, long size, long fileLen) {
+            if (head.getInt(0) != MAGIC || head.getInt(4) != FORMAT || head.getLong(8) != size) {
+                return -1;
+            }
+            int n = head.getInt(16);
             if (n <= 0 || (long) n * ROW > fileLen - HEADER || n > size) {
-                return null;
+                return -1;
             }
-            ByteBuffer table = readFully(ch, HEADER, ROW * n);
-            if (table == null) {
-                return null;
-            }
+            return n;
+        }
+
+        private static Reader parse(FileChannel ch, ByteBuffer whole, int tableCrc, ByteBuffer table, int n, long size,
+                                    long fileLen) {
             CRC32C crc = new CRC32C();
-            crc.update(table.array());
+            crc.update(table.duplicate());
             if ((int) crc.getValue() != tableCrc) {
                 return null;
             }
@@ -311,7 +377,7 @@ public final class PackedBlocks {
                 }
                 expect += lengths[i];
             }
-            return expect == size ? new Reader(ch, offsets, lengths, stored, dataPos, crcs) : null;
+            return expect == size ? new Reader(ch, whole, offsets, lengths, stored, dataPos, crcs) : null;
         }
 
         private static ByteBuffer readFully(FileChannel ch, long pos, int len) throws IOException {
@@ -352,12 +418,14 @@ public final class PackedBlocks {
             if (offsets[b] != offset || lengths[b] != length || stored[b] == 0) {
                 return null;
             }
-            ByteBuffer data = readFully(ch, dataPos[b], stored[b]);
+            ByteBuffer data = whole != null
+                    ? whole.duplicate().position((int) dataPos[b]).limit((int) dataPos[b] + stored[b]).slice()
+                    : readFully(ch, dataPos[b], stored[b]);
             if (data == null) {
                 return null;
             }
             CRC32C crc = new CRC32C();
-            crc.update(data.array(), 0, stored[b]);
+            crc.update(data.duplicate());
             if ((int) crc.getValue() != crcs[b]) {
                 LOG.warn("packed block at {} fails its checksum; sending the plain bytes", offset);
                 return null;
@@ -370,9 +438,16 @@ public final class PackedBlocks {
             return offsets.length;
         }
 
+        /** Whether the packed copy was read whole when opened (no file is held open). */
+        boolean inMemory() {
+            return whole != null;
+        }
+
         @Override
         public void close() throws IOException {
-            ch.close();
+            if (ch != null) {
+                ch.close();
+            }
         }
     }
 }

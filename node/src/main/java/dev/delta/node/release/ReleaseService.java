@@ -56,6 +56,8 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     private final Map<String, List<AnnounceListener>> listeners = new ConcurrentHashMap<>();
     private final Map<String, Long> announced = new ConcurrentHashMap<>();
     private final Map<String, byte[]> deltaCache = new ConcurrentHashMap<>();
+    /** Compressed full-manifest payloads, by dataset, version, root digest and whether signed: a few versions at most. */
+    private final Map<String, byte[]> fullCache = new ConcurrentHashMap<>();
     private final Map<String, DatasetStore> stores = new ConcurrentHashMap<>();
     /** Decoded manifests of recently served versions: every range request needs its file's entry. */
     private final Map<String, Manifest> manifests = java.util.Collections.synchronizedMap(
@@ -231,12 +233,25 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                     body = null;
                 }
             }
+            byte[] payload;
             if (body == null) {
-                body = s.manifestBytes(v);
+                // The full manifest, compressed once per version (a cold edge or one too far behind).
+                if (fullCache.size() > 4) {
+                    fullCache.clear();
+                }
+                long target = v;
+                payload = fullCache.computeIfAbsent(dataset + "/" + v + "/" + Bytes32.of(root) + "/" + (sig == null ? 0 : sig.toText().hashCode()), k -> {
+                    try {
+                        return new ManifestEnvelope(sig, s.manifestBytes(target)).encode();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+            } else {
+                payload = new ManifestEnvelope(sig, body).encode();
             }
-            byte[] payload = new ManifestEnvelope(sig, body).encode();
             return new ManifestStream(kind, v, payload.length, Bytes32.of(root), new ByteArrayInputStream(payload));
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             throw new DatasetException(ErrorCode.INTERNAL, dataset + ": " + e.getMessage());
         }
     }
@@ -255,6 +270,16 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
 
     @Override
     public RangeSource openFile(String dataset, long version, String path) throws DatasetException {
+        return open(dataset, version, path, true);
+    }
+
+    /** A reference is only read from, a window at a time: its packed copy is of no use. */
+    @Override
+    public RangeSource openReference(String dataset, long version, String path) throws DatasetException {
+        return open(dataset, version, path, false);
+    }
+
+    private RangeSource open(String dataset, long version, String path, boolean withPacked) throws DatasetException {
         DatasetStore s = store(dataset);
         if (!ManifestPath.isValid(path)) {
             throw new DatasetException(ErrorCode.NOT_FOUND, "invalid path " + ManifestPath.quote(path));
@@ -275,53 +300,82 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         // The manifest vouches for the path (no '..', every parent a directory), so the release's
         // own tree holds it; NOFOLLOW_LINKS guards the last component as well.
         Path file = s.releaseDir(version).resolve(path);
-        try {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-            long size = e.size();
-            // the content's LZ4 HC blocks, compressed once at publish, when this node has them
-            PackedBlocks.Reader packed = new PackedBlocks(s.root()).open(e.sha256(), size);
-            return new RangeSource() {
-                @Override
-                public long size() {
-                    return size;
-                }
+        long size = e.size();
+        // the content's LZ4 HC blocks, compressed once at publish, when this node has them
+        PackedBlocks.Reader packed = withPacked ? new PackedBlocks(s.root()).open(e.sha256(), size) : null;
+        if (packed == null) {
+            try {
+                return new ReleaseFile(file, size, FileChannel.open(file, StandardOpenOption.READ,
+                        LinkOption.NOFOLLOW_LINKS), null);
+            } catch (IOException ex) {
+                throw new DatasetException(ErrorCode.INTERNAL, "cannot open " + path + " of " + dataset + " v"
+                        + version + ": " + ex.getMessage());
+            }
+        }
+        // Opened only if a range is not served from the packed blocks (a small file's never is).
+        return new ReleaseFile(file, size, null, packed);
+    }
 
-                @Override
-                public int read(long offset, ByteBuffer dst) throws IOException {
-                    return ch.read(dst, offset);
-                }
+    /** A release file as a {@link RangeSource}: its packed blocks where it has them, the file itself otherwise. */
+    static final class ReleaseFile implements RangeSource {
+        private final Path file;
+        private final long size;
+        private final PackedBlocks.Reader packed;
+        private FileChannel ch;
 
-                @Override
-                public int pieceLength(long offset, int max) {
-                    return packed == null ? max : packed.pieceLength(offset, max);
-                }
+        ReleaseFile(Path file, long size, FileChannel ch, PackedBlocks.Reader packed) {
+            this.file = file;
+            this.size = size;
+            this.ch = ch;
+            this.packed = packed;
+        }
 
-                @Override
-                public ByteBuffer precompressed(long offset, int length) {
-                    if (packed == null) {
-                        return null;
-                    }
-                    try {
-                        return packed.block(offset, length);
-                    } catch (IOException ex) {
-                        return null; // the plain file serves it
-                    }
-                }
+        @Override
+        public long size() {
+            return size;
+        }
 
-                @Override
-                public void close() throws IOException {
-                    try {
-                        ch.close();
-                    } finally {
-                        if (packed != null) {
-                            packed.close();
-                        }
-                    }
+        @Override
+        public int read(long offset, ByteBuffer dst) throws IOException {
+            if (ch == null) {
+                ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            }
+            return ch.read(dst, offset);
+        }
+
+        @Override
+        public int pieceLength(long offset, int max) {
+            return packed == null ? max : packed.pieceLength(offset, max);
+        }
+
+        @Override
+        public ByteBuffer precompressed(long offset, int length) {
+            if (packed == null) {
+                return null;
+            }
+            try {
+                return packed.block(offset, length);
+            } catch (IOException ex) {
+                return null; // the plain file serves it
+            }
+        }
+
+        /** Whether the release file itself was opened, for tests. */
+        boolean fileOpened() {
+            return ch != null;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                if (ch != null) {
+                    ch.close();
                 }
-            };
-        } catch (IOException ex) {
-            throw new DatasetException(ErrorCode.INTERNAL, "cannot open " + path + " of " + dataset + " v" + version
-                    + ": " + ex.getMessage());
+            } finally {
+                if (packed != null) {
+                    packed.close();
+                }
+            }
         }
     }
 

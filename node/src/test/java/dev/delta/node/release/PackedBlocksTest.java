@@ -149,6 +149,66 @@ class PackedBlocksTest {
     }
 
     @Test
+    void smallContent_isReadWholeWhenOpened_andServedFromMemory() throws IOException {
+        Path tree = Files.createDirectories(tmp.resolve("tree"));
+        byte[] content = Arrays.copyOfRange(mixed(4), 240_000, 240_000 + 200_000); // text, then noise
+        Files.write(tree.resolve("f.bin"), content);
+        Files.write(tree.resolve("big.bin"), mixed(5));
+        Manifest m = scan(tree);
+        Entry e = m.get("f.bin");
+        assertTrue(e.size() <= PackedBlocks.WHOLE_READ_MAX);
+        PackedBlocks packs = new PackedBlocks(tmp.resolve("ds"));
+        packs.packRelease(m, tree, 1);
+        try (PackedBlocks.Reader big = packs.open(m.get("big.bin").sha256(), m.get("big.bin").size())) {
+            assertFalse(big.inMemory(), "a big copy is read block by block");
+        }
+        Path f = packs.fileFor(e.sha256());
+        byte[] good = Files.readAllBytes(f);
+        LZ4SafeDecompressor d = LZ4Factory.fastestInstance().safeDecompressor();
+        int compressed = 0;
+        try (PackedBlocks.Reader r = packs.open(e.sha256(), e.size())) {
+            assertNotNull(r);
+            assertTrue(r.inMemory());
+            Files.delete(f); // nothing is read from the file any more
+            for (long off = 0; off < content.length; off += r.pieceLength(off, 1 << 20)) {
+                int len = r.pieceLength(off, 1 << 20);
+                ByteBuffer b = r.block(off, len);
+                if (b != null) {
+                    compressed++;
+                    byte[] out = new byte[len];
+                    assertEquals(len, d.decompress(b.array(), b.arrayOffset() + b.position(), b.remaining(), out, 0,
+                            len));
+                    assertArrayEquals(Arrays.copyOfRange(content, (int) off, (int) off + len), out);
+                }
+            }
+            assertTrue(compressed > 0 && compressed < r.blocks(), compressed + " of " + r.blocks());
+        }
+        // damage, whole or in one block, is refused here as well
+        byte[] bad = good.clone();
+        bad[bad.length - 3] ^= 0x40; // the last stored block
+        Files.write(f, bad);
+        try (PackedBlocks.Reader r = packs.open(e.sha256(), e.size())) {
+            int served = 0;
+            for (long off = 0; off < content.length; off += r.pieceLength(off, 1 << 20)) {
+                if (r.block(off, r.pieceLength(off, 1 << 20)) != null) {
+                    served++;
+                }
+            }
+            assertEquals(compressed - 1, served);
+        }
+        bad = good.clone();
+        bad[PackedBlocks.HEADER + 5] ^= 1;
+        Files.write(f, bad);
+        assertNull(packs.open(e.sha256(), e.size()));
+        Files.write(f, Arrays.copyOf(good, good.length - 1));
+        assertNull(packs.open(e.sha256(), e.size()), "truncated");
+        Files.write(f, Arrays.copyOf(good, 30));
+        assertNull(packs.open(e.sha256(), e.size()));
+        Files.write(f, good);
+        assertNull(packs.open(e.sha256(), e.size() + 1));
+    }
+
+    @Test
     void retainOnly_dropsCopiesOfContentNoReleaseHolds() throws IOException {
         Path tree = Files.createDirectories(tmp.resolve("tree"));
         Files.write(tree.resolve("a.txt"), "a".repeat(5000).getBytes(StandardCharsets.UTF_8));

@@ -212,6 +212,11 @@ public final class DeltaClient implements AutoCloseable {
         return stats.bytesReceived();
     }
 
+    /** Flushes that reached the socket. */
+    public long wireFlushes() {
+        return stats.flushes();
+    }
+
     /** The underlying channel, for tests in this package. */
     Channel channel() {
         return channel;

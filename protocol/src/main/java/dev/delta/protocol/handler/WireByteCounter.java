@@ -8,7 +8,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 
 /**
- * First handler of a pipeline: adds every byte read and handed to the socket to a {@link WireStats}.
+ * First handler of a pipeline: adds every byte read and handed to the socket, and every flush, to
+ * a {@link WireStats}.
  */
 @ChannelHandler.Sharable
 public final class WireByteCounter extends ChannelDuplexHandler {
@@ -29,6 +30,12 @@ public final class WireByteCounter extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         stats.addSent(size(msg));
         ctx.write(msg, promise);
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        stats.addFlush();
+        ctx.flush();
     }
 
     private static long size(Object msg) {

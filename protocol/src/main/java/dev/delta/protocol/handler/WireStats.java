@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class WireStats {
     private final LongAdder sent = new LongAdder();
     private final LongAdder received = new LongAdder();
+    private final LongAdder flushes = new LongAdder();
 
     /** Bytes written to sockets so far. */
     public long bytesSent() {
@@ -15,6 +16,15 @@ public final class WireStats {
     /** Bytes read from sockets so far. */
     public long bytesReceived() {
         return received.sum();
+    }
+
+    /** Flushes that reached the socket so far (each at least one write system call when bytes are pending). */
+    public long flushes() {
+        return flushes.sum();
+    }
+
+    void addFlush() {
+        flushes.increment();
     }
 
     void addSent(long n) {

@@ -26,6 +26,14 @@ public interface DatasetService {
     RangeSource openFile(String dataset, long version, String path) throws DatasetException;
 
     /**
+     * Opens a file a GET_RANGES names as its reference: only {@link RangeSource#read} is used, a
+     * window at a time (a node can skip what it prepares for serving, such as packed copies).
+     */
+    default RangeSource openReference(String dataset, long version, String path) throws DatasetException {
+        return openFile(dataset, version, path);
+    }
+
+    /**
      * Starts sending new versions of a dataset to {@code listener}; the current version should
      * be announced at once.
      *

@@ -79,6 +79,11 @@ public final class DeltaServer implements AutoCloseable {
         return stats.bytesReceived();
     }
 
+    /** Flushes that reached the sockets of all connections. */
+    public long wireFlushes() {
+        return stats.flushes();
+    }
+
     /** Idempotent. */
     @Override
     public void close() {

@@ -20,6 +20,13 @@ final class OutboundPump {
     private final ArrayDeque<OutboundJob> jobs = new ArrayDeque<>();
     private final SendCredit credit;
     private final int maxPiece;
+    /**
+     * Payload written by one pump beyond which it flushes at once, past the connection's flush
+     * consolidation: consolidation saves write calls for many small frames, but a pump that read a
+     * lot (from a slow disk, say) must not leave it unsent until the rest of a batch of requests
+     * has been read as well.
+     */
+    static final long FLUSH_NOW_BYTES = 256 * 1024;
 
     OutboundPump(SendCredit credit, int maxPiece) {
         this.credit = credit;
@@ -45,6 +52,7 @@ final class OutboundPump {
     /** Writes frames until a limit is hit, then flushes. */
     void pump(ChannelHandlerContext ctx) {
         boolean wrote = false;
+        long bytes = 0;
         while (!jobs.isEmpty() && ctx.channel().isWritable() && credit.canSend(maxPiece)) {
             OutboundJob job = jobs.poll();
             Message m;
@@ -62,6 +70,7 @@ final class OutboundPump {
                 continue;
             }
             credit.consume(payload(m));
+            bytes += payload(m);
             ctx.write(m, ctx.voidPromise());
             wrote = true;
             if (job.done()) {
@@ -70,7 +79,14 @@ final class OutboundPump {
                 jobs.add(job);
             }
         }
-        if (wrote) {
+        if (!wrote) {
+            return;
+        }
+        ChannelHandlerContext consolidation = bytes >= FLUSH_NOW_BYTES
+                ? ctx.pipeline().context(ServerInitializer.FLUSH_CONSOLIDATION) : null;
+        if (consolidation != null) {
+            consolidation.flush(); // from the handler on toward the socket: not held back
+        } else {
             ctx.flush();
         }
     }

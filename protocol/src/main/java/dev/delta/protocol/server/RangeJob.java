@@ -52,9 +52,8 @@ final class RangeJob extends OutboundJob {
     private int windowFor = -1;
     private boolean windowUsable;
     private byte[] window;
-    private byte[] raw;
-    private byte[] patch;
-    private byte[] packed;
+    /** Per-piece buffers, used only within one call of {@link #next}: shared by the jobs of an I/O thread. */
+    private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[3][]);
 
     /**
      * A request's reference: the file its windows are in, and one window per range (length 0 =
@@ -145,16 +144,17 @@ final class RangeJob extends OutboundJob {
         if (!windowUsable) {
             return null;
         }
-        raw = room(raw, len);
+        byte[][] scratch = SCRATCH.get();
+        byte[] raw = scratch[0] = room(scratch[0], len);
         if (!readFully(source, offset, raw, len)) {
             throw new DatasetException(ErrorCode.INTERNAL, "file ended while reading a range at " + offset);
         }
-        patch = room(patch, len);
+        byte[] patch = scratch[1] = room(scratch[1], len);
         int n = encoder.encode(raw, 0, len, patch);
         if (n < 0 || n >= best) {
             return null;
         }
-        packed = room(packed, Lz4Blocks.maxCompressedLength(n));
+        byte[] packed = scratch[2] = room(scratch[2], Lz4Blocks.maxCompressedLength(n));
         int m = Lz4Blocks.compressHigh(patch, n, packed);
         ByteBuf content;
         int flags = end | FrameLayout.FLAG_PATCH;

@@ -7,13 +7,17 @@ import dev.delta.protocol.handler.WireByteCounter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 
 import java.util.concurrent.TimeUnit;
 
-/** Builds a server connection's pipeline: counter, TLS, idle, codec, keep-alive, handshake. */
+/** Builds a server connection's pipeline: counter, TLS, idle, flush consolidation, codec, keep-alive, handshake. */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
+    /** Name of the flush consolidation handler, which a pump that wrote much flushes past. */
+    static final String FLUSH_CONSOLIDATION = "flush-consolidation";
+
     private final DatasetService service;
     private final ServerConfig config;
     private final SslContext ssl;
@@ -34,6 +38,10 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
             p.addLast("tls", ssl.newHandler(ch.alloc()));
         }
         p.addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        // Many small frames (a DATA per small file, a CREDIT per read) would each be a write(2):
+        // flushes during a read, or queued from other tasks, go out once the burst is over.
+        p.addLast(FLUSH_CONSOLIDATION, new FlushConsolidationHandler(
+                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         p.addLast("frames", new FrameDecoder(config.limits()));
         p.addLast("encoder", new MessageEncoder());
         p.addLast("keep-alive", new KeepAliveHandler());

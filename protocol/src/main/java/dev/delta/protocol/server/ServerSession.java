@@ -128,7 +128,7 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
         String path = ref.path().isEmpty() ? g.path() : ref.path();
         RangeSource source;
         try {
-            source = service.openFile(g.dataset(), ref.version(), path);
+            source = service.openReference(g.dataset(), ref.version(), path);
         } catch (DatasetException e) {
             LOG.debug("reference {} v{} not used: {}", path, ref.version(), e.getMessage());
             return null;

@@ -167,6 +167,25 @@ class ClientServerTest {
     }
 
     @Test
+    void manySmallRequests_shareFlushesOnBothSides() throws Exception {
+        int n = 256;
+        long serverBefore = server.wireFlushes();
+        long clientBefore = client.wireFlushes();
+        List<CompletableFuture<RangeResult>> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) { // a tree of small files: one request and one small DATA each
+            all.add(client.fetchRanges("site", 42, "a.txt", List.of(new ByteRange(i * 100L, 100)), (x, o, d) -> { }));
+        }
+        for (CompletableFuture<RangeResult> f : all) {
+            assertEquals(100, DeltaClient.await(f).bytes());
+        }
+        long serverFlushes = server.wireFlushes() - serverBefore;
+        long clientFlushes = client.wireFlushes() - clientBefore;
+        // Unconsolidated, each request is a flush of the client's and each answer one of the server's.
+        assertTrue(serverFlushes < n / 2, serverFlushes + " server flushes for " + n + " answers");
+        assertTrue(clientFlushes < n / 2, clientFlushes + " client flushes for " + n + " requests");
+    }
+
+    @Test
     void inFlightBound_limitsConcurrentRequestsAtTheServer() throws Exception {
         // A 1 MiB window: the server cannot finish an 8 MiB request before the next one arrives.
         try (DeltaClient c = DeltaClient.connect(config().withMaxInFlight(2).withReceiveWindow(1 << 20))) {

@@ -12,6 +12,8 @@ import dev.delta.protocol.wire.ErrorMessage;
 import dev.delta.protocol.wire.FrameLayout;
 import dev.delta.protocol.wire.GetManifest;
 import dev.delta.protocol.wire.GetRanges;
+import dev.delta.protocol.wire.Limits;
+import dev.delta.protocol.wire.RangeReference;
 import dev.delta.protocol.wire.Hello;
 import dev.delta.protocol.wire.HelloOk;
 import dev.delta.protocol.wire.ManifestKind;
@@ -73,12 +75,25 @@ final class RandomMessages {
         for (int i = 0; i < n; i++) {
             ranges.add(new ByteRange(rnd.nextLong(1L << 50), 1 + rnd.nextLong(ByteRange.MAX_LENGTH)));
         }
-        return new GetRanges(requestId(), dataset(), u63(), string(rnd.nextBoolean() ? 40 : 1300), ranges);
+        RangeReference ref = null;
+        if (rnd.nextBoolean()) {
+            List<RangeReference.Window> windows = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                windows.add(rnd.nextInt(4) == 0 ? RangeReference.NONE : new RangeReference.Window(
+                        rnd.nextLong(1L << 50), rnd.nextInt(Limits.MAX_REFERENCE_WINDOW + 1)));
+            }
+            ref = new RangeReference(1 + rnd.nextLong(1L << 40), rnd.nextBoolean() ? "" : string(40), windows);
+        }
+        return new GetRanges(requestId(), dataset(), u63(), string(rnd.nextBoolean() ? 40 : 1300), ranges, ref);
     }
 
     private Message data() {
         int raw = 1 + rnd.nextInt(rnd.nextBoolean() ? 100 : 128 * 1024);
         int flags = rnd.nextBoolean() ? FrameLayout.FLAG_END : 0;
+        if (raw > 1 && rnd.nextInt(4) == 0) { // a patch: shorter than its piece
+            return new Data(requestId(), flags | FrameLayout.FLAG_PATCH, rnd.nextInt(4096), u63(), raw,
+                    Unpooled.wrappedBuffer(bytes(1 + rnd.nextInt(raw - 1))));
+        }
         return new Data(requestId(), flags, rnd.nextInt(4096), u63(), raw, Unpooled.wrappedBuffer(bytes(raw)));
     }
 
