@@ -412,6 +412,15 @@ public final class PackedBlocks {
             return (int) Math.max(1, Math.min(max, toBoundary));
         }
 
+        /**
+         * The length of the stored block of exactly {@code [offset, offset + length)} from the
+         * table, without reading it, or -1 when there is none.
+         */
+        public int blockLength(long offset, int length) {
+            int b = blockAt(offset);
+            return offsets[b] == offset && lengths[b] == length && stored[b] != 0 ? stored[b] : -1;
+        }
+
         /** The stored LZ4 block of exactly {@code [offset, offset + length)}, or null. */
         public ByteBuffer block(long offset, int length) throws IOException {
             int b = blockAt(offset);

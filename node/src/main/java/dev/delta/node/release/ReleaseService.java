@@ -349,6 +349,11 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         }
 
         @Override
+        public int precompressedLength(long offset, int length) {
+            return packed == null ? -1 : packed.blockLength(offset, length);
+        }
+
+        @Override
         public ByteBuffer precompressed(long offset, int length) {
             if (packed == null) {
                 return null;

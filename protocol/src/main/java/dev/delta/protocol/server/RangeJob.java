@@ -87,12 +87,20 @@ final class RangeJob extends OutboundJob {
             position = ranges.get(index).offset();
         }
         int end = done() ? FrameLayout.FLAG_END : 0;
-        ByteBuffer pre = source.precompressed(offset, len);
+        ByteBuffer pre = null;
         if (reference != null) {
-            Data d = patched(alloc, rangeIndex, offset, len, end, pre != null && pre.remaining() > 0 ? pre.remaining() : len);
+            int known = source.precompressedLength(offset, len);
+            if (known < 0) {
+                pre = source.precompressed(offset, len);
+                known = pre != null && pre.remaining() > 0 ? pre.remaining() : len;
+            }
+            Data d = patched(alloc, rangeIndex, offset, len, end, Math.min(known, len));
             if (d != null) {
                 return d;
             }
+        }
+        if (pre == null) {
+            pre = source.precompressed(offset, len);
         }
         if (pre != null && pre.remaining() > 0 && pre.remaining() < len) {
             return new Data(requestId(), end | FrameLayout.FLAG_COMPRESSED, rangeIndex, offset, len,

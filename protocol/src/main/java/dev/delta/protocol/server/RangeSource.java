@@ -46,6 +46,15 @@ public interface RangeSource extends Closeable {
         return null;
     }
 
+    /**
+     * The length of what {@link #precompressed} would return, if the source knows it without
+     * reading the block, else -1 (then the block is read to learn it). A piece that may go as a
+     * patch is compared against this length first, so a block that loses is never read.
+     */
+    default int precompressedLength(long offset, int length) {
+        return -1;
+    }
+
     @Override
     default void close() throws IOException {
     }

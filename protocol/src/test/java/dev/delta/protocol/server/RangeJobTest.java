@@ -127,4 +127,57 @@ class RangeJobTest {
             text.release();
         }
     }
+
+    /**
+     * A piece that may go as a patch is weighed against the packed block's length from the table:
+     * when the patch wins, the block is never read; when it loses, the block is sent.
+     */
+    @Test
+    void patchWeighedAgainstThePackedLength_readsTheBlockOnlyIfItWins() throws Exception {
+        byte[] old = Content.text(20_000, 1).array();
+        byte[] neu = old.clone();
+        neu[10_000] ^= 1; // one byte changed: the patch is a few bytes
+        int[] reads = new int[1];
+        int[] packedLength = {5_000};
+        RangeSource target = new RangeSource() {
+            @Override
+            public long size() {
+                return neu.length;
+            }
+
+            @Override
+            public int read(long offset, ByteBuffer dst) {
+                int n = (int) Math.min(dst.remaining(), neu.length - offset);
+                dst.put(ByteBuffer.wrap(neu, (int) offset, n));
+                return n;
+            }
+
+            @Override
+            public int precompressedLength(long offset, int length) {
+                return packedLength[0];
+            }
+
+            @Override
+            public ByteBuffer precompressed(long offset, int length) {
+                reads[0]++;
+                return ByteBuffer.wrap(new byte[packedLength[0]]);
+            }
+        };
+        RangeJob.Reference ref = new RangeJob.Reference(viewOf(ByteBuffer.wrap(old)),
+                List.of(new dev.delta.protocol.wire.RangeReference.Window(0, old.length)));
+        RangeJob job = new RangeJob(1, target, List.of(new ByteRange(0, neu.length)), PIECE, ref);
+        Data d = (Data) job.next(ALLOC);
+        assertTrue(d.patch());
+        assertTrue(d.content().readableBytes() < 100, d.toString());
+        assertEquals(0, reads[0], "the packed block was not read");
+        d.release();
+
+        packedLength[0] = 3; // an (impossibly) small block beats any patch: it is read and sent
+        job = new RangeJob(2, target, List.of(new ByteRange(0, neu.length)), PIECE, ref);
+        d = (Data) job.next(ALLOC);
+        assertFalse(d.patch());
+        assertTrue(d.compressed());
+        assertEquals(1, reads[0]);
+        d.release();
+    }
 }
