@@ -56,8 +56,9 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     private final Map<String, List<AnnounceListener>> listeners = new ConcurrentHashMap<>();
     private final Map<String, Long> announced = new ConcurrentHashMap<>();
     private final Map<String, byte[]> deltaCache = new ConcurrentHashMap<>();
-    /** Compressed full-manifest payloads, by dataset, version, root digest and whether signed: a few versions at most. */
-    private final Map<String, byte[]> fullCache = new ConcurrentHashMap<>();
+    /** Encoded envelopes by dataset, base (0 = full), version, root digest and signature: a few full ones at most. */
+    private final Map<String, byte[]> fullPayloads = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> deltaPayloads = new ConcurrentHashMap<>();
     private final Map<String, DatasetStore> stores = new ConcurrentHashMap<>();
     /** Decoded manifests of recently served versions: every range request needs its file's entry. */
     private final Map<String, Manifest> manifests = java.util.Collections.synchronizedMap(
@@ -233,23 +234,23 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                     body = null;
                 }
             }
-            byte[] payload;
-            if (body == null) {
-                // The full manifest, compressed once per version (a cold edge or one too far behind).
-                if (fullCache.size() > 4) {
-                    fullCache.clear();
-                }
-                long target = v;
-                payload = fullCache.computeIfAbsent(dataset + "/" + v + "/" + Bytes32.of(root) + "/" + (sig == null ? 0 : sig.toText().hashCode()), k -> {
-                    try {
-                        return new ManifestEnvelope(sig, s.manifestBytes(target)).encode();
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                });
-            } else {
-                payload = new ManifestEnvelope(sig, body).encode();
+            // The envelope (compressed once, LZ4 HC) is what every edge asking the same gets: a full
+            // manifest goes to a cold edge or one too far behind, a delta to each following edge.
+            byte[] delta = body;
+            long target = v;
+            String key = dataset + "/" + (delta == null ? 0 : haveVersion) + "/" + v + "/" + Bytes32.of(root) + "/"
+                    + (sig == null ? 0 : sig.toText().hashCode());
+            Map<String, byte[]> cache = delta == null ? fullPayloads : deltaPayloads;
+            if (cache.size() > (delta == null ? 4 : 64)) {
+                cache.clear();
             }
+            byte[] payload = cache.computeIfAbsent(key, k -> {
+                try {
+                    return new ManifestEnvelope(sig, delta != null ? delta : s.manifestBytes(target)).encode();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
             return new ManifestStream(kind, v, payload.length, Bytes32.of(root), new ByteArrayInputStream(payload));
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new DatasetException(ErrorCode.INTERNAL, dataset + ": " + e.getMessage());

@@ -52,6 +52,8 @@ final class RangeJob extends OutboundJob {
     private int windowFor = -1;
     private boolean windowUsable;
     private byte[] window;
+    /** Whether the current piece's bytes are in the scratch buffer already (read to try a patch). */
+    private boolean pieceRead;
     /** Per-piece buffers, used only within one call of {@link #next}: shared by the jobs of an I/O thread. */
     private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[3][]);
 
@@ -88,6 +90,7 @@ final class RangeJob extends OutboundJob {
         }
         int end = done() ? FrameLayout.FLAG_END : 0;
         ByteBuffer pre = null;
+        pieceRead = false;
         if (reference != null) {
             int known = source.precompressedLength(offset, len);
             if (known < 0) {
@@ -107,7 +110,9 @@ final class RangeJob extends OutboundJob {
                     Unpooled.wrappedBuffer(pre));
         }
         ByteBuffer view = source.view(offset, len);
-        ByteBuf raw = view != null && view.remaining() == len ? Unpooled.wrappedBuffer(view) : read(alloc, offset, len);
+        ByteBuf raw = view != null && view.remaining() == len ? Unpooled.wrappedBuffer(view)
+                : pieceRead ? alloc.directBuffer(len, len).writeBytes(SCRATCH.get()[0], 0, len) // read for a patch
+                : read(alloc, offset, len);
         if (skip > 0) {
             skip--;
             return new Data(requestId(), end, rangeIndex, offset, len, raw);
@@ -157,6 +162,7 @@ final class RangeJob extends OutboundJob {
         if (!readFully(source, offset, raw, len)) {
             throw new DatasetException(ErrorCode.INTERNAL, "file ended while reading a range at " + offset);
         }
+        pieceRead = true;
         byte[] patch = scratch[1] = room(scratch[1], len);
         int n = encoder.encode(raw, 0, len, patch);
         if (n < 0 || n >= best) {
