@@ -19,18 +19,21 @@ import java.util.concurrent.Callable;
 /** {@code delta bench}: the end-to-end benchmark, Delta against rsync on loopback. */
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
+        header = "Measure Delta end to end on generated, seeded datasets.",
         description = {
-                "Measure Delta end to end on generated, seeded datasets: an origin 'delta serve' process and",
-                "'delta sync' edge processes on 127.0.0.1; with --vs-rsync also an rsync daemon on 127.0.0.1 pulled",
-                "by 'rsync -a --delete' (plain) and with '-z --compress-choice=zstd'. Each scenario brings receivers",
-                "holding an old tree to a new one; the step old->new is measured: wall time, bytes on the wire each",
-                "way, CPU time and peak RSS of receivers and sender. Every receiver is then checked against the new",
-                "tree. Installs nothing: without rsync it says how to get it and measures Delta alone. Linux only.",
+                "Measure Delta end to end on generated, seeded datasets: an origin 'delta serve' process "
+                        + "and 'delta sync' edge processes on 127.0.0.1; with --vs-rsync also an rsync daemon on "
+                        + "127.0.0.1 pulled by 'rsync -a --delete' (plain) and with '-z --compress-choice=zstd'. "
+                        + "Each scenario brings receivers holding an old tree to a new one; the step old->new is "
+                        + "measured: wall time, bytes on the wire each way, CPU time and peak RSS of receivers and "
+                        + "sender. Every receiver is then checked against the new tree. Installs nothing: without "
+                        + "rsync it says how to get it and measures Delta alone. Linux only.",
                 "Exit codes: 0 all correct, 1 a receiver ended up different from the new tree, 3 failure.",
-                "Delta is measured twice: a 'delta sync' process per edge (JVM start included) and, as 'delta-edge',",
-                "running 'delta serve' edges following the origin (from the end of the publish to their switch).",
-                "Scenarios: source-tree, big-file-scattered, big-file-insert, release-tar, no-change, cold,",
-                "rename-heavy, fanout-4."})
+                "Delta is measured twice: a 'delta sync' process per edge (JVM start included) and, as "
+                        + "'delta-edge', running 'delta serve' edges following the origin (from the end of the "
+                        + "publish to their switch).",
+                "Scenarios: source-tree, big-file-scattered, big-file-insert, release-tar, no-change, "
+                        + "cold, rename-heavy, fanout-4."})
 final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

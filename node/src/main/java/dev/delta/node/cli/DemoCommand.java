@@ -33,11 +33,12 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "demo",
         mixinStandardHelpOptions = true,
-        description = {
-                "Run the tour in a temporary directory: start an origin and an edge ('delta serve' processes on",
-                "127.0.0.1), publish a generated dataset, watch the edge replicate it, edit the tree like a release",
-                "and publish again, watch the edge fetch only what changed, roll the edge back and forward, and",
-                "check every step against the source. Exits 0 when every step checked out; leaves nothing running."})
+        header = "Run the tour in a temporary directory, checking every step.",
+        description = "Run the tour in a temporary directory: start an origin and an edge ('delta serve' "
+                + "processes on 127.0.0.1), publish a generated dataset, watch the edge replicate it, edit "
+                + "the tree like a release and publish again, watch the edge fetch only what changed, roll "
+                + "the edge back and forward, and check every step against the source. Exits 0 when every "
+                + "step checked out; leaves nothing running.")
 final class DemoCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 

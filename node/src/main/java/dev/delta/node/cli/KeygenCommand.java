@@ -15,15 +15,16 @@ import java.util.concurrent.Callable;
 /** {@code delta keygen}: writes an Ed25519 key pair for signing manifests. */
 @Command(name = "keygen",
         mixinStandardHelpOptions = true,
-        description = {
-                "Write an Ed25519 key pair: PREFIX.key (private, PKCS#8 PEM, mode 0600) and PREFIX.pub (public, X.509 PEM).",
-                "The origin signs manifests with the private key; edges trust the public key. Never overwrites a file."})
+        header = "Write an Ed25519 key pair for signing manifests.",
+        description = "Write an Ed25519 key pair: PREFIX.key (private, PKCS#8 PEM, mode 0600) and PREFIX.pub "
+                + "(public, X.509 PEM). The origin signs manifests with the private key; edges trust the "
+                + "public key. Never overwrites a file.")
 final class KeygenCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = {"-o", "--output"}, paramLabel = "PREFIX", defaultValue = "delta",
-            description = "Path prefix of the two files (default: ${DEFAULT-VALUE} -> delta.key, delta.pub).")
+            description = "Path prefix of the two files, PREFIX.key and PREFIX.pub (default: ${DEFAULT-VALUE}).")
     String prefix;
 
     @Override

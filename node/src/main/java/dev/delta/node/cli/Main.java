@@ -8,8 +8,12 @@ import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /** The {@code delta} command: entry point of the runnable jar. */
@@ -47,6 +51,16 @@ public final class Main implements Runnable {
         MANIFEST_COMMANDS.put("verify", ManifestVerifyCommand::new);
         MANIFEST_COMMANDS.put("sign", ManifestSignCommand::new);
         MANIFEST_COMMANDS.put("check", ManifestCheckCommand::new);
+    }
+
+    /** The names of the subcommands, in the order help lists them. */
+    static Set<String> commandNames() {
+        return Collections.unmodifiableSet(COMMANDS.keySet());
+    }
+
+    /** The names of the subcommands of {@code manifest}, in the order help lists them. */
+    static Set<String> manifestCommandNames() {
+        return Collections.unmodifiableSet(MANIFEST_COMMANDS.keySet());
     }
 
     @CommandLine.Spec
@@ -100,6 +114,13 @@ public final class Main implements Runnable {
                 cl.addSubcommand(c.getKey(), c.getValue().get());
             }
         }
+        // Help is laid out at picocli's fixed default of 80 columns, not at the terminal's width: prose
+        // reads best at that width, the output is the same everywhere, and no stty process is started
+        // to ask the terminal (-Dpicocli.usage.width=AUTO or =120 in DELTA_JAVA_OPTS still widens it).
+        // Picocli prints each element of a description on a line of its own and wraps it to that
+        // width, so an element is a whole paragraph (or a line meant to stand alone, such as the exit
+        // codes), never a line wrapped in the source.
+        hideHeaders(cl);
         cl.setExitCodeExceptionMapper(t -> ExitCode.BAD_INPUT);
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
@@ -122,6 +143,23 @@ public final class Main implements Runnable {
             return ExitCode.BAD_INPUT;
         });
         return cl;
+    }
+
+    /**
+     * A command whose first paragraph would take several lines in its parent's command list has a
+     * one-line {@code header} for that list; its own help leaves the header out, as it opens with the
+     * synopsis and then the full description. Picocli's help command keeps its header.
+     */
+    private static void hideHeaders(CommandLine c) {
+        if (!(c.getCommand() instanceof CommandLine.HelpCommand)) {
+            List<String> keys = new ArrayList<>(c.getHelpSectionKeys());
+            keys.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER_HEADING);
+            keys.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER);
+            c.getCommandSpec().usageMessage().sectionKeys(keys);
+        }
+        for (CommandLine sub : c.getSubcommands().values()) {
+            hideHeaders(sub);
+        }
     }
 
     private static CommandLine manifestCommand(String name) {

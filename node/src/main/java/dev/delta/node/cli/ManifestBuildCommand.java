@@ -27,12 +27,13 @@ import java.util.concurrent.CompletableFuture;
 
 /** {@code delta manifest build DIR}: scan a tree and write its manifest. */
 @Command(name = "build",
-        description = {
-                "Scan DIR and write its block manifest: every file chunked with FastCDC (on all cores), hashed with",
-                "XXH3-128 per chunk and SHA-256 per file; directories (empty ones too), symlinks (never followed),",
-                "modes and mtimes recorded. Ignore rules come from DIR/.deltaignore and --exclude (gitignore syntax).",
-                "With --cache, files whose size, mtime, inode and ctime are unchanged are not read again.",
-                "Paths that cannot be read are listed and the build fails (exit 3) unless --allow-problems."})
+        header = "Scan DIR and write its block manifest.",
+        description = "Scan DIR and write its block manifest: every file chunked with FastCDC (on all cores), "
+                + "hashed with XXH3-128 per chunk and SHA-256 per file; directories (empty ones too), "
+                + "symlinks (never followed), modes and mtimes recorded. Ignore rules come from "
+                + "DIR/.deltaignore and --exclude (gitignore syntax). With --cache, files whose size, "
+                + "mtime, inode and ctime are unchanged are not read again. Paths that cannot be read are "
+                + "listed and the build fails (exit 3) unless --allow-problems.")
 final class ManifestBuildCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

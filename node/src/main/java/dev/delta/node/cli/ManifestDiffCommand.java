@@ -24,9 +24,11 @@ import java.util.concurrent.Callable;
 /** {@code delta manifest diff OLD NEW}: per-path changes and what an edge holding OLD must fetch for NEW. */
 @Command(name = "diff",
         mixinStandardHelpOptions = true,
+        header = "Compare two manifests: per-path actions and the bytes to fetch.",
         description = {
-                "Compare two manifests: per-path actions (add, update, delete, metadata, type-change), the chunks of NEW",
-                "found nowhere in OLD, and the bytes an edge holding OLD would fetch versus copy locally.",
+                "Compare two manifests: per-path actions (add, update, delete, metadata, type-change), "
+                        + "the chunks of NEW found nowhere in OLD, and the bytes an edge holding OLD would fetch "
+                        + "versus copy locally.",
                 "Exit code 1 when the manifests differ, 0 when they are the same."})
 final class ManifestDiffCommand implements Callable<Integer> {
     @CommandLine.Spec

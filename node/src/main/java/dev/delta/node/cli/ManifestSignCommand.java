@@ -17,8 +17,9 @@ import java.util.concurrent.Callable;
 /** {@code delta manifest sign FILE --key KEY}: a detached Ed25519 signature of the manifest's root digest. */
 @Command(name = "sign",
         mixinStandardHelpOptions = true,
-        description = {"Sign a manifest: writes FILE.sig, a detached Ed25519 signature of the manifest's root digest",
-                "(SHA-256 of its canonical encoding). The manifest is decoded and checked first."})
+        header = "Sign a manifest: write FILE.sig, a detached Ed25519 signature.",
+        description = "Sign a manifest: writes FILE.sig, a detached Ed25519 signature of the manifest's root "
+                + "digest (SHA-256 of its canonical encoding). The manifest is decoded and checked first.")
 final class ManifestSignCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

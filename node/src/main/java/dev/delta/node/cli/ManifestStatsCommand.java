@@ -18,7 +18,9 @@ import java.util.concurrent.Callable;
 /** {@code delta manifest stats FILE}: counts, dedup ratio and the chunk-size histogram. */
 @Command(name = "stats",
         mixinStandardHelpOptions = true,
-        description = "Summarize a manifest: files, bytes, chunks, distinct chunks, dedup ratio, chunk-size histogram.")
+        header = "Summarize a manifest: counts, dedup ratio, chunk-size histogram.",
+        description = "Summarize a manifest: files, bytes, chunks, distinct chunks, dedup ratio, chunk-size "
+                + "histogram.")
 final class ManifestStatsCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -25,9 +25,11 @@ import java.util.concurrent.Callable;
 /** {@code delta manifest verify FILE DIR}: does DIR hold exactly what the manifest describes? */
 @Command(name = "verify",
         mixinStandardHelpOptions = true,
+        header = "Check that DIR matches the manifest exactly.",
         description = {
-                "Check that DIR matches the manifest exactly: same paths and types, same content (SHA-256 and chunks),",
-                "same modes, mtimes and symlink targets. Reads every file. Ignore rules apply as for build.",
+                "Check that DIR matches the manifest exactly: same paths and types, same content (SHA-256 "
+                        + "and chunks), same modes, mtimes and symlink targets. Reads every file. Ignore rules "
+                        + "apply as for build.",
                 "Lists each difference; exit code 0 when DIR matches, 1 when it differs."})
 final class ManifestVerifyCommand implements Callable<Integer> {
     @CommandLine.Spec

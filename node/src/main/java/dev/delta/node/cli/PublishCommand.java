@@ -24,11 +24,12 @@ import java.util.concurrent.Callable;
 /** {@code delta publish}: make SOURCE_DIR the next version of a dataset on this origin. */
 @Command(name = "publish",
         mixinStandardHelpOptions = true,
-        description = {
-                "Publish SOURCE_DIR as the next version of a dataset: scan it (incrementally), build release vN+1",
-                "(unchanged files hard-linked from vN, new bytes copied and checked), sign the manifest if a key is",
-                "given, switch 'current', prune old releases. A running 'delta serve' announces it to its edges.",
-                "Publishing an unchanged tree creates no version."})
+        header = "Publish SOURCE_DIR as the next version of a dataset.",
+        description = "Publish SOURCE_DIR as the next version of a dataset: scan it (incrementally), build "
+                + "release vN+1 (unchanged files hard-linked from vN, new bytes copied and checked), sign "
+                + "the manifest if a key is given, switch 'current', prune old releases. A running "
+                + "'delta serve' announces it to its edges. Publishing an unchanged tree creates no "
+                + "version.")
 final class PublishCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -45,7 +46,7 @@ final class PublishCommand implements Callable<Integer> {
     @Option(names = "--dataset", required = true, paramLabel = "NAME", description = "Dataset name.")
     String dataset;
 
-    @Option(names = "--key", paramLabel = "KEY", description = "Sign with this private key (public key: same name, .pub).")
+    @Option(names = "--key", paramLabel = "KEY", description = "Sign with this private key (public key: KEY with .key replaced by .pub).")
     Path key;
 
     @Option(names = "--exclude", paramLabel = "PATTERN", description = "Ignore pattern (gitignore syntax); repeatable.")

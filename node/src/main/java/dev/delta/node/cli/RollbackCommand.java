@@ -19,11 +19,13 @@ import java.util.concurrent.Callable;
 /** {@code delta rollback}: switch to a retained release at once, without the network. */
 @Command(name = "rollback",
         mixinStandardHelpOptions = true,
+        header = "Point an edge at a retained release, or republish one (--origin).",
         description = {
-                "On an edge: point 'current' at a retained release (default: the one before current) at once, with no",
-                "network, and hold it there until 'delta rollback --release' (or a newer version, if the node follows).",
-                "With --origin: republish release N as the newest version, so edges follow (they hold N already:",
-                "nothing crosses the wire)."})
+                "On an edge: point 'current' at a retained release (default: the one before current) at "
+                        + "once, with no network, and hold it there until 'delta rollback --release' (or a newer "
+                        + "version, if the node follows).",
+                "With --origin: republish release N as the newest version, so edges follow (they hold N "
+                        + "already: nothing crosses the wire)."})
 final class RollbackCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

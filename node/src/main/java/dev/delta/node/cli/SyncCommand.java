@@ -25,11 +25,12 @@ import java.util.concurrent.Callable;
 
 /** {@code delta sync}: bring one dataset to the upstream's version, once, without a running node. */
 @Command(name = "sync",
-        description = {
-                "Bring a dataset in DIR to the upstream's current version (or --version N): fetch the manifest (a",
-                "delta against the version held here), copy every chunk already on this node, fetch the rest as",
-                "verified ranges, check each file's SHA-256, then switch 'current' atomically. Interrupted, it",
-                "resumes where it stopped. --dry-run prints the plan and changes nothing."})
+        header = "Bring a dataset to the upstream's current version.",
+        description = "Bring a dataset in DIR to the upstream's current version (or --version N): fetch the "
+                + "manifest (a delta against the version held here), copy every chunk already on this node, "
+                + "fetch the rest as verified ranges, check each file's SHA-256, then switch 'current' "
+                + "atomically. Interrupted, it resumes where it stopped. --dry-run prints the plan and "
+                + "changes nothing.")
 final class SyncCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
