@@ -205,17 +205,54 @@ public final class DatasetStore {
      * the manifest's, else computed from the manifest.
      */
     public byte[] rootDigest(long version) throws IOException {
-        Path manifest = manifestFile(version);
+        String[] rec = rootRecord(version);
+        if (rec != null) {
+            return java.util.HexFormat.of().parseHex(rec[0]);
+        }
+        return ManifestCodec.rootDigest(manifestBytes(version));
+    }
+
+    /**
+     * The total file bytes of a retained release, from the record beside its manifest when that
+     * holds it (releases committed by this build), else skimmed from the manifest: an up-to-date
+     * sync reports it without reading a manifest of megabytes.
+     */
+    public long totalBytes(long version) throws IOException {
+        String[] rec = rootRecord(version);
+        if (rec != null && rec.length == 3) {
+            try {
+                long total = Long.parseLong(rec[2]);
+                if (total >= 0) {
+                    return total;
+                }
+            } catch (NumberFormatException e) {
+                // a damaged field: skim the manifest instead
+            }
+        }
+        try {
+            return ManifestCodec.summarize(manifestBytes(version)).totalBytes();
+        } catch (dev.delta.engine.manifest.ManifestFormatException e) {
+            throw new StoreException(dataset + " v" + version + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The fields of the record beside a release's manifest ({@code root-hex length [total-bytes]}),
+     * or null when there is none, it is damaged, or its length no longer matches the manifest's.
+     */
+    private String[] rootRecord(long version) throws IOException {
         try {
             String[] rec = Files.readString(rootFile(version), java.nio.charset.StandardCharsets.US_ASCII).trim()
                     .split(" ");
-            if (rec.length == 2 && rec[0].length() == 64 && Long.parseLong(rec[1]) == Files.size(manifest)) {
-                return java.util.HexFormat.of().parseHex(rec[0]);
+            if ((rec.length == 2 || rec.length == 3) && rec[0].length() == 64
+                    && Long.parseLong(rec[1]) == Files.size(manifestFile(version))) {
+                java.util.HexFormat.of().parseHex(rec[0]); // throws on a damaged digest
+                return rec;
             }
         } catch (NoSuchFileException | IllegalArgumentException e) {
-            // no record (a release committed by an older build) or a damaged one: compute it
+            // no record (a release committed by an older build) or a damaged one
         }
-        return ManifestCodec.rootDigest(manifestBytes(version));
+        return null;
     }
 
     /**
@@ -228,13 +265,19 @@ public final class DatasetStore {
         }
         byte[] bytes = manifestBytes(version);
         byte[] root = ManifestCodec.rootDigest(bytes);
-        writeRootRecord(version, root, bytes.length);
+        long total;
+        try {
+            total = ManifestCodec.summarize(bytes).totalBytes();
+        } catch (dev.delta.engine.manifest.ManifestFormatException e) {
+            throw new StoreException(dataset + " v" + version + ": " + e.getMessage(), e);
+        }
+        writeRootRecord(version, root, bytes.length, total);
         return root;
     }
 
-    private void writeRootRecord(long version, byte[] root, long length) throws IOException {
-        writeAtomically(rootFile(version), (java.util.HexFormat.of().formatHex(root) + " " + length + "\n")
-                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    private void writeRootRecord(long version, byte[] root, long length, long totalBytes) throws IOException {
+        writeAtomically(rootFile(version), (java.util.HexFormat.of().formatHex(root) + " " + length + " "
+                + totalBytes + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     /** A chunk index over every retained release, newest first (so copies come from recent files). */
@@ -390,7 +433,7 @@ public final class DatasetStore {
     void writeManifest(Manifest m, byte[] encoded, byte[] rootDigest) throws IOException {
         Files.deleteIfExists(rootFile(m.version())); // never a record of other bytes beside this manifest
         writeAtomically(manifestFile(m.version()), encoded);
-        writeRootRecord(m.version(), rootDigest, encoded.length);
+        writeRootRecord(m.version(), rootDigest, encoded.length, m.totalBytes());
     }
 
     static void writeAtomically(Path file, byte[] bytes) throws IOException {

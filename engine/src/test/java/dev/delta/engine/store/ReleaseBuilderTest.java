@@ -289,9 +289,20 @@ class ReleaseBuilderTest {
         sync(store, v1, o);
         byte[] enc = store.manifestBytes(1);
         Path record = tmp.resolve("data/site/.delta/manifests/v1.root");
-        assertEquals(java.util.HexFormat.of().formatHex(Sha256.of(enc)) + " " + enc.length,
+        assertEquals(java.util.HexFormat.of().formatHex(Sha256.of(enc)) + " " + enc.length + " " + v1.totalBytes(),
                 Files.readString(record).trim());
         assertArrayEquals(Sha256.of(enc), store.rootDigest(1));
+        assertEquals(v1.totalBytes(), store.totalBytes(1));
+
+        // The total is taken from the record (an up-to-date sync reads no manifest for it)...
+        Files.writeString(record, java.util.HexFormat.of().formatHex(Sha256.of(enc)) + " " + enc.length + " 7\n");
+        assertEquals(7, store.totalBytes(1));
+        // ...and skimmed from the manifest when an older build's record has no total, or a damaged one.
+        Files.writeString(record, java.util.HexFormat.of().formatHex(Sha256.of(enc)) + " " + enc.length + "\n");
+        assertEquals(v1.totalBytes(), store.totalBytes(1));
+        assertArrayEquals(Sha256.of(enc), store.rootDigest(1), "a record of two fields still holds the digest");
+        Files.writeString(record, java.util.HexFormat.of().formatHex(Sha256.of(enc)) + " " + enc.length + " x\n");
+        assertEquals(v1.totalBytes(), store.totalBytes(1));
 
         // A record that does not fit the manifest beside it (length) or is damaged is not trusted.
         Files.writeString(record, "00".repeat(32) + " " + (enc.length + 1) + "\n");

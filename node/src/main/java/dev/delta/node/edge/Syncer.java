@@ -228,15 +228,10 @@ public final class Syncer {
             if (local.isAt(mb.header(), version)) {
                 // Up to date: no decode, no plan, no look at the release's files.
                 checkSignature(dataset, previous, ManifestEnvelope.decode(mb.bytes()), local.root());
-                ManifestCodec.Summary sum;
-                try {
-                    sum = ManifestCodec.summarize(local.bytes());
-                } catch (ManifestFormatException e) {
-                    throw new StoreException(dataset + " v" + previous + ": " + e.getMessage(), e);
-                }
+                long total = store.totalBytes(previous); // recorded at commit: no manifest read
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 LOG.debug("{}: up to date at v{} ({} ms)", dataset, previous, ms);
-                return result(previous, sum.totalBytes(), previous, true, false, null, 0, 0, mb.bytes().length,
+                return result(previous, total, previous, true, false, null, 0, 0, mb.bytes().length,
                         wireIn0, wireOut0, t0);
             }
             Target t = target(store, local, dataset, version, mb);
