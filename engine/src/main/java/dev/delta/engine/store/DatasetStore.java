@@ -256,12 +256,14 @@ public final class DatasetStore {
     }
 
     /**
-     * Like {@link #rootDigest}, and leaves the record beside the manifest when it was missing (a
-     * release committed by an older build), so the next look is cheap. Call with the lock held.
+     * Like {@link #rootDigest}, and leaves a complete record beside the manifest when it was
+     * missing, damaged or without the total (a release committed by an older build), so the next
+     * look is cheap. Call with the lock held.
      */
     public byte[] rootDigestRecorded(long version) throws IOException {
-        if (Files.exists(rootFile(version))) {
-            return rootDigest(version);
+        String[] rec = rootRecord(version);
+        if (rec != null && rec.length == 3) {
+            return java.util.HexFormat.of().parseHex(rec[0]);
         }
         byte[] bytes = manifestBytes(version);
         byte[] root = ManifestCodec.rootDigest(bytes);

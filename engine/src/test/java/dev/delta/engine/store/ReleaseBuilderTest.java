@@ -303,6 +303,11 @@ class ReleaseBuilderTest {
         assertArrayEquals(Sha256.of(enc), store.rootDigest(1), "a record of two fields still holds the digest");
         Files.writeString(record, java.util.HexFormat.of().formatHex(Sha256.of(enc)) + " " + enc.length + " x\n");
         assertEquals(v1.totalBytes(), store.totalBytes(1));
+        // Under the lock, an older build's record is completed for the next look.
+        Files.writeString(record, java.util.HexFormat.of().formatHex(Sha256.of(enc)) + " " + enc.length + "\n");
+        assertArrayEquals(Sha256.of(enc), store.rootDigestRecorded(1));
+        assertEquals(java.util.HexFormat.of().formatHex(Sha256.of(enc)) + " " + enc.length + " " + v1.totalBytes(),
+                Files.readString(record).trim());
 
         // A record that does not fit the manifest beside it (length) or is damaged is not trusted.
         Files.writeString(record, "00".repeat(32) + " " + (enc.length + 1) + "\n");
