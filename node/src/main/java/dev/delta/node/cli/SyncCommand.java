@@ -9,6 +9,7 @@ import dev.delta.node.config.ConfigException;
 import dev.delta.node.config.NodeConfig;
 import dev.delta.node.edge.SyncResult;
 import dev.delta.node.edge.Syncer;
+import dev.delta.protocol.client.ClientConfig;
 import dev.delta.protocol.client.DeltaClient;
 import dev.delta.protocol.client.DeltaException;
 import picocli.CommandLine;
@@ -62,6 +63,11 @@ final class SyncCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
     boolean quiet;
 
+    @Option(names = "--connections", paramLabel = "N", defaultValue = "" + Syncer.DEFAULT_CONNECTIONS,
+            description = "Connections a big fetch is spread over (default: ${DEFAULT-VALUE}); the upstream serves "
+                    + "each on one of its cores.")
+    int connections;
+
     @Override
     public Integer call() throws IOException, ConfigException, DeltaException {
         CommandLine cl = spec.commandLine();
@@ -73,9 +79,13 @@ final class SyncCommand implements Callable<Integer> {
         if (version < 0) {
             throw new CommandLine.ParameterException(cl, "--version must be 1 or more (0 = latest)");
         }
-        try (DeltaClient client = DeltaClient.connect(upstream.clientConfig(cl, cfg))) {
+        if (connections < 1 || connections > 16) {
+            throw new CommandLine.ParameterException(cl, "--connections must be between 1 and 16");
+        }
+        ClientConfig clientConfig = upstream.clientConfig(cl, cfg);
+        try (DeltaClient client = DeltaClient.connect(clientConfig)) {
             Syncer s = new Syncer(client, dataDir).retention(retention != null ? retention : cfg != null
-                    ? cfg.retention() : 5);
+                    ? cfg.retention() : 5).connections(connections, () -> DeltaClient.connect(clientConfig));
             Path trusted = upstream.trusted(cfg);
             if (trusted != null) {
                 s.trust(trusted);

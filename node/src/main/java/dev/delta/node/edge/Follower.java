@@ -58,7 +58,8 @@ public final class Follower implements AutoCloseable {
                 LOG.info("{}: connected to upstream {}", dataset, config.upstream());
                 backoff = MIN_BACKOFF_MS;
                 Syncer syncer = new Syncer(client, config.dataDir()).retention(config.retention())
-                        .follow(config.follow());
+                        .follow(config.follow())
+                        .connections(Syncer.DEFAULT_CONNECTIONS, () -> DeltaClient.connect(clientConfig(config)));
                 if (config.trustedKey() != null) {
                     syncer.trust(config.trustedKey());
                 }

@@ -90,6 +90,23 @@ public final class Syncer {
 
     /** Bytes the last sync copied locally while its ranges were on the wire; for tests. */
     volatile long lastCopiedAlongside;
+    /** Connections the last sync's fetch went over; for tests. */
+    volatile int lastConnections;
+
+    /**
+     * Connections a fetch is spread over by default. The upstream serves each connection on one
+     * I/O thread (reading, patching, compressing), so one connection caps a big update at one of
+     * the upstream's cores.
+     */
+    public static final int DEFAULT_CONNECTIONS = 2;
+    /** A fetch round with fewer requests than this, and fewer bytes than the next, keeps to one connection. */
+    static final int REQUESTS_FOR_MORE_CONNECTIONS = 8;
+    static final long BYTES_FOR_MORE_CONNECTIONS = 1L << 20;
+    private int connections = 1;
+    private java.util.concurrent.Callable<DeltaClient> opener;
+    /** Wire bytes of the extra connections syncs opened (each is closed when its fetch ends). */
+    private final AtomicLong extraIn = new AtomicLong();
+    private final AtomicLong extraOut = new AtomicLong();
 
     private record Known(byte[] root, Manifest manifest) {
     }
@@ -118,6 +135,28 @@ public final class Syncer {
     public Syncer follow(boolean f) {
         this.follow = f;
         return this;
+    }
+
+    /**
+     * Spreads a big fetch over up to {@code n} connections to the same upstream: the one given to
+     * the constructor and {@code n - 1} more opened with {@code opener} for that fetch and closed
+     * after it. A connection that cannot be opened is done without (the fetch goes over fewer).
+     */
+    public Syncer connections(int n, java.util.concurrent.Callable<DeltaClient> opener) {
+        if (n < 1) {
+            throw new IllegalArgumentException("connections must be 1 or more, not " + n);
+        }
+        this.connections = n;
+        this.opener = opener;
+        return this;
+    }
+
+    private long wireIn() {
+        return client.wireBytesReceived() + extraIn.get();
+    }
+
+    private long wireOut() {
+        return client.wireBytesSent() + extraOut.get();
     }
 
     /** Receives the bytes fetched so far, from any thread. */
@@ -201,8 +240,8 @@ public final class Syncer {
     /** Plans a sync without changing anything (no lock, no staging). */
     public Preview preview(String dataset, long version) throws IOException, DeltaException {
         long t0 = System.nanoTime();
-        long wireIn0 = client.wireBytesReceived();
-        long wireOut0 = client.wireBytesSent();
+        long wireIn0 = wireIn();
+        long wireOut0 = wireOut();
         DatasetStore store = DatasetStore.open(dataDir, dataset);
         Local local = new Local(this, store, false);
         ManifestBytes mb = DeltaClient.await(client.fetchManifest(dataset, version, local.version));
@@ -217,8 +256,8 @@ public final class Syncer {
     /** Syncs {@code dataset} to {@code version} (0 = the upstream's current). */
     public SyncResult sync(String dataset, long version) throws IOException, DeltaException {
         long t0 = System.nanoTime();
-        long wireIn0 = client.wireBytesReceived();
-        long wireOut0 = client.wireBytesSent();
+        long wireIn0 = wireIn();
+        long wireOut0 = wireOut();
         DatasetStore store = DatasetStore.open(dataDir, dataset);
         try (DatasetStore.Lock lock = store.lock()) {
             Local local = new Local(this, store, true);
@@ -378,8 +417,8 @@ public final class Syncer {
             reused = p.bytesReused();
         }
         return new SyncResult(version, previous, upToDate, switched, added, updated, deleted, totalBytes, reused,
-                fetched, resumed, manifestBytes, client.wireBytesReceived() - wireIn0,
-                client.wireBytesSent() - wireOut0, (System.nanoTime() - t0) / 1_000_000);
+                fetched, resumed, manifestBytes, wireIn() - wireIn0, wireOut() - wireOut0,
+                (System.nanoTime() - t0) / 1_000_000);
     }
 
     /**
@@ -500,6 +539,18 @@ public final class Syncer {
     private long fetchAll(String dataset, long version, ReleaseBuilder b, Base base) throws IOException, DeltaException {
         List<FetchRange> remaining = b.pending();
         AtomicLong accepted = new AtomicLong();
+        List<DeltaClient> pool = new ArrayList<>(List.of(client));
+        int extra = moreConnections(remaining);
+        for (int i = 0; i < extra; i++) {
+            try {
+                pool.add(opener.call());
+            } catch (Exception e) {
+                LOG.debug("{} v{}: fetching over {} connection(s); another could not be opened: {}", dataset, version,
+                        pool.size(), e.toString());
+                break;
+            }
+        }
+        lastConnections = pool.size();
         ExecutorService writers = Executors.newFixedThreadPool(2, r -> {
             Thread th = new Thread(r, "sync-writer");
             th.setDaemon(true);
@@ -516,12 +567,38 @@ public final class Syncer {
                             remaining.size());
                 }
                 // A refetch goes without references: a changed local copy may be why a range failed.
-                remaining = fetchRound(dataset, version, b, remaining, writers, accepted, round == 0 ? base : null);
+                remaining = fetchRound(dataset, version, b, remaining, writers, accepted, round == 0 ? base : null,
+                        pool);
             }
         } finally {
             writers.shutdownNow();
+            for (DeltaClient c : pool.subList(1, pool.size())) {
+                c.close();
+                extraIn.addAndGet(c.wireBytesReceived());
+                extraOut.addAndGet(c.wireBytesSent());
+            }
         }
         return accepted.get();
+    }
+
+    /** How many connections beyond the first a fetch of {@code ranges} is worth. */
+    private int moreConnections(List<FetchRange> ranges) {
+        if (connections <= 1 || opener == null) {
+            return 0;
+        }
+        long bytes = 0;
+        int requests = 0;
+        String path = null;
+        int inFile = 0;
+        for (FetchRange r : ranges) {
+            bytes += r.length();
+            if (!r.path().equals(path) || ++inFile == RANGES_PER_REQUEST) {
+                path = r.path();
+                inFile = 0;
+                requests++;
+            }
+        }
+        return requests >= REQUESTS_FOR_MORE_CONNECTIONS || bytes >= BYTES_FOR_MORE_CONNECTIONS ? connections - 1 : 0;
     }
 
     /** Completes when every future has, or at the first failure (with it). */
@@ -545,8 +622,8 @@ public final class Syncer {
     }
 
     private List<FetchRange> fetchRound(String dataset, long version, ReleaseBuilder b, List<FetchRange> remaining,
-                                        ExecutorService writers, AtomicLong accepted, Base base)
-            throws IOException, DeltaException {
+                                        ExecutorService writers, AtomicLong accepted, Base base,
+                                        List<DeltaClient> pool) throws IOException, DeltaException {
         Map<String, List<FetchRange>> byFile = new LinkedHashMap<>();
         for (FetchRange r : remaining) {
             byFile.computeIfAbsent(r.path(), k -> new ArrayList<>()).add(r);
@@ -567,7 +644,8 @@ public final class Syncer {
                 ByteBuffer[] current = new ByteBuffer[1];
                 RangeReference ref = reference(base, b.target(), e.getKey(), batch);
                 ReferenceReader reader = ref == null ? null : new FileReferenceReader(base.dir(), e.getKey());
-                requests.add(client.fetchRanges(dataset, version, e.getKey(), wire, ref, reader, (index, offset, data) -> {
+                DeltaClient via = pool.get(requests.size() % pool.size()); // requests spread evenly
+                requests.add(via.fetchRanges(dataset, version, e.getKey(), wire, ref, reader, (index, offset, data) -> {
                     FetchRange r = batch.get(index);
                     if (current[0] == null) {
                         buffers.acquire(); // back-pressure: the connection waits while writers catch up

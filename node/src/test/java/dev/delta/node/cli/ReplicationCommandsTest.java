@@ -135,6 +135,10 @@ class ReplicationCommandsTest {
         CliRunner noSecret = CliRunner.run("sync", "--upstream", "127.0.0.1:1", "--dataset", "site", "--data",
                 tmp.resolve("edge").toString());
         assertEquals(2, noSecret.code(), noSecret.toString());
+        CliRunner noConnections = CliRunner.run("sync", "--upstream", "127.0.0.1:1", "--secret-file",
+                wrong.toString(), "--dataset", "site", "--data", tmp.resolve("edge").toString(), "--connections", "0");
+        assertEquals(2, noConnections.code(), noConnections.toString());
+        assertTrue(noConnections.err().contains("--connections must be between 1 and 16"), noConnections.err());
         CliRunner badDataset = CliRunner.run("publish", "--data", origin.toString(), "--dataset", "../etc", src.toString());
         assertEquals(2, badDataset.code(), badDataset.toString());
     }

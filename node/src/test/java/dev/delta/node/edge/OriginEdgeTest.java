@@ -201,6 +201,60 @@ class OriginEdgeTest {
     }
 
     @Test
+    void aBigFetchIsSpreadOverSeveralConnections_andOneThatCannotBeOpenedIsDoneWithout() throws Exception {
+        new Publisher(originData, "site").publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        List<DeltaClient> extras = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (DeltaClient c = client()) {
+            long in0 = c.wireBytesReceived();
+            long out0 = c.wireBytesSent();
+            Syncer sync = new Syncer(c, edgeData).connections(3, () -> {
+                DeltaClient x = client();
+                extras.add(x);
+                return x;
+            });
+            SyncResult r = sync.sync("site", 0); // 31 files: more requests than one connection is kept for
+            assertEquals(3, sync.lastConnections);
+            assertEquals(2, extras.size());
+            long extraIn = 0;
+            long extraOut = 0;
+            for (DeltaClient x : extras) {
+                assertFalse(x.isOpen(), "an extra connection is closed when the fetch ends");
+                assertTrue(x.wireBytesReceived() > 1000, "each extra connection carried ranges: " + x.wireBytesReceived());
+                extraIn += x.wireBytesReceived();
+                extraOut += x.wireBytesSent();
+            }
+            assertEquals(c.wireBytesReceived() - in0 + extraIn, r.wireReceived(), "every connection's bytes are counted");
+            assertEquals(c.wireBytesSent() - out0 + extraOut, r.wireSent());
+            assertEquals(r.bytesTotal(), r.bytesFetched());
+        }
+        assertMatches(edgeData, src);
+
+        Path other = tmp.resolve("edge2");
+        try (DeltaClient c = client()) {
+            Syncer sync = new Syncer(c, other).connections(2, () -> {
+                throw new IOException("connection refused");
+            });
+            assertEquals(1, sync.sync("site", 0).version());
+            assertEquals(1, sync.lastConnections, "the fetch went over the one connection there is");
+        }
+        assertMatches(other, src);
+
+        // A small update stays on one connection: opening more would cost more than it saves.
+        Files.writeString(src.resolve("lib/file3.txt"), "changed\n");
+        age(src);
+        new Publisher(originData, "site").publish(src);
+        try (DeltaClient c = client()) {
+            Syncer sync = new Syncer(c, edgeData).connections(3, () -> {
+                throw new AssertionError("no extra connection for one file");
+            });
+            assertEquals(2, sync.sync("site", 0).version());
+            assertEquals(1, sync.lastConnections);
+        }
+        assertMatches(edgeData, src);
+    }
+
+    @Test
     void noChange_isDecidedFromTheRootRecordWithoutDecodingOrScanningTheRelease() throws Exception {
         Publisher pub = new Publisher(originData, "site");
         pub.publish(src);
