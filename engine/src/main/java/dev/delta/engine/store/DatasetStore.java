@@ -220,14 +220,7 @@ public final class DatasetStore {
     public long totalBytes(long version) throws IOException {
         String[] rec = rootRecord(version);
         if (rec != null && rec.length == 3) {
-            try {
-                long total = Long.parseLong(rec[2]);
-                if (total >= 0) {
-                    return total;
-                }
-            } catch (NumberFormatException e) {
-                // a damaged field: skim the manifest instead
-            }
+            return Long.parseLong(rec[2]);
         }
         try {
             return ManifestCodec.summarize(manifestBytes(version)).totalBytes();
@@ -247,12 +240,23 @@ public final class DatasetStore {
             if ((rec.length == 2 || rec.length == 3) && rec[0].length() == 64
                     && Long.parseLong(rec[1]) == Files.size(manifestFile(version))) {
                 java.util.HexFormat.of().parseHex(rec[0]); // throws on a damaged digest
+                if (rec.length == 3 && !isCount(rec[2])) {
+                    return new String[]{rec[0], rec[1]}; // a damaged total: the digest alone
+                }
                 return rec;
             }
-        } catch (NoSuchFileException | IllegalArgumentException e) {
+        } catch (NoSuchFileException | IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
             // no record (a release committed by an older build) or a damaged one
         }
         return null;
+    }
+
+    private static boolean isCount(String s) {
+        try {
+            return Long.parseLong(s) >= 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /**

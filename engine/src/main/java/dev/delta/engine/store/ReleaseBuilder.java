@@ -826,7 +826,7 @@ public final class ReleaseBuilder {
     }
 
     /** Bytes of fetched files read back from staging to verify them; in-order ranges are hashed in memory. */
-    long bytesReread() {
+    public long bytesReread() {
         return reread.sum();
     }
 

@@ -303,6 +303,11 @@ class ReleaseBuilderTest {
         assertArrayEquals(Sha256.of(enc), store.rootDigest(1), "a record of two fields still holds the digest");
         Files.writeString(record, java.util.HexFormat.of().formatHex(Sha256.of(enc)) + " " + enc.length + " x\n");
         assertEquals(v1.totalBytes(), store.totalBytes(1));
+        assertArrayEquals(Sha256.of(enc), store.rootDigestRecorded(1), "a damaged total is written anew...");
+        assertEquals(java.util.HexFormat.of().formatHex(Sha256.of(enc)) + " " + enc.length + " " + v1.totalBytes(),
+                Files.readString(record).trim());
+        Files.write(record, new byte[]{(byte) 0xff, (byte) 0xfe, '\n'});
+        assertArrayEquals(Sha256.of(enc), store.rootDigest(1), "...and bytes that are not text count as no record");
         // Under the lock, an older build's record is completed for the next look.
         Files.writeString(record, java.util.HexFormat.of().formatHex(Sha256.of(enc)) + " " + enc.length + "\n");
         assertArrayEquals(Sha256.of(enc), store.rootDigestRecorded(1));

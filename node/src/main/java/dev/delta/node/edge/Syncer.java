@@ -90,8 +90,9 @@ public final class Syncer {
 
     /** Bytes the last sync copied locally while its ranges were on the wire; for tests. */
     volatile long lastCopiedAlongside;
-    /** Connections the last sync's fetch went over; for tests. */
+    /** Connections the last sync's fetch went over, and its rounds; for tests. */
     volatile int lastConnections;
+    volatile int lastRounds;
 
     /**
      * Connections a fetch is spread over by default. The upstream serves each connection on one
@@ -101,7 +102,7 @@ public final class Syncer {
     public static final int DEFAULT_CONNECTIONS = 2;
     /** A fetch round with fewer requests than this, and fewer bytes than the next, keeps to one connection. */
     static final int REQUESTS_FOR_MORE_CONNECTIONS = 8;
-    static final long BYTES_FOR_MORE_CONNECTIONS = 1L << 20;
+    static final long BYTES_FOR_MORE_CONNECTIONS = 8L << 20;
     private int connections = 1;
     private java.util.concurrent.Callable<DeltaClient> opener;
     /** Wire bytes of the extra connections syncs opened (each is closed when its fetch ends). */
@@ -322,10 +323,11 @@ public final class Syncer {
             LOG.info("{}: applied v{} ({} files, {} bytes; fetched {}, reused {} locally) in {} ms", dataset,
                     r.version(), target.fileCount(), r.bytesTotal(), r.bytesFetched(), r.bytesReusedLocal(),
                     r.durationMs());
-            LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms; plan {} ms, local {} ms, fetch {} ms (local copies "
-                            + "alongside {} ms), commit {} ms",
+            LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms; plan {} ms, local {} ms, fetch {} ms over {} "
+                            + "connection(s) (local copies alongside {} ms; {} bytes read back to hash), commit {} ms",
                     dataset, target.version(), ms(t0, tAnswer), ms(tAnswer, tManifest), ms(tManifest, tPlan),
-                    ms(tPlan, tLocal), ms(tLocal, tFetch), b.localCopyMillis(), ms(tFetch, tCommit));
+                    ms(tPlan, tLocal), ms(tLocal, tFetch), lastConnections, b.localCopyMillis(), b.bytesReread(),
+                    ms(tFetch, tCommit));
             return r;
         }
     }
@@ -535,43 +537,62 @@ public final class Syncer {
         return any ? new RangeReference(base.version(), "", windows) : null;
     }
 
-    /** Fetches every pending range, refetching ranges whose chunks fail their ids; returns bytes accepted. */
+    /**
+     * Fetches every pending range, refetching ranges whose chunks fail their ids (and the
+     * unfinished ranges of an extra connection that was lost); returns bytes accepted.
+     */
     private long fetchAll(String dataset, long version, ReleaseBuilder b, Base base) throws IOException, DeltaException {
         List<FetchRange> remaining = b.pending();
         AtomicLong accepted = new AtomicLong();
         List<DeltaClient> pool = new ArrayList<>(List.of(client));
-        int extra = moreConnections(remaining);
-        for (int i = 0; i < extra; i++) {
-            try {
-                pool.add(opener.call());
-            } catch (Exception e) {
-                LOG.debug("{} v{}: fetching over {} connection(s); another could not be opened: {}", dataset, version,
-                        pool.size(), e.toString());
-                break;
-            }
-        }
-        lastConnections = pool.size();
         ExecutorService writers = Executors.newFixedThreadPool(2, r -> {
             Thread th = new Thread(r, "sync-writer");
             th.setDaemon(true);
             return th;
         });
         try {
+            int extra = moreConnections(remaining);
+            for (int i = 0; i < extra; i++) {
+                try {
+                    pool.add(opener.call());
+                } catch (Exception e) {
+                    LOG.debug("{} v{}: fetching over {} connection(s); another could not be opened: {}", dataset,
+                            version, pool.size(), e.toString());
+                    break;
+                }
+            }
+            lastConnections = pool.size();
             for (int round = 0; !remaining.isEmpty(); round++) {
+                lastRounds = round + 1;
                 if (round == REFETCH_ROUNDS) {
                     throw new StoreException(remaining.size() + " range(s) of " + dataset + " v" + version
                             + " kept failing their chunk ids after " + REFETCH_ROUNDS + " fetches; giving up");
                 }
                 if (round > 0) {
-                    LOG.warn("{} v{}: {} range(s) failed verification; fetching them again", dataset, version,
-                            remaining.size());
+                    LOG.warn("{} v{}: {} range(s) failed verification or were cut off with a connection; fetching "
+                            + "them again", dataset, version, remaining.size());
+                }
+                List<DeltaClient> open = new ArrayList<>();
+                for (DeltaClient c : pool) {
+                    if (c == client || c.isOpen()) {
+                        open.add(c);
+                    }
                 }
                 // A refetch goes without references: a changed local copy may be why a range failed.
                 remaining = fetchRound(dataset, version, b, remaining, writers, accepted, round == 0 ? base : null,
-                        pool);
+                        open);
             }
         } finally {
-            writers.shutdownNow();
+            // Writes already handed over finish before the lock is released; none starts after.
+            writers.shutdown();
+            try {
+                if (!writers.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    writers.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                writers.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
             for (DeltaClient c : pool.subList(1, pool.size())) {
                 c.close();
                 extraIn.addAndGet(c.wireBytesReceived());
@@ -581,7 +602,7 @@ public final class Syncer {
         return accepted.get();
     }
 
-    /** How many connections beyond the first a fetch of {@code ranges} is worth. */
+    /** How many connections beyond the first a fetch of {@code ranges} is worth (one per request at most). */
     private int moreConnections(List<FetchRange> ranges) {
         if (connections <= 1 || opener == null) {
             return 0;
@@ -598,7 +619,37 @@ public final class Syncer {
                 requests++;
             }
         }
-        return requests >= REQUESTS_FOR_MORE_CONNECTIONS || bytes >= BYTES_FOR_MORE_CONNECTIONS ? connections - 1 : 0;
+        if (requests < 2 || (requests < REQUESTS_FOR_MORE_CONNECTIONS && bytes < BYTES_FOR_MORE_CONNECTIONS)) {
+            return 0;
+        }
+        return Math.min(connections, requests) - 1;
+    }
+
+    /** Takes a buffer permit, giving up when the round is being abandoned (never blocks an I/O thread for good). */
+    private static void acquire(Semaphore buffers, java.util.concurrent.atomic.AtomicBoolean abort)
+            throws InterruptedException, IOException {
+        while (!buffers.tryAcquire(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (abort.get()) {
+                throw new IOException("fetch abandoned");
+            }
+        }
+    }
+
+    /** Waits, a bounded time, for every future to complete one way or the other. */
+    private static void settle(List<CompletableFuture<?>> futures) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        for (CompletableFuture<?> f : futures) {
+            try {
+                f.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+                // settled
+            } catch (java.util.concurrent.TimeoutException e) {
+                return; // the caller closes the connections, which fails what is left
+            }
+        }
     }
 
     /** Completes when every future has, or at the first failure (with it). */
@@ -633,6 +684,7 @@ public final class Syncer {
         Semaphore buffers = new Semaphore(32); // completed ranges waiting for a writer, at most ~32 MiB
         List<CompletableFuture<?>> requests = new ArrayList<>();
         List<CompletableFuture<?>> writes = Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean abort = new java.util.concurrent.atomic.AtomicBoolean();
         for (Map.Entry<String, List<FetchRange>> e : byFile.entrySet()) {
             List<FetchRange> rs = e.getValue();
             for (int from = 0; from < rs.size(); from += RANGES_PER_REQUEST) {
@@ -642,19 +694,31 @@ public final class Syncer {
                     wire.add(new ByteRange(r.offset(), r.length()));
                 }
                 ByteBuffer[] current = new ByteBuffer[1];
+                java.util.BitSet handed = new java.util.BitSet(batch.size()); // ranges given to a writer
                 RangeReference ref = reference(base, b.target(), e.getKey(), batch);
                 ReferenceReader reader = ref == null ? null : new FileReferenceReader(base.dir(), e.getKey());
                 DeltaClient via = pool.get(requests.size() % pool.size()); // requests spread evenly
-                requests.add(via.fetchRanges(dataset, version, e.getKey(), wire, ref, reader, (index, offset, data) -> {
+                CompletableFuture<?> request = via.fetchRanges(dataset, version, e.getKey(), wire, ref, reader,
+                        (index, offset, data) -> {
                     FetchRange r = batch.get(index);
-                    if (current[0] == null) {
-                        buffers.acquire(); // back-pressure: the connection waits while writers catch up
-                        current[0] = ByteBuffer.allocate((int) r.length());
+                    ByteBuffer buf = current[0];
+                    if (buf == null) {
+                        acquire(buffers, abort); // back-pressure: the connection waits while writers catch up
+                        buf = ByteBuffer.allocate((int) r.length());
+                        synchronized (handed) {
+                            current[0] = buf;
+                        }
                     }
-                    current[0].put(data);
-                    if (!current[0].hasRemaining()) {
-                        ByteBuffer full = current[0].flip();
+                    buf.put(data);
+                    if (buf.hasRemaining()) {
+                        return;
+                    }
+                    synchronized (handed) {
                         current[0] = null;
+                        handed.set(index);
+                    }
+                    ByteBuffer full = buf.flip();
+                    try {
                         writes.add(CompletableFuture.runAsync(() -> {
                             try {
                                 b.accept(r, full);
@@ -667,11 +731,43 @@ public final class Syncer {
                                 buffers.release();
                             }
                         }, writers));
+                    } catch (java.util.concurrent.RejectedExecutionException ex) {
+                        buffers.release();
+                        throw ex;
                     }
-                }));
+                });
+                request = request.handle((ok, error) -> {
+                    if (error == null) {
+                        return ok;
+                    }
+                    synchronized (handed) {
+                        if (current[0] != null) { // a range cut off halfway holds a buffer
+                            current[0] = null;
+                            buffers.release();
+                        }
+                        if (via != client && !via.isOpen()) {
+                            // An extra connection was lost: its unfinished ranges go again, over the others.
+                            for (int i = handed.nextClearBit(0); i < batch.size(); i = handed.nextClearBit(i + 1)) {
+                                failed.add(batch.get(i));
+                            }
+                            return null;
+                        }
+                    }
+                    throw error instanceof java.util.concurrent.CompletionException c ? c
+                            : new java.util.concurrent.CompletionException(error);
+                });
+                requests.add(request);
             }
         }
-        DeltaClient.await(allOrFirstFailure(requests)); // one wake-up per round, not one per request
+        try {
+            DeltaClient.await(allOrFirstFailure(requests)); // one wake-up per round, not one per request
+        } catch (DeltaException | RuntimeException ex) {
+            // Stop every other request of the round (a handler waiting for a buffer gives up), and let
+            // them settle before the caller closes connections and releases the dataset lock.
+            abort.set(true);
+            settle(requests);
+            throw ex;
+        }
         CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
         if (writeError.get() != null) {
             throw writeError.get();

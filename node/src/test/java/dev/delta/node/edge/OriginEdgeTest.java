@@ -255,6 +255,43 @@ class OriginEdgeTest {
     }
 
     @Test
+    void anExtraConnectionLostMidFetch_handsItsRangesBackAndTheSyncCompletes() throws Exception {
+        new Publisher(originData, "site").publish(src);
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch cut = new java.util.concurrent.CountDownLatch(1);
+        DeltaClient[] extra = new DeltaClient[1];
+        ReleaseService svc = new ReleaseService(originData, "default", SECRET, List.of());
+        // At the 10th read the extra connection is closed, and no read goes on until it is: its
+        // requests not yet read can only fail, whatever the timing.
+        startOrigin(svc, new WrappedService(svc, (path, offset, dst, start, n) -> {
+            if (reads.incrementAndGet() == 10) {
+                new Thread(() -> {
+                    extra[0].close();
+                    cut.countDown();
+                }).start();
+            }
+            if (reads.get() >= 10) {
+                try {
+                    assertTrue(cut.await(20, java.util.concurrent.TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+            }
+        }));
+        try (DeltaClient c = client()) {
+            Syncer sync = new Syncer(c, edgeData).connections(2, () -> extra[0] = client());
+            SyncResult r = sync.sync("site", 0);
+            assertEquals(1, r.version());
+            assertEquals(2, sync.lastConnections);
+            assertTrue(sync.lastRounds >= 2, "the lost connection's ranges went again: " + sync.lastRounds);
+            assertFalse(extra[0].isOpen());
+            assertTrue(c.isOpen(), "the first connection is unharmed");
+            DeltaClient.await(c.ping());
+        }
+        assertMatches(edgeData, src);
+    }
+
+    @Test
     void noChange_isDecidedFromTheRootRecordWithoutDecodingOrScanningTheRelease() throws Exception {
         Publisher pub = new Publisher(originData, "site");
         pub.publish(src);
