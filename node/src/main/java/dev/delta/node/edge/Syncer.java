@@ -108,6 +108,8 @@ public final class Syncer {
     /** Wire bytes of the extra connections syncs opened (each is closed when its fetch ends). */
     private final AtomicLong extraIn = new AtomicLong();
     private final AtomicLong extraOut = new AtomicLong();
+    /** Extra connections of the current fetch that failed a request: not used for its next rounds. */
+    private final java.util.Set<DeltaClient> shunned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private record Known(byte[] root, Manifest manifest) {
     }
@@ -545,6 +547,7 @@ public final class Syncer {
         List<FetchRange> remaining = b.pending();
         AtomicLong accepted = new AtomicLong();
         List<DeltaClient> pool = new ArrayList<>(List.of(client));
+        shunned.clear();
         ExecutorService writers = Executors.newFixedThreadPool(2, r -> {
             Thread th = new Thread(r, "sync-writer");
             th.setDaemon(true);
@@ -574,7 +577,7 @@ public final class Syncer {
                 }
                 List<DeltaClient> open = new ArrayList<>();
                 for (DeltaClient c : pool) {
-                    if (c == client || c.isOpen()) {
+                    if (c == client || (c.isOpen() && !shunned.contains(c))) {
                         open.add(c);
                     }
                 }
@@ -745,8 +748,10 @@ public final class Syncer {
                             current[0] = null;
                             buffers.release();
                         }
-                        if (via != client && !via.isOpen()) {
-                            // An extra connection was lost: its unfinished ranges go again, over the others.
+                        if (via != client && !abort.get()) {
+                            // An extra connection failed (lost, or it reached a node that cannot serve this
+                            // version): its unfinished ranges go again over the first connection's upstream.
+                            shunned.add(via);
                             for (int i = handed.nextClearBit(0); i < batch.size(); i = handed.nextClearBit(i + 1)) {
                                 failed.add(batch.get(i));
                             }

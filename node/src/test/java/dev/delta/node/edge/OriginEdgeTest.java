@@ -292,6 +292,27 @@ class OriginEdgeTest {
     }
 
     @Test
+    void anExtraConnectionToANodeWithoutTheVersion_handsItsRangesBack() throws Exception {
+        new Publisher(originData, "site").publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        // another node behind the same name, say, that has not got this dataset
+        Path emptyOrigin = Files.createDirectories(tmp.resolve("other-origin"));
+        ReleaseService emptyService = new ReleaseService(emptyOrigin, "default", SECRET, List.of());
+        DeltaServer other = DeltaServer.start(ServerConfig.of("127.0.0.1", 0), emptyService);
+        try (DeltaClient c = client()) {
+            Syncer sync = new Syncer(c, edgeData).connections(2, () -> DeltaClient.connect(
+                    ClientConfig.of("127.0.0.1", other.port(), "default", SECRET)));
+            assertEquals(1, sync.sync("site", 0).version());
+            assertEquals(2, sync.lastConnections);
+            assertTrue(sync.lastRounds >= 2, "refused ranges went again over the first connection");
+        } finally {
+            other.close();
+            emptyService.close();
+        }
+        assertMatches(edgeData, src);
+    }
+
+    @Test
     void noChange_isDecidedFromTheRootRecordWithoutDecodingOrScanningTheRelease() throws Exception {
         Publisher pub = new Publisher(originData, "site");
         pub.publish(src);
