@@ -104,10 +104,7 @@ public final class RefPatch {
                     i++;
                     continue;
                 }
-                int fwd = 8;
-                while (i + fwd < end && cand + fwd < refLen && target[i + fwd] == ref[cand + fwd]) {
-                    fwd++;
-                }
+                int fwd = 8 + common(target, i + 8, end, ref, cand + 8, refLen);
                 int back = 0;
                 while (i - back > lit && cand - back > 0 && target[i - back - 1] == ref[cand - back - 1]) {
                     back++;
@@ -131,6 +128,12 @@ public final class RefPatch {
                 o = sequence(target, lit, end - lit, 0, 0, out, o, len);
             }
             return o < 0 || o >= len ? -1 : o;
+        }
+
+        /** Length of the common prefix of {@code a[af, at)} and {@code b[bf, bt)}. */
+        private static int common(byte[] a, int af, int at, byte[] b, int bf, int bt) {
+            int m = java.util.Arrays.mismatch(a, af, at, b, bf, bt);
+            return m >= 0 ? m : at - af;
         }
 
         /** Writes one sequence; returns the new output position, or -1 once the stream would reach {@code limit}. */
