@@ -549,6 +549,18 @@ public final class Syncer {
         return all;
     }
 
+    /** Smallest range buffer: most ranges of an edit are a few chunks. */
+    static final int MIN_RANGE_BUFFER = 64 * 1024;
+
+    /** A buffer of exactly {@code length} bytes (position 0, limit {@code length}): a spare one when it is large enough. */
+    static ByteBuffer rangeBuffer(java.util.Queue<ByteBuffer> spare, int length) {
+        ByteBuffer b = spare.poll();
+        if (b == null || b.capacity() < length) {
+            b = ByteBuffer.allocate(Math.max(length, MIN_RANGE_BUFFER));
+        }
+        return b.clear().limit(length);
+    }
+
     private List<FetchRange> fetchRound(String dataset, long version, ReleaseBuilder b, List<FetchRange> remaining,
                                         ExecutorService writers, AtomicLong accepted, Base base)
             throws IOException, DeltaException {
@@ -559,6 +571,9 @@ public final class Syncer {
         List<FetchRange> failed = Collections.synchronizedList(new ArrayList<>());
         AtomicReference<IOException> writeError = new AtomicReference<>();
         Semaphore buffers = new Semaphore(32); // completed ranges waiting for a writer, at most ~32 MiB
+        // A range's buffer goes back here once written: a big file's sync has thousands of ranges,
+        // and a new array for each cost the connection's I/O thread more than its bytes did.
+        java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
         List<CompletableFuture<?>> requests = new ArrayList<>();
         List<CompletableFuture<?>> writes = Collections.synchronizedList(new ArrayList<>());
         for (Map.Entry<String, List<FetchRange>> e : byFile.entrySet()) {
@@ -576,7 +591,7 @@ public final class Syncer {
                     FetchRange r = batch.get(index);
                     if (current[0] == null) {
                         buffers.acquire(); // back-pressure: the connection waits while writers catch up
-                        current[0] = ByteBuffer.allocate((int) r.length());
+                        current[0] = rangeBuffer(spare, (int) r.length());
                     }
                     current[0].put(data);
                     if (!current[0].hasRemaining()) {
@@ -591,6 +606,7 @@ public final class Syncer {
                             } catch (IOException ex) {
                                 writeError.compareAndSet(null, ex);
                             } finally {
+                                spare.add(full);
                                 buffers.release();
                             }
                         }, writers));
