@@ -204,7 +204,8 @@ public final class RefPatch {
                 throw new PatchFormatException("literal of " + litLen + " bytes at patch offset " + seqStart
                         + " overruns the piece or the patch");
             }
-            out.put(patch.slice(p, (int) litLen));
+            out.put(out.position(), patch, p, (int) litLen); // absolute: no slice per instruction
+            out.position(out.position() + (int) litLen);
             p += (int) litLen;
             written += (int) litLen;
             long copyLen = varint(patch, p, pEnd);
@@ -221,7 +222,8 @@ public final class RefPatch {
                             + " (patch offset " + seqStart + ") overruns the piece or the " + refLen
                             + "-byte reference");
                 }
-                out.put(ref.slice(r0 + (int) from, (int) copyLen));
+                out.put(out.position(), ref, r0 + (int) from, (int) copyLen);
+                out.position(out.position() + (int) copyLen);
                 written += (int) copyLen;
                 prevCopyEnd = from + copyLen;
             } else if (litLen == 0) {
