@@ -242,6 +242,11 @@ public final class Syncer {
             Target t = target(store, local, dataset, version, mb);
             Manifest target = t.manifest();
             long tManifest = System.nanoTime();
+            Base base = local.version > 0 ? new Base(local.version, local.manifest(), store.releaseDir(local.version))
+                    : null;
+            if (base != null) {
+                base.windows().prepare(base.manifest(), target); // a big file's windows, while the plan is made
+            }
             ReleaseBuilder b;
             try {
                 b = ReleaseBuilder.start(store, target, t.encoded(), t.root(), local.manifest(), MAX_RANGE_BYTES,
@@ -259,8 +264,7 @@ public final class Syncer {
             b.startLocalCopies();
             long fetched;
             try {
-                fetched = fetchAll(dataset, target.version(), b, local.version > 0
-                        ? new Base(local.version, local.manifest(), store.releaseDir(local.version)) : null);
+                fetched = fetchAll(dataset, target.version(), b, base);
                 b.awaitLocalCopies();
             } finally {
                 b.abandonLocalCopies(); // a failed fetch: no copy goes on in staging once the lock is released
@@ -462,18 +466,69 @@ public final class Syncer {
      * (100,000 chunks for a 500 MB tar), so they are built once for all of them, not per request.
      */
     static final class Windows {
+        /** Files of at least this many chunks (about 40 MB) have their windows built ahead, in {@link #prepare}. */
+        static final int PREPARE_MIN_CHUNKS = 5_000;
         private String path;
         private ReferenceWindows windows;
-        /** How many were built; for tests. */
+        /** Being built ahead for {@link #preparedPath}, or null. */
+        private java.util.concurrent.FutureTask<ReferenceWindows> prepared;
+        private String preparedPath;
+        /** How many were built, and how many of those ahead; for tests. */
         int built;
+        int builtAhead;
 
         synchronized ReferenceWindows of(Entry old, Entry neu) {
             if (windows == null || !neu.path().equals(path)) {
-                windows = new ReferenceWindows(old, neu);
+                java.util.concurrent.FutureTask<ReferenceWindows> ahead = neu.path().equals(preparedPath) ? prepared : null;
+                prepared = null;
+                preparedPath = null;
+                windows = ahead != null ? join(ahead, old, neu) : new ReferenceWindows(old, neu);
+                builtAhead += ahead != null ? 1 : 0;
                 path = neu.path();
                 built++;
             }
             return windows;
+        }
+
+        /**
+         * Starts building, on a thread of its own, the windows of the first big file (at least
+         * {@link #PREPARE_MIN_CHUNKS} chunks) that both versions hold and that changed: its ranges
+         * are asked for first and cannot go before its windows are built (for a 500 MB tar, 60,000
+         * chunks a side), so they are built while the sync is planned rather than after.
+         */
+        void prepare(Manifest base, Manifest target) {
+            for (Entry neu : target.entries()) {
+                if (!neu.isFile() || neu.chunks().size() < PREPARE_MIN_CHUNKS) {
+                    continue;
+                }
+                Entry old = base.get(neu.path());
+                if (old == null || !old.isFile() || java.util.Arrays.equals(old.sha256(), neu.sha256())) {
+                    continue;
+                }
+                java.util.concurrent.FutureTask<ReferenceWindows> task =
+                        new java.util.concurrent.FutureTask<>(() -> new ReferenceWindows(old, neu));
+                synchronized (this) {
+                    prepared = task;
+                    preparedPath = neu.path();
+                }
+                Thread th = new Thread(task, "sync-windows");
+                th.setDaemon(true);
+                th.start();
+                return;
+            }
+        }
+
+        /** The windows built ahead, or built here if that failed. */
+        private static ReferenceWindows join(java.util.concurrent.FutureTask<ReferenceWindows> ahead, Entry old,
+                                             Entry neu) {
+            try {
+                return ahead.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new ReferenceWindows(old, neu);
+            } catch (java.util.concurrent.ExecutionException e) {
+                return new ReferenceWindows(old, neu);
+            }
         }
     }
 
