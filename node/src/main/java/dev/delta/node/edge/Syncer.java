@@ -605,7 +605,14 @@ public final class Syncer {
     }
 
     /** Smallest range buffer: most ranges of an edit are a few chunks. */
-    static final int MIN_RANGE_BUFFER = 64 * 1024;
+    static final int MIN_RANGE_BUFFER = 16 * 1024;
+    /** Range buffers held for the writers at most, in KiB: 32 MiB (a range is at most {@link #MAX_RANGE_BYTES}). */
+    static final int BUFFERED_KIB = 32 * 1024;
+
+    /** The KiB a range buffer counts against {@link #BUFFERED_KIB}. */
+    static int kib(ByteBuffer b) {
+        return Math.max(1, (b.capacity() + 1023) >> 10);
+    }
 
     /** A buffer of exactly {@code length} bytes (position 0, limit {@code length}): a spare one when it is large enough. */
     static ByteBuffer rangeBuffer(java.util.Queue<ByteBuffer> spare, int length) {
@@ -625,7 +632,10 @@ public final class Syncer {
         }
         List<FetchRange> failed = Collections.synchronizedList(new ArrayList<>());
         AtomicReference<IOException> writeError = new AtomicReference<>();
-        Semaphore buffers = new Semaphore(32); // completed ranges waiting for a writer, at most ~32 MiB
+        // Ranges held for a writer, counted by their buffers' KiB: at most 32 MiB of them. (A count of
+        // 32 ranges held as little as a few hundred KiB of a big file's edits, and the connection
+        // stopped reading whenever the writers stalled a moment on the disk.)
+        Semaphore buffers = new Semaphore(BUFFERED_KIB);
         // A range's buffer goes back here once written: a big file's sync has thousands of ranges,
         // and a new array for each cost the connection's I/O thread more than its bytes did.
         java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -645,8 +655,9 @@ public final class Syncer {
                 requests.add(client.fetchRanges(dataset, version, e.getKey(), wire, ref, reader, (index, offset, data) -> {
                     FetchRange r = batch.get(index);
                     if (current[0] == null) {
-                        buffers.acquire(); // back-pressure: the connection waits while writers catch up
-                        current[0] = rangeBuffer(spare, (int) r.length());
+                        ByteBuffer buf = rangeBuffer(spare, (int) r.length());
+                        buffers.acquire(kib(buf)); // back-pressure: the connection waits while writers catch up
+                        current[0] = buf;
                     }
                     current[0].put(data);
                     if (!current[0].hasRemaining()) {
@@ -662,7 +673,7 @@ public final class Syncer {
                                 writeError.compareAndSet(null, ex);
                             } finally {
                                 spare.add(full);
-                                buffers.release();
+                                buffers.release(kib(full));
                             }
                         }, writers));
                     }

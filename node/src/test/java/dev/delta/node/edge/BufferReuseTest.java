@@ -33,6 +33,9 @@ class BufferReuseTest {
         spare.add(b);
         ByteBuffer c = Syncer.rangeBuffer(spare, Syncer.MIN_RANGE_BUFFER + 1);
         assertEquals(Syncer.MIN_RANGE_BUFFER + 1, c.remaining(), "a range longer than any spare gets a new buffer");
+        assertEquals(Syncer.MIN_RANGE_BUFFER / 1024, Syncer.kib(a), "held ranges count by their buffers' KiB");
+        assertEquals(Syncer.MIN_RANGE_BUFFER / 1024 + 1, Syncer.kib(c));
+        assertEquals(1, Syncer.kib(ByteBuffer.allocate(1)));
     }
 
     @Test
