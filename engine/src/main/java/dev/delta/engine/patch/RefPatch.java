@@ -47,6 +47,14 @@ public final class RefPatch {
         private int bits = 10;
         private byte[] ref = new byte[0];
         private int refLen;
+        /**
+         * The table holds {@code base + position + 1} for the current reference, so entries left
+         * by earlier references (all at most {@code base}) read as empty without clearing the
+         * table for each one: for windows of a few KiB, clearing cost about as much as indexing.
+         */
+        private int base;
+        /** The base of the next reference: past every entry of this one. */
+        private int nextBase;
 
         /**
          * Indexes {@code ref[0, len)} (the array is kept, not copied: leave it unchanged while
@@ -62,13 +70,19 @@ public final class RefPatch {
             while (want < MAX_BITS && (1 << want) < 2 * (len / STRIDE)) {
                 want++;
             }
+            if (nextBase > Integer.MAX_VALUE - 1 - len) {
+                java.util.Arrays.fill(table, 0); // the bases ran out: start again from 0
+                nextBase = 0;
+            }
             if (table.length < (1 << want)) {
                 table = new int[1 << want];
             }
             bits = want;
-            java.util.Arrays.fill(table, 0, 1 << bits, 0);
+            base = nextBase;
+            nextBase = base + len + 1;
+            int b = base + 1;
             for (int i = 0; i + 8 <= len; i += STRIDE) {
-                table[hash((long) LONG_LE.get(ref, i))] = i + 1; // later positions win: nearer the end
+                table[hash((long) LONG_LE.get(ref, i))] = b + i; // later positions win: nearer the end
             }
             return this;
         }
@@ -98,16 +112,14 @@ public final class RefPatch {
             int lit = off;          // start of the literal run not yet written
             int prevCopyEnd = 0;    // in the reference
             int i = off;
+            int b = base + 1;       // table entry of reference position 0; below it: none
             while (i + 8 <= end && refLen >= MIN_MATCH) {
-                int cand = table[hash((long) LONG_LE.get(target, i))] - 1;
+                int cand = table[hash((long) LONG_LE.get(target, i))] - b;
                 if (cand < 0 || (long) LONG_LE.get(target, i) != (long) LONG_LE.get(ref, cand)) {
                     i++;
                     continue;
                 }
-                int fwd = 8;
-                while (i + fwd < end && cand + fwd < refLen && target[i + fwd] == ref[cand + fwd]) {
-                    fwd++;
-                }
+                int fwd = 8 + common(target, i + 8, end, ref, cand + 8, refLen);
                 int back = 0;
                 while (i - back > lit && cand - back > 0 && target[i - back - 1] == ref[cand - back - 1]) {
                     back++;
@@ -131,6 +143,12 @@ public final class RefPatch {
                 o = sequence(target, lit, end - lit, 0, 0, out, o, len);
             }
             return o < 0 || o >= len ? -1 : o;
+        }
+
+        /** Length of the common prefix of {@code a[af, at)} and {@code b[bf, bt)}. */
+        private static int common(byte[] a, int af, int at, byte[] b, int bf, int bt) {
+            int m = java.util.Arrays.mismatch(a, af, at, b, bf, bt);
+            return m >= 0 ? m : at - af;
         }
 
         /** Writes one sequence; returns the new output position, or -1 once the stream would reach {@code limit}. */
@@ -186,7 +204,8 @@ public final class RefPatch {
                 throw new PatchFormatException("literal of " + litLen + " bytes at patch offset " + seqStart
                         + " overruns the piece or the patch");
             }
-            out.put(patch.slice(p, (int) litLen));
+            out.put(out.position(), patch, p, (int) litLen); // absolute: no slice per instruction
+            out.position(out.position() + (int) litLen);
             p += (int) litLen;
             written += (int) litLen;
             long copyLen = varint(patch, p, pEnd);
@@ -203,7 +222,8 @@ public final class RefPatch {
                             + " (patch offset " + seqStart + ") overruns the piece or the " + refLen
                             + "-byte reference");
                 }
-                out.put(ref.slice(r0 + (int) from, (int) copyLen));
+                out.put(out.position(), ref, r0 + (int) from, (int) copyLen);
+                out.position(out.position() + (int) copyLen);
                 written += (int) copyLen;
                 prevCopyEnd = from + copyLen;
             } else if (litLen == 0) {

@@ -192,4 +192,33 @@ class RefPatchTest {
         assertEquals(7, refBuf.position());
         assertArrayEquals(neu, Arrays.copyOfRange(out.array(), 5, 5 + neu.length));
     }
+
+    /** One encoder over many references (as an origin's, window after window) writes what a fresh one would. */
+    @Test
+    void encoderReused_acrossReferencesOfEverySize_writesTheSamePatchesAsAFreshOne() throws Exception {
+        Random r = new Random(11);
+        RefPatch.Encoder reused = new RefPatch.Encoder();
+        for (int k = 0; k < 60; k++) {
+            int len = k % 3 == 0 ? 200 + r.nextInt(2_000) : 4_000 + r.nextInt(k % 2 == 0 ? 300_000 : 30_000);
+            byte[] ref = new byte[len];
+            for (int j = 0; j < len; j++) {
+                ref[j] = (byte) ('a' + r.nextInt(r.nextBoolean() ? 3 : 26)); // repetitive: many equal hashes
+            }
+            byte[] target = ref.clone();
+            for (int e = 0; e < 1 + len / 3_000; e++) {
+                target[r.nextInt(len)] ^= 0x20;
+            }
+            byte[] a = new byte[len];
+            byte[] b = new byte[len];
+            int n = reused.reference(ref, len).encode(target, 0, len, a);
+            int m = new RefPatch.Encoder().reference(ref, len).encode(target, 0, len, b);
+            assertEquals(m, n, "reference " + k + " of " + len + " bytes");
+            assertArrayEquals(Arrays.copyOf(b, Math.max(m, 0)), Arrays.copyOf(a, Math.max(n, 0)));
+            if (n >= 0) {
+                ByteBuffer out = ByteBuffer.allocate(len);
+                RefPatch.apply(ByteBuffer.wrap(a, 0, n), ByteBuffer.wrap(ref), out, len);
+                assertArrayEquals(target, out.array());
+            }
+        }
+    }
 }

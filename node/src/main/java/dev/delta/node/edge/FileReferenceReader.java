@@ -12,11 +12,13 @@ import java.nio.file.StandardOpenOption;
 /**
  * Reads windows of a file of a committed release (the sync's base) for the protocol client to
  * apply patches against. Opened on the first window asked for; a symlink in the file's place is not
- * followed. A copy shorter than the window leaves zeros in the rest: the chunks rebuilt from it
+ * followed. A copy shorter than the window leaves arbitrary bytes in the rest: the chunks rebuilt from it
  * then fail their ids and are fetched again without a reference, which is also what happens when
  * the file cannot be read at all.
  */
 final class FileReferenceReader implements ReferenceReader {
+    /** Smallest buffer: most windows are a few KiB to a few tens of KiB. */
+    static final int MIN_BUFFER = 64 * 1024;
     private final Path file;
     private FileChannel channel;
     private boolean unreadable;
@@ -25,9 +27,19 @@ final class FileReferenceReader implements ReferenceReader {
         this.file = releaseDir.resolve(path);
     }
 
+    /**
+     * Windows are read into this one buffer, grown as needed: a request's windows are used one at
+     * a time, and a new array per window (tens of KiB, thousands of them in a big file's sync) cost
+     * the connection's I/O thread more than reading them.
+     */
+    private ByteBuffer buffer;
+
     @Override
     public ByteBuffer read(long offset, int length) {
-        ByteBuffer b = ByteBuffer.allocate(length);
+        if (buffer == null || buffer.capacity() < length) {
+            buffer = ByteBuffer.allocate(Math.max(length, MIN_BUFFER));
+        }
+        ByteBuffer b = buffer.clear().limit(length);
         try {
             if (channel == null && !unreadable) {
                 channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
@@ -40,7 +52,7 @@ final class FileReferenceReader implements ReferenceReader {
         } catch (IOException e) {
             unreadable = true;
         }
-        return b.clear();
+        return b.flip().limit(length); // past a short read: whatever the buffer held, as for a copy that shrank
     }
 
     @Override

@@ -95,11 +95,12 @@ public final class Syncer {
     volatile int lastRounds;
 
     /**
-     * Connections a fetch is spread over by default. The upstream serves each connection on one
-     * I/O thread (reading, patching, compressing), so one connection caps a big update at one of
-     * the upstream's cores.
+     * Connections a fetch is spread over by default: one. The upstream serves each connection on
+     * one I/O thread (reading, patching, compressing), so more connections let a single edge use
+     * more of an upstream's cores; on the 2-core machines measured so far that bought nothing (the
+     * cores were busy with the edge's own work), so it is an option ({@link #connections}).
      */
-    public static final int DEFAULT_CONNECTIONS = 2;
+    public static final int DEFAULT_CONNECTIONS = 1;
     /** A fetch round with fewer requests than this, and fewer bytes than the next, keeps to one connection. */
     static final int REQUESTS_FOR_MORE_CONNECTIONS = 8;
     static final long BYTES_FOR_MORE_CONNECTIONS = 8L << 20;
@@ -279,6 +280,11 @@ public final class Syncer {
             Target t = target(store, local, dataset, version, mb);
             Manifest target = t.manifest();
             long tManifest = System.nanoTime();
+            Base base = local.version > 0 ? new Base(local.version, local.manifest(), store.releaseDir(local.version))
+                    : null;
+            if (base != null) {
+                base.windows().prepare(base.manifest(), target); // a big file's windows, while the plan is made
+            }
             ReleaseBuilder b;
             try {
                 b = ReleaseBuilder.start(store, target, t.encoded(), t.root(), local.manifest(), MAX_RANGE_BYTES,
@@ -296,8 +302,7 @@ public final class Syncer {
             b.startLocalCopies();
             long fetched;
             try {
-                fetched = fetchAll(dataset, target.version(), b, local.version > 0
-                        ? new Base(local.version, local.manifest(), store.releaseDir(local.version)) : null);
+                fetched = fetchAll(dataset, target.version(), b, base);
                 b.awaitLocalCopies();
             } finally {
                 b.abandonLocalCopies(); // a failed fetch: no copy goes on in staging once the lock is released
@@ -500,18 +505,69 @@ public final class Syncer {
      * (100,000 chunks for a 500 MB tar), so they are built once for all of them, not per request.
      */
     static final class Windows {
+        /** Files of at least this many chunks (about 40 MB) have their windows built ahead, in {@link #prepare}. */
+        static final int PREPARE_MIN_CHUNKS = 5_000;
         private String path;
         private ReferenceWindows windows;
-        /** How many were built; for tests. */
+        /** Being built ahead for {@link #preparedPath}, or null. */
+        private java.util.concurrent.FutureTask<ReferenceWindows> prepared;
+        private String preparedPath;
+        /** How many were built, and how many of those ahead; for tests. */
         int built;
+        int builtAhead;
 
         synchronized ReferenceWindows of(Entry old, Entry neu) {
             if (windows == null || !neu.path().equals(path)) {
-                windows = new ReferenceWindows(old, neu);
+                java.util.concurrent.FutureTask<ReferenceWindows> ahead = neu.path().equals(preparedPath) ? prepared : null;
+                prepared = null;
+                preparedPath = null;
+                windows = ahead != null ? join(ahead, old, neu) : new ReferenceWindows(old, neu);
+                builtAhead += ahead != null ? 1 : 0;
                 path = neu.path();
                 built++;
             }
             return windows;
+        }
+
+        /**
+         * Starts building, on a thread of its own, the windows of the first big file (at least
+         * {@link #PREPARE_MIN_CHUNKS} chunks) that both versions hold and that changed: its ranges
+         * are asked for first and cannot go before its windows are built (for a 500 MB tar, 60,000
+         * chunks a side), so they are built while the sync is planned rather than after.
+         */
+        void prepare(Manifest base, Manifest target) {
+            for (Entry neu : target.entries()) {
+                if (!neu.isFile() || neu.chunks().size() < PREPARE_MIN_CHUNKS) {
+                    continue;
+                }
+                Entry old = base.get(neu.path());
+                if (old == null || !old.isFile() || java.util.Arrays.equals(old.sha256(), neu.sha256())) {
+                    continue;
+                }
+                java.util.concurrent.FutureTask<ReferenceWindows> task =
+                        new java.util.concurrent.FutureTask<>(() -> new ReferenceWindows(old, neu));
+                synchronized (this) {
+                    prepared = task;
+                    preparedPath = neu.path();
+                }
+                Thread th = new Thread(task, "sync-windows");
+                th.setDaemon(true);
+                th.start();
+                return;
+            }
+        }
+
+        /** The windows built ahead, or built here if that failed. */
+        private static ReferenceWindows join(java.util.concurrent.FutureTask<ReferenceWindows> ahead, Entry old,
+                                             Entry neu) {
+            try {
+                return ahead.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new ReferenceWindows(old, neu);
+            } catch (java.util.concurrent.ExecutionException e) {
+                return new ReferenceWindows(old, neu);
+            }
         }
     }
 
@@ -629,9 +685,9 @@ public final class Syncer {
     }
 
     /** Takes a buffer permit, giving up when the round is being abandoned (never blocks an I/O thread for good). */
-    private static void acquire(Semaphore buffers, java.util.concurrent.atomic.AtomicBoolean abort)
+    private static void acquire(Semaphore buffers, int permits, java.util.concurrent.atomic.AtomicBoolean abort)
             throws InterruptedException, IOException {
-        while (!buffers.tryAcquire(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        while (!buffers.tryAcquire(permits, 50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
             if (abort.get()) {
                 throw new IOException("fetch abandoned");
             }
@@ -675,6 +731,25 @@ public final class Syncer {
         return all;
     }
 
+    /** Smallest range buffer: most ranges of an edit are a few chunks. */
+    static final int MIN_RANGE_BUFFER = 16 * 1024;
+    /** Range buffers held for the writers at most, in KiB: 32 MiB (a range is at most {@link #MAX_RANGE_BYTES}). */
+    static final int BUFFERED_KIB = 32 * 1024;
+
+    /** The KiB a range buffer counts against {@link #BUFFERED_KIB}. */
+    static int kib(ByteBuffer b) {
+        return Math.max(1, (b.capacity() + 1023) >> 10);
+    }
+
+    /** A buffer of exactly {@code length} bytes (position 0, limit {@code length}): a spare one when it is large enough. */
+    static ByteBuffer rangeBuffer(java.util.Queue<ByteBuffer> spare, int length) {
+        ByteBuffer b = spare.poll();
+        if (b == null || b.capacity() < length) {
+            b = ByteBuffer.allocate(Math.max(length, MIN_RANGE_BUFFER));
+        }
+        return b.clear().limit(length);
+    }
+
     private List<FetchRange> fetchRound(String dataset, long version, ReleaseBuilder b, List<FetchRange> remaining,
                                         ExecutorService writers, AtomicLong accepted, Base base,
                                         List<DeltaClient> pool) throws IOException, DeltaException {
@@ -684,7 +759,13 @@ public final class Syncer {
         }
         List<FetchRange> failed = Collections.synchronizedList(new ArrayList<>());
         AtomicReference<IOException> writeError = new AtomicReference<>();
-        Semaphore buffers = new Semaphore(32); // completed ranges waiting for a writer, at most ~32 MiB
+        // Ranges held for a writer, counted by their buffers' KiB: at most 32 MiB of them. (A count of
+        // 32 ranges held as little as a few hundred KiB of a big file's edits, and the connection
+        // stopped reading whenever the writers stalled a moment on the disk.)
+        Semaphore buffers = new Semaphore(BUFFERED_KIB);
+        // A range's buffer goes back here once written: a big file's sync has thousands of ranges,
+        // and a new array for each cost the connection's I/O thread more than its bytes did.
+        java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
         List<CompletableFuture<?>> requests = new ArrayList<>();
         List<CompletableFuture<?>> writes = Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.atomic.AtomicBoolean abort = new java.util.concurrent.atomic.AtomicBoolean();
@@ -706,8 +787,9 @@ public final class Syncer {
                     FetchRange r = batch.get(index);
                     ByteBuffer buf = current[0];
                     if (buf == null) {
-                        acquire(buffers, abort); // back-pressure: the connection waits while writers catch up
-                        buf = ByteBuffer.allocate((int) r.length());
+                        buf = rangeBuffer(spare, (int) r.length());
+                        // back-pressure: the connection waits while writers catch up
+                        acquire(buffers, kib(buf), abort);
                         synchronized (handed) {
                             current[0] = buf;
                         }
@@ -731,11 +813,12 @@ public final class Syncer {
                             } catch (IOException ex) {
                                 writeError.compareAndSet(null, ex);
                             } finally {
-                                buffers.release();
+                                spare.add(full);
+                                buffers.release(kib(full));
                             }
                         }, writers));
                     } catch (java.util.concurrent.RejectedExecutionException ex) {
-                        buffers.release();
+                        buffers.release(kib(full));
                         throw ex;
                     }
                 });
@@ -745,8 +828,8 @@ public final class Syncer {
                     }
                     synchronized (handed) {
                         if (current[0] != null) { // a range cut off halfway holds a buffer
+                            buffers.release(kib(current[0]));
                             current[0] = null;
-                            buffers.release();
                         }
                         if (via != client && !abort.get()) {
                             // An extra connection failed (lost, or it reached a node that cannot serve this

@@ -23,6 +23,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.zip.CRC32C;
 
@@ -223,7 +224,7 @@ public final class PackedBlocks {
             return null;
         }
         try {
-            Reader r = size <= WHOLE_READ_MAX ? Reader.readWhole(ch, size) : Reader.read(ch, size);
+            Reader r = size <= WHOLE_READ_MAX ? Reader.readWhole(ch, size) : Reader.read(ch, size, f);
             if (r == null) {
                 LOG.warn("packed copy {} is damaged, serving the plain file", f);
                 ch.close();
@@ -281,8 +282,13 @@ public final class PackedBlocks {
             this.crcs = crcs;
         }
 
-        /** Reads and checks the header and table; null when they do not hold together. */
-        static Reader read(FileChannel ch, long size) throws IOException {
+        /**
+         * Reads and checks the header and table; null when they do not hold together. A table
+         * read from the same file before, byte for byte, is not parsed and checked again: a big
+         * file's ranges come in many requests, each opening it, and its table runs to hundreds of
+         * KiB (8,000 rows for 500 MB).
+         */
+        static Reader read(FileChannel ch, long size, Path file) throws IOException {
             long fileLen = ch.size();
             ByteBuffer head = readFully(ch, 0, HEADER);
             if (head == null) {
@@ -290,8 +296,44 @@ public final class PackedBlocks {
             }
             int n = blockCount(head, size, fileLen);
             ByteBuffer table = n < 0 ? null : readFully(ch, HEADER, ROW * n);
-            return table == null ? null : parse(ch, null, head.getInt(20), table, n, size, fileLen);
+            if (table == null) {
+                return null;
+            }
+            TableKey key = new TableKey(file, fileLen, size, head.getInt(20));
+            Parsed known;
+            synchronized (TABLES) {
+                known = TABLES.get(key);
+            }
+            if (known != null && known.raw.equals(table)) {
+                Reader t = known.reader;
+                return new Reader(ch, null, t.offsets, t.lengths, t.stored, t.dataPos, t.crcs);
+            }
+            Reader r = parse(ch, null, head.getInt(20), table.duplicate(), n, size, fileLen);
+            if (r != null) {
+                synchronized (TABLES) {
+                    TABLES.put(key, new Parsed(table, r));
+                }
+            }
+            return r;
         }
+
+        /** A table's file as it was when read. */
+        private record TableKey(Path file, long fileLen, long size, int tableCrc) {
+        }
+
+        /** A table as read and as parsed (its arrays are never changed; its channel is not used). */
+        private record Parsed(ByteBuffer raw, Reader reader) {
+        }
+
+        /** Tables parsed lately. */
+        private static final Map<TableKey, Parsed> TABLES = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<TableKey, Parsed> eldest) {
+                return size() > TABLES_KEPT;
+            }
+        };
+        /** Tables kept: the files being served at once, a few versions of a few big files. */
+        static final int TABLES_KEPT = 16;
 
         /**
          * Reads the whole packed copy of a small content with one read and closes {@code ch}: blocks

@@ -182,6 +182,11 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     }
 
     /** The manifest of a retained version, decoded once and kept while it is being served. */
+    /** Whether a version's manifest is decoded and kept; for tests. */
+    boolean isDecoded(String dataset, long version) {
+        return manifests.containsKey(dataset + "/" + version);
+    }
+
     private Manifest manifest(DatasetStore s, long version) throws IOException {
         String key = s.dataset() + "/" + version;
         Manifest m = manifests.get(key);
@@ -427,8 +432,22 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
             for (AnnounceListener l : ls) {
                 l.announce(dataset, v, root);
             }
+            prepareManifest(s, v);
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: announce failed: {}", dataset, e.toString());
+        }
+    }
+
+    /**
+     * Decodes a version just announced, here rather than on the I/O thread of the first range
+     * request for it: its subscribers fetch the manifest (sent as stored, not decoded) and plan
+     * before they ask for ranges, and a big file's chunk list takes a while to decode.
+     */
+    private void prepareManifest(DatasetStore s, long version) {
+        try {
+            manifest(s, version);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{} v{}: not decoded ahead: {}", s.dataset(), version, e.toString());
         }
     }
 

@@ -23,7 +23,34 @@ class SyncerReferenceTest {
         for (int i = 0; i < n; i++) {
             b.add(1000, edited.contains(i) ? -1 - i : seed + i, 7);
         }
-        return Entry.file(path, 0644, 0, n * 1000L, new byte[32], b.build());
+        byte[] sha = new byte[32];
+        sha[0] = (byte) edited.size(); // differs between the versions of a file that was edited
+        return Entry.file(path, 0644, 0, n * 1000L, sha, b.build());
+    }
+
+    @Test
+    void theFirstBigChangedFilesWindows_areBuiltAhead_andAreTheSame() {
+        int n = Syncer.Windows.PREPARE_MIN_CHUNKS + 100;
+        java.util.Set<Integer> edits = java.util.Set.of(3, 777, n - 2);
+        Entry small = file("a.txt", 10, 7, java.util.Set.of());
+        Entry oldBig = file("b.tar", n, 1, java.util.Set.of());
+        Entry newBig = file("b.tar", n, 1, edits);
+        Entry sameBig = file("c.tar", n, 50_000, java.util.Set.of());
+        Syncer.Base base = new Syncer.Base(1, manifest(1, small, oldBig, sameBig), Path.of("unused"));
+        Manifest target = manifest(2, small, newBig, sameBig);
+        base.windows().prepare(base.manifest(), target);
+        List<FetchRange> ranges = new ArrayList<>();
+        for (int i : new java.util.TreeSet<>(edits)) {
+            ranges.add(new FetchRange("b.tar", i * 1000L, 1000, i, 1));
+        }
+        RangeReference ref = Syncer.reference(base, target, "b.tar", ranges);
+        ReferenceWindows direct = new ReferenceWindows(oldBig, newBig);
+        for (int k = 0; k < ranges.size(); k++) {
+            long[] w = direct.window(ranges.get(k).firstChunk(), 1);
+            assertEquals(new RangeReference.Window(w[0], (int) w[1]), ref.windows().get(k));
+        }
+        assertEquals(1, base.windows().built);
+        assertEquals(1, base.windows().builtAhead, "the edited big file's windows were built ahead");
     }
 
     private static Manifest manifest(long version, Entry... es) {

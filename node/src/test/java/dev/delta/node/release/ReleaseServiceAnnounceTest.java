@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ReleaseServiceAnnounceTest {
     private static final byte[] SECRET = "s3cret".getBytes(StandardCharsets.UTF_8);
@@ -36,6 +37,11 @@ class ReleaseServiceAnnounceTest {
             Files.writeString(src.resolve("a.txt"), "two");
             pub.publish(src);
             assertEquals(2L, seen.poll(10, TimeUnit.SECONDS), "v2 announced after the switch of current");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!svc.isDecoded("site", 2) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertTrue(svc.isDecoded("site", 2), "an announced version is decoded before ranges of it are asked for");
             Files.writeString(src.resolve("b.txt"), "three");
             pub.publish(src);
             assertEquals(3L, seen.poll(10, TimeUnit.SECONDS), "v3 announced too");

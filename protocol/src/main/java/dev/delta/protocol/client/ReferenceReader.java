@@ -12,7 +12,9 @@ public interface ReferenceReader extends AutoCloseable {
     /**
      * Exactly {@code length} bytes of the reference at {@code offset}. A copy that has become
      * shorter may return anything of the right length (zeros, say): the chunks built from it
-     * then fail their ids and are fetched again without a reference.
+     * then fail their ids and are fetched again without a reference. The buffer may be the
+     * reader's own, overwritten by its next read: the client uses a window only until it asks for
+     * the next one, and never after {@link #close}.
      */
     ByteBuffer read(long offset, int length) throws IOException;
 
