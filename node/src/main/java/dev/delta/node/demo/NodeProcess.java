@@ -66,14 +66,8 @@ public final class NodeProcess implements AutoCloseable {
     public static List<String> deltaCommand(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            // The launcher's class-data-sharing archive too: the children start as `./delta` would.
-            if (a.startsWith("--add-") || a.startsWith("-Dchronicle") || a.startsWith("-XX:SharedArchiveFile=")
-                    || a.equals("-XX:+UnlockDiagnosticVMOptions") || a.startsWith("-XX:ArchiveRelocationMode=")
-                    || a.startsWith("-Xlog:cds")) {
-                cmd.add(a);
-            }
-        }
+        cmd.addAll(inherited(ManagementFactory.getRuntimeMXBean().getInputArguments(),
+                args.length > 0 && args[0].equals("serve")));
         cmd.add("-Dchronicle.analytics.disable=true");
         cmd.add("-Xmx256m");
         cmd.addAll(jvmOptions);
@@ -82,6 +76,25 @@ public final class NodeProcess implements AutoCloseable {
         cmd.add("dev.delta.node.cli.Main");
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    /**
+     * The options of this JVM a child {@code delta} command is started with: the module openings,
+     * the launcher's class-data-sharing archive, and for the commands the launcher gives them to
+     * (all but {@code serve}) its compiler directives, so that children start as {@code ./delta}
+     * would start them.
+     */
+    static List<String> inherited(List<String> jvmArguments, boolean serve) {
+        List<String> out = new ArrayList<>();
+        for (String a : jvmArguments) {
+            if (a.startsWith("--add-") || a.startsWith("-Dchronicle") || a.startsWith("-XX:SharedArchiveFile=")
+                    || a.equals("-XX:+UnlockDiagnosticVMOptions") || a.startsWith("-XX:ArchiveRelocationMode=")
+                    || a.startsWith("-Xlog:cds")
+                    || (!serve && (a.startsWith("-XX:CompilerDirectivesFile=") || a.equals("-XX:-DisplayVMOutput")))) {
+                out.add(a);
+            }
+        }
+        return out;
     }
 
     public String name() {
