@@ -43,7 +43,7 @@ final class ServeCommand implements Callable<Integer> {
                     : new NodeConfig.HostPort(c.listenHost(), c.listenPort());
             c = new NodeConfig(data != null ? data : c.dataDir(), hp.host(), hp.port(), c.role(), c.upstream(),
                     c.datasets(), c.ignore(), c.retention(), c.keyId(), c.secret(), c.tls(), c.signingKey(),
-                    c.trustedKey(), c.follow(), c.chunker());
+                    c.trustedKey(), c.follow(), c.chunker(), c.fetchConnections());
         }
         Node node = Node.start(c);
         CountDownLatch stopped = new CountDownLatch(1);

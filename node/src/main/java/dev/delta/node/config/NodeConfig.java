@@ -38,7 +38,8 @@ import java.util.Set;
  *   "signing_key": "origin.key",         // origin: sign manifests (public key: same name, .pub)
  *   "trusted_key": "origin.pub",         // edge: accept only manifests signed by this key
  *   "follow": true,                      // edge: a rollback hold is released by a newer version
- *   "chunker": {"min": 1024, "avg": 4096, "max": 16384, "nc": 2}  // publish; these are the defaults
+ *   "chunker": {"min": 1024, "avg": 4096, "max": 16384, "nc": 2}, // publish; these are the defaults
+ *   "fetch_connections": 1               // edge: connections a big fetch is spread over (1-16)
  * }
  * }</pre>
  *
@@ -60,10 +61,12 @@ import java.util.Set;
  * @param trustedKey  edge trusted public key file, or null
  * @param follow      whether a newer version releases an edge's rollback hold
  * @param chunker     chunker parameters for publish
+ * @param fetchConnections edge: connections a big fetch is spread over (1 to 16)
  */
 public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role role, HostPort upstream,
                          List<String> datasets, List<String> ignore, int retention, String keyId, byte[] secret,
-                         Tls tls, Path signingKey, Path trustedKey, boolean follow, ChunkerParams chunker) {
+                         Tls tls, Path signingKey, Path trustedKey, boolean follow, ChunkerParams chunker,
+                         int fetchConnections) {
 
     public static final int DEFAULT_PORT = 7420;
 
@@ -103,12 +106,13 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
     }
 
     private static final Set<String> FIELDS = Set.of("data_dir", "listen", "role", "upstream", "datasets", "ignore",
-            "retention", "key_id", "secret", "secret_file", "tls", "signing_key", "trusted_key", "follow", "chunker");
+            "retention", "key_id", "secret", "secret_file", "tls", "signing_key", "trusted_key", "follow", "chunker",
+            "fetch_connections");
 
     /** Defaults for a node with no config file. */
     public static NodeConfig defaults(Path dataDir, Role role) {
         return new NodeConfig(dataDir, "127.0.0.1", DEFAULT_PORT, role, null, List.of(), List.of(), 5, "default", null,
-                null, null, null, true, ChunkerParams.REPLICATION);
+                null, null, null, true, ChunkerParams.REPLICATION, 1);
     }
 
     /** Reads and validates a config file. */
@@ -241,8 +245,12 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
                 throw new ConfigException("chunker: " + e.getMessage());
             }
         }
+        int connections = integer(root, "fetch_connections", 1);
+        if (connections < 1 || connections > 16) {
+            throw new ConfigException("fetch_connections: must be between 1 and 16, got " + connections);
+        }
         return new NodeConfig(dataDir, listen.host(), listen.port(), role, upstream, datasets, strings(root, "ignore"),
-                retention, str(root, "key_id", "default"), secret, tls, signing, trusted, follow, chunker);
+                retention, str(root, "key_id", "default"), secret, tls, signing, trusted, follow, chunker, connections);
     }
 
     private static String str(JsonNode n, String f, String dflt) throws ConfigException {

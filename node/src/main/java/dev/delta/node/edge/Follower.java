@@ -59,7 +59,7 @@ public final class Follower implements AutoCloseable {
                 backoff = MIN_BACKOFF_MS;
                 Syncer syncer = new Syncer(client, config.dataDir()).retention(config.retention())
                         .follow(config.follow())
-                        .connections(Syncer.DEFAULT_CONNECTIONS, () -> DeltaClient.connect(clientConfig(config)));
+                        .connections(config.fetchConnections(), () -> DeltaClient.connect(clientConfig(config)));
                 if (config.trustedKey() != null) {
                     syncer.trust(config.trustedKey());
                 }

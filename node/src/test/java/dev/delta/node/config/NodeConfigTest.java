@@ -34,7 +34,8 @@ class NodeConfigTest {
                   "secret_file": "secret.txt",
                   "trusted_key": "origin.pub",
                   "follow": false,
-                  "chunker": {"avg": 8192, "min": 2048, "max": 32768}
+                  "chunker": {"avg": 8192, "min": 2048, "max": 32768},
+                  "fetch_connections": 3
                 }""");
         NodeConfig c = NodeConfig.load(f);
         assertEquals(tmp.resolve("data"), c.dataDir());
@@ -44,6 +45,8 @@ class NodeConfigTest {
         assertEquals(new NodeConfig.HostPort("origin.example", 7420), c.upstream());
         assertEquals(List.of("site", "models"), c.datasets());
         assertEquals(3, c.retention());
+        assertEquals(3, c.fetchConnections());
+        assertEquals(1, NodeConfig.defaults(tmp, NodeConfig.Role.EDGE).fetchConnections());
         assertEquals("0123456789abcdef0123", new String(c.secret()));
         assertEquals(tmp.resolve("origin.pub"), c.trustedKey());
         assertEquals(false, c.follow());
@@ -138,6 +141,8 @@ class NodeConfigTest {
             "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"datasets\": [\"../x\"]}|datasets: dataset name",
             "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\",}|not valid JSON",
             "[1, 2]|must be a JSON object",
+            "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"fetch_connections\": 0}|fetch_connections: must be between 1 and 16",
+            "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"fetch_connections\": 17}|fetch_connections: must be between 1 and 16",
     })
     void parse_rejectsBadConfigsNamingTheField(String json, String message) {
         ConfigException e = assertThrows(ConfigException.class, () -> NodeConfig.parse(json, tmp));

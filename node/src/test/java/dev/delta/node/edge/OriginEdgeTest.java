@@ -496,11 +496,11 @@ class OriginEdgeTest {
         Publisher pub = new Publisher(originData, "site");
         pub.publish(src);
         NodeConfig originCfg = new NodeConfig(originData, "127.0.0.1", 0, NodeConfig.Role.ORIGIN, null, List.of(),
-                List.of(), 5, "default", SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT);
+                List.of(), 5, "default", SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT, 1);
         try (Node origin = Node.start(originCfg)) {
             NodeConfig edgeCfg = new NodeConfig(edgeData, "127.0.0.1", 0, NodeConfig.Role.EDGE,
                     new NodeConfig.HostPort("127.0.0.1", origin.port()), List.of("site"), List.of(), 5, "default",
-                    SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT);
+                    SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT, 2);
             try (Node edge = Node.start(edgeCfg)) {
                 DatasetStore es = DatasetStore.open(edgeData, "site");
                 waitFor(() -> es.current().isPresent() && es.current().getAsLong() == 1);
