@@ -63,6 +63,11 @@ final class SyncCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
     boolean quiet;
 
+    @Option(names = "--prepare-next", description = "After the switch, link a mirror of the new release for the "
+            + "next sync, which then touches only the paths that change (for syncs run again and again, as from cron). "
+            + "The new version is live before this starts; a running 'delta serve' edge does it by itself when idle.")
+    boolean prepareNext;
+
     @Option(names = "--connections", paramLabel = "N", defaultValue = "" + Syncer.DEFAULT_CONNECTIONS,
             description = "Connections a big fetch is spread over (default: ${DEFAULT-VALUE}); the upstream serves "
                     + "each on one of its cores.")
@@ -102,6 +107,12 @@ final class SyncCommand implements Callable<Integer> {
                 r = s.sync(dataset, version);
             }
             print(out, r, null);
+            if (prepareNext && r.version() > 0) {
+                if (!quiet && !json) {
+                    cl.getErr().println("preparing the next sync: linking a mirror of v" + r.version() + "...");
+                }
+                s.prepareMirror(dataset, () -> false);
+            }
             return ExitCode.OK;
         }
     }

@@ -67,8 +67,10 @@ class ReplicationCommandsTest {
         String up = "127.0.0.1:" + server.port();
 
         CliRunner s1 = CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(), "--dataset",
-                "site", "--data", edge.toString(), "--json");
+                "site", "--data", edge.toString(), "--json", "--prepare-next");
         assertEquals(0, s1.code(), s1.toString());
+        Path mirrors = edge.resolve("site/.delta/mirror");
+        assertEquals(1, readyMirrors(mirrors, "v1-"), "--prepare-next leaves a ready mirror of the new release");
         JsonNode j = JSON.readTree(s1.out());
         for (String f : new String[]{"version", "files_added", "files_updated", "files_deleted", "bytes_total",
                 "bytes_reused_local", "bytes_fetched", "wire_bytes_received", "wire_bytes_sent", "duration_ms"}) {
@@ -94,6 +96,7 @@ class ReplicationCommandsTest {
                 "site", "--data", edge.toString());
         assertEquals(0, s2.code(), s2.toString());
         assertTrue(s2.out().contains("v1 -> v2"), s2.out());
+        assertEquals(0, readyMirrors(mirrors, "v1-"), "the next sync built on the mirror (taking it)");
 
         CliRunner rb = CliRunner.run("rollback", "--data", edge.toString(), "--dataset", "site");
         assertEquals(0, rb.code(), rb.toString());
@@ -141,5 +144,15 @@ class ReplicationCommandsTest {
         assertTrue(noConnections.err().contains("--connections must be between 1 and 16"), noConnections.err());
         CliRunner badDataset = CliRunner.run("publish", "--data", origin.toString(), "--dataset", "../etc", src.toString());
         assertEquals(2, badDataset.code(), badDataset.toString());
+    }
+
+    private static long readyMirrors(Path dir, String prefix) throws java.io.IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (var l = Files.list(dir)) {
+            return l.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix) && n.endsWith(".ready"))
+                    .count();
+        }
     }
 }
