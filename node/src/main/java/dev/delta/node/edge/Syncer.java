@@ -109,8 +109,6 @@ public final class Syncer {
     /** Wire bytes of the extra connections syncs opened (each is closed when its fetch ends). */
     private final AtomicLong extraIn = new AtomicLong();
     private final AtomicLong extraOut = new AtomicLong();
-    /** Extra connections of the current fetch that failed a request: not used for its next rounds. */
-    private final java.util.Set<DeltaClient> shunned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private record Known(byte[] root, Manifest manifest) {
     }
@@ -603,7 +601,8 @@ public final class Syncer {
         List<FetchRange> remaining = b.pending();
         AtomicLong accepted = new AtomicLong();
         List<DeltaClient> pool = new ArrayList<>(List.of(client));
-        shunned.clear();
+        // extra connections that failed a request: not used for the fetch's next rounds
+        java.util.Set<DeltaClient> shunned = java.util.concurrent.ConcurrentHashMap.newKeySet();
         ExecutorService writers = Executors.newFixedThreadPool(2, r -> {
             Thread th = new Thread(r, "sync-writer");
             th.setDaemon(true);
@@ -639,7 +638,7 @@ public final class Syncer {
                 }
                 // A refetch goes without references: a changed local copy may be why a range failed.
                 remaining = fetchRound(dataset, version, b, remaining, writers, accepted, round == 0 ? base : null,
-                        open);
+                        open, shunned);
             }
         } finally {
             // Writes already handed over finish before the lock is released; none starts after.
@@ -661,23 +660,31 @@ public final class Syncer {
         return accepted.get();
     }
 
+    /** The GET_RANGES requests {@code ranges} go in: by file, in order, at most {@link #RANGES_PER_REQUEST} each. */
+    static List<List<FetchRange>> requestBatches(List<FetchRange> ranges) {
+        Map<String, List<FetchRange>> byFile = new LinkedHashMap<>();
+        for (FetchRange r : ranges) {
+            byFile.computeIfAbsent(r.path(), k -> new ArrayList<>()).add(r);
+        }
+        List<List<FetchRange>> out = new ArrayList<>();
+        for (List<FetchRange> rs : byFile.values()) {
+            for (int from = 0; from < rs.size(); from += RANGES_PER_REQUEST) {
+                out.add(rs.subList(from, Math.min(rs.size(), from + RANGES_PER_REQUEST)));
+            }
+        }
+        return out;
+    }
+
     /** How many connections beyond the first a fetch of {@code ranges} is worth (one per request at most). */
     private int moreConnections(List<FetchRange> ranges) {
         if (connections <= 1 || opener == null) {
             return 0;
         }
         long bytes = 0;
-        int requests = 0;
-        String path = null;
-        int inFile = 0;
         for (FetchRange r : ranges) {
             bytes += r.length();
-            if (!r.path().equals(path) || ++inFile == RANGES_PER_REQUEST) {
-                path = r.path();
-                inFile = 0;
-                requests++;
-            }
         }
+        int requests = requestBatches(ranges).size();
         if (requests < 2 || (requests < REQUESTS_FOR_MORE_CONNECTIONS && bytes < BYTES_FOR_MORE_CONNECTIONS)) {
             return 0;
         }
@@ -752,11 +759,8 @@ public final class Syncer {
 
     private List<FetchRange> fetchRound(String dataset, long version, ReleaseBuilder b, List<FetchRange> remaining,
                                         ExecutorService writers, AtomicLong accepted, Base base,
-                                        List<DeltaClient> pool) throws IOException, DeltaException {
-        Map<String, List<FetchRange>> byFile = new LinkedHashMap<>();
-        for (FetchRange r : remaining) {
-            byFile.computeIfAbsent(r.path(), k -> new ArrayList<>()).add(r);
-        }
+                                        List<DeltaClient> pool, java.util.Set<DeltaClient> shunned)
+            throws IOException, DeltaException {
         List<FetchRange> failed = Collections.synchronizedList(new ArrayList<>());
         AtomicReference<IOException> writeError = new AtomicReference<>();
         // Ranges held for a writer, counted by their buffers' KiB: at most 32 MiB of them. (A count of
@@ -769,83 +773,80 @@ public final class Syncer {
         List<CompletableFuture<?>> requests = new ArrayList<>();
         List<CompletableFuture<?>> writes = Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.atomic.AtomicBoolean abort = new java.util.concurrent.atomic.AtomicBoolean();
-        for (Map.Entry<String, List<FetchRange>> e : byFile.entrySet()) {
-            List<FetchRange> rs = e.getValue();
-            for (int from = 0; from < rs.size(); from += RANGES_PER_REQUEST) {
-                List<FetchRange> batch = rs.subList(from, Math.min(rs.size(), from + RANGES_PER_REQUEST));
-                List<ByteRange> wire = new ArrayList<>(batch.size());
-                for (FetchRange r : batch) {
-                    wire.add(new ByteRange(r.offset(), r.length()));
-                }
-                ByteBuffer[] current = new ByteBuffer[1];
-                java.util.BitSet handed = new java.util.BitSet(batch.size()); // ranges given to a writer
-                RangeReference ref = reference(base, b.target(), e.getKey(), batch);
-                ReferenceReader reader = ref == null ? null : new FileReferenceReader(base.dir(), e.getKey());
-                DeltaClient via = pool.get(requests.size() % pool.size()); // requests spread evenly
-                CompletableFuture<?> request = via.fetchRanges(dataset, version, e.getKey(), wire, ref, reader,
-                        (index, offset, data) -> {
-                    FetchRange r = batch.get(index);
-                    ByteBuffer buf = current[0];
-                    if (buf == null) {
-                        buf = rangeBuffer(spare, (int) r.length());
-                        // back-pressure: the connection waits while writers catch up
-                        acquire(buffers, kib(buf), abort);
-                        synchronized (handed) {
-                            current[0] = buf;
-                        }
-                    }
-                    buf.put(data);
-                    if (buf.hasRemaining()) {
-                        return;
-                    }
-                    synchronized (handed) {
-                        current[0] = null;
-                        handed.set(index);
-                    }
-                    ByteBuffer full = buf.flip();
-                    try {
-                        writes.add(CompletableFuture.runAsync(() -> {
-                            try {
-                                b.accept(r, full);
-                                progress.accept(accepted.addAndGet(r.length()));
-                            } catch (ChunkMismatchException ex) {
-                                failed.add(r);
-                            } catch (IOException ex) {
-                                writeError.compareAndSet(null, ex);
-                            } finally {
-                                spare.add(full);
-                                buffers.release(kib(full));
-                            }
-                        }, writers));
-                    } catch (java.util.concurrent.RejectedExecutionException ex) {
-                        buffers.release(kib(full));
-                        throw ex;
-                    }
-                });
-                request = request.handle((ok, error) -> {
-                    if (error == null) {
-                        return ok;
-                    }
-                    synchronized (handed) {
-                        if (current[0] != null) { // a range cut off halfway holds a buffer
-                            buffers.release(kib(current[0]));
-                            current[0] = null;
-                        }
-                        if (via != client && !abort.get()) {
-                            // An extra connection failed (lost, or it reached a node that cannot serve this
-                            // version): its unfinished ranges go again over the first connection's upstream.
-                            shunned.add(via);
-                            for (int i = handed.nextClearBit(0); i < batch.size(); i = handed.nextClearBit(i + 1)) {
-                                failed.add(batch.get(i));
-                            }
-                            return null;
-                        }
-                    }
-                    throw error instanceof java.util.concurrent.CompletionException c ? c
-                            : new java.util.concurrent.CompletionException(error);
-                });
-                requests.add(request);
+        for (List<FetchRange> batch : requestBatches(remaining)) {
+            String path = batch.get(0).path();
+            List<ByteRange> wire = new ArrayList<>(batch.size());
+            for (FetchRange r : batch) {
+                wire.add(new ByteRange(r.offset(), r.length()));
             }
+            ByteBuffer[] current = new ByteBuffer[1];
+            java.util.BitSet handed = new java.util.BitSet(batch.size()); // ranges given to a writer
+            RangeReference ref = reference(base, b.target(), path, batch);
+            ReferenceReader reader = ref == null ? null : new FileReferenceReader(base.dir(), path);
+            DeltaClient via = pool.get(requests.size() % pool.size()); // requests spread evenly
+            CompletableFuture<?> request = via.fetchRanges(dataset, version, path, wire, ref, reader,
+                    (index, offset, data) -> {
+                FetchRange r = batch.get(index);
+                ByteBuffer buf = current[0];
+                if (buf == null) {
+                    buf = rangeBuffer(spare, (int) r.length());
+                    // back-pressure: the connection waits while writers catch up
+                    acquire(buffers, kib(buf), abort);
+                    synchronized (handed) {
+                        current[0] = buf;
+                    }
+                }
+                buf.put(data);
+                if (buf.hasRemaining()) {
+                    return;
+                }
+                synchronized (handed) {
+                    current[0] = null;
+                    handed.set(index);
+                }
+                ByteBuffer full = buf.flip();
+                try {
+                    writes.add(CompletableFuture.runAsync(() -> {
+                        try {
+                            b.accept(r, full);
+                            progress.accept(accepted.addAndGet(r.length()));
+                        } catch (ChunkMismatchException ex) {
+                            failed.add(r);
+                        } catch (IOException ex) {
+                            writeError.compareAndSet(null, ex);
+                        } finally {
+                            spare.add(full);
+                            buffers.release(kib(full));
+                        }
+                    }, writers));
+                } catch (java.util.concurrent.RejectedExecutionException ex) {
+                    buffers.release(kib(full));
+                    throw ex;
+                }
+            });
+            request = request.handle((ok, error) -> {
+                if (error == null) {
+                    return ok;
+                }
+                synchronized (handed) {
+                    if (current[0] != null) { // a range cut off halfway holds a buffer
+                        buffers.release(kib(current[0]));
+                        current[0] = null;
+                    }
+                    if (via != client && !abort.get()) {
+                        // An extra connection failed (lost, or it reached a node that cannot serve this
+                        // version): its unfinished ranges go again over the first connection's upstream.
+                        shunned.add(via);
+                        for (int i = handed.nextClearBit(0); i < batch.size(); i = handed.nextClearBit(i + 1)) {
+                            failed.add(batch.get(i));
+                        }
+                        return null;
+                    }
+                }
+                throw error instanceof java.util.concurrent.CompletionException c ? c
+                        : new java.util.concurrent.CompletionException(error);
+            });
+            requests.add(request);
         }
         try {
             DeltaClient.await(allOrFirstFailure(requests)); // one wake-up per round, not one per request
