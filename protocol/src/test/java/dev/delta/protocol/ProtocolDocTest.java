@@ -113,6 +113,7 @@ class ProtocolDocTest {
         assertEquals((long) l.maxFrameLength(), doc.get("frame length field"));
         assertEquals((long) l.maxDataLength(), doc.get("raw bytes of one DATA frame"));
         assertEquals((long) l.maxRangesPerRequest(), doc.get("ranges in one GET_RANGES"));
+        assertEquals((long) l.maxRangesPerRequest(), doc.get("files in one GET_FILES"));
         assertEquals((long) l.maxPathBytes(), doc.get("path in GET_RANGES"));
         assertEquals((long) Limits.MAX_DATASET_BYTES, doc.get("dataset name, key id"));
         assertEquals((long) Limits.MAX_REFERENCE_WINDOW, doc.get("reference window in GET_RANGES"));

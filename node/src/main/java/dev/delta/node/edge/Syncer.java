@@ -9,6 +9,7 @@ import dev.delta.engine.manifest.ManifestLimits;
 import dev.delta.engine.manifest.ManifestSignatureException;
 import dev.delta.engine.manifest.ManifestSigner;
 import dev.delta.engine.plan.RangePlan;
+import dev.delta.engine.plan.FileGroups;
 import dev.delta.engine.plan.RangePlanner;
 import dev.delta.engine.store.ChunkMismatchException;
 import dev.delta.engine.store.DatasetStore;
@@ -27,6 +28,7 @@ import dev.delta.protocol.client.ReferenceReader;
 import dev.delta.engine.manifest.Entry;
 import dev.delta.engine.plan.ReferenceWindows;
 import dev.delta.protocol.wire.ManifestKind;
+import dev.delta.protocol.wire.ProtocolVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,6 +95,8 @@ public final class Syncer {
     /** Connections the last sync's fetch went over, and its rounds; for tests. */
     volatile int lastConnections;
     volatile int lastRounds;
+    /** Groups of small files the last sync's first round fetched as such (GET_FILES); for tests. */
+    volatile int lastGroups;
 
     /**
      * Connections a fetch is spread over by default: one. The upstream serves each connection on
@@ -599,6 +603,7 @@ public final class Syncer {
      */
     private long fetchAll(String dataset, long version, ReleaseBuilder b, Base base) throws IOException, DeltaException {
         List<FetchRange> remaining = b.pending();
+        lastGroups = 0;
         AtomicLong accepted = new AtomicLong();
         List<DeltaClient> pool = new ArrayList<>(List.of(client));
         // extra connections that failed a request: not used for the fetch's next rounds
@@ -627,8 +632,8 @@ public final class Syncer {
                             + " kept failing their chunk ids after " + REFETCH_ROUNDS + " fetches; giving up");
                 }
                 if (round > 0) {
-                    LOG.warn("{} v{}: {} range(s) failed verification or were cut off with a connection; fetching "
-                            + "them again", dataset, version, remaining.size());
+                    LOG.warn("{} v{}: {} range(s) failed verification, were cut off with a connection or "
+                            + "were refused as a group; fetching them again, one file per request", dataset, version, remaining.size());
                 }
                 List<DeltaClient> open = new ArrayList<>();
                 for (DeltaClient c : pool) {
@@ -638,7 +643,7 @@ public final class Syncer {
                 }
                 // A refetch goes without references: a changed local copy may be why a range failed.
                 remaining = fetchRound(dataset, version, b, remaining, writers, accepted, round == 0 ? base : null,
-                        open, shunned);
+                        open, shunned, round == 0);
             }
         } finally {
             // Writes already handed over finish before the lock is released; none starts after.
@@ -738,6 +743,176 @@ public final class Syncer {
         return all;
     }
 
+    /** Whole files fetched with one GET_FILES: their positions in the manifest, their ranges, their bytes. */
+    record Group(int[] files, List<FetchRange> ranges, long bytes) {
+    }
+
+    /**
+     * The groups of small files ({@link FileGroups}) of {@code target} whose every file is among
+     * {@code ranges} as one whole-file range: those go a group per request, the block the origin
+     * compressed once for the group. None when a connection of {@code pool} cannot ask for files
+     * (an upstream of protocol version 2), or too few files are wanted whole.
+     */
+    static List<Group> groups(Manifest target, List<FetchRange> ranges, List<DeltaClient> pool) {
+        for (DeltaClient c : pool) {
+            if (c.protocolVersion() < ProtocolVersion.FILE_GROUPS) {
+                return List.of();
+            }
+        }
+        Map<String, FetchRange> whole = new java.util.HashMap<>();
+        for (FetchRange r : ranges) {
+            if (r.offset() == 0 && r.length() <= FileGroups.MAX_FILE) {
+                whole.put(r.path(), r);
+            }
+        }
+        if (whole.size() < 2) {
+            return List.of();
+        }
+        List<Group> out = new ArrayList<>();
+        List<Entry> entries = target.entries();
+        for (int[] g : FileGroups.of(target)) {
+            List<FetchRange> rs = new ArrayList<>(g.length);
+            long bytes = 0;
+            for (int f : g) {
+                Entry e = entries.get(f);
+                FetchRange r = whole.get(e.path());
+                if (r == null || r.length() != e.size()) {
+                    rs = null;
+                    break;
+                }
+                rs.add(r);
+                bytes += r.length();
+            }
+            if (rs != null) {
+                out.add(new Group(g, rs, bytes));
+            }
+        }
+        return out;
+    }
+
+    /** What the receivers of one fetch round share. */
+    private record Receivers(ReleaseBuilder b, ExecutorService writers, AtomicLong accepted, List<FetchRange> failed,
+                             AtomicReference<IOException> writeError, Semaphore buffers,
+                             java.util.Queue<ByteBuffer> spare, List<CompletableFuture<?>> writes,
+                             java.util.concurrent.atomic.AtomicBoolean abort) {
+    }
+
+    /**
+     * Receives one request's ranges: fills a buffer per range and hands each full one to a writer
+     * (which checks its chunk ids and writes it into staging).
+     */
+    private final class Receiver {
+        private final Receivers rx;
+        private final List<FetchRange> batch;
+        private final java.util.BitSet handed; // ranges given to a writer
+        private ByteBuffer current;
+        /** For a GET_FILES: the range the stream is in, and where that range starts in the stream. */
+        private int streamIndex;
+        private long streamStart;
+
+        Receiver(Receivers rx, List<FetchRange> batch) {
+            this.rx = rx;
+            this.batch = batch;
+            this.handed = new java.util.BitSet(batch.size());
+        }
+
+        /** Bytes of a GET_FILES: the files' contents one after the other, split here by range. */
+        void onStream(long offset, ByteBuffer data) throws InterruptedException, IOException {
+            while (data.hasRemaining()) {
+                while (offset >= streamStart + batch.get(streamIndex).length()) {
+                    streamStart += batch.get(streamIndex++).length();
+                }
+                int n = (int) Math.min(data.remaining(), streamStart + batch.get(streamIndex).length() - offset);
+                ByteBuffer part = data.duplicate();
+                part.limit(part.position() + n);
+                onData(streamIndex, part);
+                data.position(data.position() + n);
+                offset += n;
+            }
+        }
+
+        /** Bytes of range {@code index}, in order. */
+        void onData(int index, ByteBuffer data) throws InterruptedException, IOException {
+            FetchRange r = batch.get(index);
+            ByteBuffer buf = current;
+            if (buf == null) {
+                buf = rangeBuffer(rx.spare(), (int) r.length());
+                // back-pressure: the connection waits while writers catch up
+                acquire(rx.buffers(), kib(buf), rx.abort());
+                synchronized (handed) {
+                    current = buf;
+                }
+            }
+            buf.put(data);
+            if (buf.hasRemaining()) {
+                return;
+            }
+            synchronized (handed) {
+                current = null;
+                handed.set(index);
+            }
+            ByteBuffer full = buf.flip();
+            try {
+                rx.writes().add(CompletableFuture.runAsync(() -> {
+                    try {
+                        rx.b().accept(r, full);
+                        progress.accept(rx.accepted().addAndGet(r.length()));
+                    } catch (ChunkMismatchException ex) {
+                        rx.failed().add(r);
+                    } catch (IOException ex) {
+                        rx.writeError().compareAndSet(null, ex);
+                    } finally {
+                        rx.spare().add(full);
+                        rx.buffers().release(kib(full));
+                    }
+                }, rx.writers()));
+            } catch (java.util.concurrent.RejectedExecutionException ex) {
+                rx.buffers().release(kib(full));
+                throw ex;
+            }
+        }
+
+        /**
+         * The request's future, failing as it did, except that the unfinished ranges go back for
+         * the next round (file by file, over the first connection's upstream) when a failed extra
+         * connection (lost, or it reached a node that cannot serve this version), or when a group's
+         * request was refused (an upstream that serves no files by position, say).
+         */
+        CompletableFuture<?> settle(CompletableFuture<?> request, boolean primary, java.util.Set<DeltaClient> shunned,
+                                    DeltaClient via, boolean group) {
+            return request.handle((ok, error) -> {
+                if (error == null) {
+                    return ok;
+                }
+                synchronized (handed) {
+                    if (current != null) { // a range cut off halfway holds a buffer
+                        rx.buffers().release(kib(current));
+                        current = null;
+                    }
+                    Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                            ? c.getCause() : error;
+                    boolean refused = group && cause instanceof DeltaException d
+                            && (d.kind() == dev.delta.protocol.client.ErrorKind.REMOTE_ERROR
+                            || d.kind() == dev.delta.protocol.client.ErrorKind.LIMIT_EXCEEDED);
+                    if ((refused || !primary) && !rx.abort().get()) {
+                        if (refused) {
+                            LOG.debug("a group of {} files was refused ({}); they go one by one", batch.size(),
+                                    cause.getMessage());
+                        } else {
+                            shunned.add(via);
+                        }
+                        for (int i = handed.nextClearBit(0); i < batch.size(); i = handed.nextClearBit(i + 1)) {
+                            rx.failed().add(batch.get(i));
+                        }
+                        return null;
+                    }
+                }
+                throw error instanceof java.util.concurrent.CompletionException c ? c
+                        : new java.util.concurrent.CompletionException(error);
+            });
+        }
+    }
+
     /** Smallest range buffer: most ranges of an edit are a few chunks. */
     static final int MIN_RANGE_BUFFER = 16 * 1024;
     /** Range buffers held for the writers at most, in KiB: 32 MiB (a range is at most {@link #MAX_RANGE_BYTES}). */
@@ -759,7 +934,7 @@ public final class Syncer {
 
     private List<FetchRange> fetchRound(String dataset, long version, ReleaseBuilder b, List<FetchRange> remaining,
                                         ExecutorService writers, AtomicLong accepted, Base base,
-                                        List<DeltaClient> pool, java.util.Set<DeltaClient> shunned)
+                                        List<DeltaClient> pool, java.util.Set<DeltaClient> shunned, boolean grouped)
             throws IOException, DeltaException {
         List<FetchRange> failed = Collections.synchronizedList(new ArrayList<>());
         AtomicReference<IOException> writeError = new AtomicReference<>();
@@ -773,80 +948,44 @@ public final class Syncer {
         List<CompletableFuture<?>> requests = new ArrayList<>();
         List<CompletableFuture<?>> writes = Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.atomic.AtomicBoolean abort = new java.util.concurrent.atomic.AtomicBoolean();
+        // Whole small files that make up whole groups go a group per request (first round only: a
+        // refetch isolates the files that failed), on connections that speak GET_FILES.
+        List<Group> groups = grouped ? groups(b.target(), remaining, pool) : List.of();
+        if (!groups.isEmpty()) {
+            java.util.Set<FetchRange> inGroups = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (Group g : groups) {
+                inGroups.addAll(g.ranges());
+            }
+            List<FetchRange> rest = new ArrayList<>(remaining.size() - inGroups.size());
+            for (FetchRange r : remaining) {
+                if (!inGroups.contains(r)) {
+                    rest.add(r);
+                }
+            }
+            remaining = rest;
+        }
+        if (grouped) {
+            lastGroups = groups.size();
+        }
+        Receivers rx = new Receivers(b, writers, accepted, failed, writeError, buffers, spare, writes, abort);
+        for (Group g : groups) {
+            DeltaClient via = pool.get(requests.size() % pool.size());
+            Receiver recv = new Receiver(rx, g.ranges());
+            requests.add(recv.settle(via.fetchFiles(dataset, version, g.files(), g.bytes(),
+                    (index, offset, data) -> recv.onStream(offset, data)), via == client, shunned, via, true));
+        }
         for (List<FetchRange> batch : requestBatches(remaining)) {
             String path = batch.get(0).path();
             List<ByteRange> wire = new ArrayList<>(batch.size());
             for (FetchRange r : batch) {
                 wire.add(new ByteRange(r.offset(), r.length()));
             }
-            ByteBuffer[] current = new ByteBuffer[1];
-            java.util.BitSet handed = new java.util.BitSet(batch.size()); // ranges given to a writer
             RangeReference ref = reference(base, b.target(), path, batch);
             ReferenceReader reader = ref == null ? null : new FileReferenceReader(base.dir(), path);
             DeltaClient via = pool.get(requests.size() % pool.size()); // requests spread evenly
-            CompletableFuture<?> request = via.fetchRanges(dataset, version, path, wire, ref, reader,
-                    (index, offset, data) -> {
-                FetchRange r = batch.get(index);
-                ByteBuffer buf = current[0];
-                if (buf == null) {
-                    buf = rangeBuffer(spare, (int) r.length());
-                    // back-pressure: the connection waits while writers catch up
-                    acquire(buffers, kib(buf), abort);
-                    synchronized (handed) {
-                        current[0] = buf;
-                    }
-                }
-                buf.put(data);
-                if (buf.hasRemaining()) {
-                    return;
-                }
-                synchronized (handed) {
-                    current[0] = null;
-                    handed.set(index);
-                }
-                ByteBuffer full = buf.flip();
-                try {
-                    writes.add(CompletableFuture.runAsync(() -> {
-                        try {
-                            b.accept(r, full);
-                            progress.accept(accepted.addAndGet(r.length()));
-                        } catch (ChunkMismatchException ex) {
-                            failed.add(r);
-                        } catch (IOException ex) {
-                            writeError.compareAndSet(null, ex);
-                        } finally {
-                            spare.add(full);
-                            buffers.release(kib(full));
-                        }
-                    }, writers));
-                } catch (java.util.concurrent.RejectedExecutionException ex) {
-                    buffers.release(kib(full));
-                    throw ex;
-                }
-            });
-            request = request.handle((ok, error) -> {
-                if (error == null) {
-                    return ok;
-                }
-                synchronized (handed) {
-                    if (current[0] != null) { // a range cut off halfway holds a buffer
-                        buffers.release(kib(current[0]));
-                        current[0] = null;
-                    }
-                    if (via != client && !abort.get()) {
-                        // An extra connection failed (lost, or it reached a node that cannot serve this
-                        // version): its unfinished ranges go again over the first connection's upstream.
-                        shunned.add(via);
-                        for (int i = handed.nextClearBit(0); i < batch.size(); i = handed.nextClearBit(i + 1)) {
-                            failed.add(batch.get(i));
-                        }
-                        return null;
-                    }
-                }
-                throw error instanceof java.util.concurrent.CompletionException c ? c
-                        : new java.util.concurrent.CompletionException(error);
-            });
-            requests.add(request);
+            Receiver recv = new Receiver(rx, batch);
+            requests.add(recv.settle(via.fetchRanges(dataset, version, path, wire, ref, reader,
+                    (index, offset, data) -> recv.onData(index, data)), via == client, shunned, via, false));
         }
         try {
             DeltaClient.await(allOrFirstFailure(requests)); // one wake-up per round, not one per request

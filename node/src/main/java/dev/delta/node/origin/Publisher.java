@@ -21,6 +21,7 @@ import dev.delta.engine.store.DatasetStore;
 import dev.delta.engine.store.FetchRange;
 import dev.delta.engine.store.ReleaseBuilder;
 import dev.delta.engine.store.StoreException;
+import dev.delta.engine.plan.FileGroups;
 import dev.delta.node.release.PackedBlocks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -203,11 +204,15 @@ public final class Publisher {
     private void pack(DatasetStore store, Manifest m) {
         long t0 = System.nanoTime();
         try {
-            long bytes = new PackedBlocks(store.root()).packRelease(m, store.releaseDir(m.version()),
-                    Runtime.getRuntime().availableProcessors());
-            if (bytes > 0) {
-                LOG.info("{}: packed {} bytes of new content (LZ4 HC) in {} ms", dataset, bytes,
-                        (System.nanoTime() - t0) / 1_000_000);
+            PackedBlocks packs = new PackedBlocks(store.root());
+            int threads = Runtime.getRuntime().availableProcessors();
+            long bytes = packs.packRelease(m, store.releaseDir(m.version()), threads);
+            long t1 = System.nanoTime();
+            long grouped = packs.packGroups(m, store.releaseDir(m.version()), threads);
+            if (bytes > 0 || grouped > 0) {
+                LOG.info("{}: packed {} bytes of new content (LZ4 HC) in {} ms, and {} bytes of small files in new "
+                                + "groups in {} ms", dataset, bytes, (t1 - t0) / 1_000_000, grouped,
+                        (System.nanoTime() - t1) / 1_000_000);
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: could not pack v{} for serving (edges get it compressed on the fly): {}", dataset,
@@ -220,10 +225,14 @@ public final class Publisher {
         try {
             Set<String> keep = new HashSet<>();
             for (long v : store.versions()) {
-                for (Entry e : store.manifest(v).entries()) {
+                Manifest m = store.manifest(v);
+                for (Entry e : m.entries()) {
                     if (e.isFile()) {
                         keep.add(Sha256.hex(e.sha256()));
                     }
+                }
+                for (int[] g : FileGroups.of(m)) {
+                    keep.add(Sha256.hex(FileGroups.key(m, g)));
                 }
             }
             new PackedBlocks(store.root()).retainOnly(keep);

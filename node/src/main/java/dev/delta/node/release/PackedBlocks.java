@@ -4,6 +4,7 @@ import dev.delta.engine.chunk.ChunkList;
 import dev.delta.engine.hash.Sha256;
 import dev.delta.engine.manifest.Entry;
 import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.plan.FileGroups;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
 import org.slf4j.Logger;
@@ -51,6 +52,10 @@ import java.util.zip.CRC32C;
  * ...            stored blocks
  * </pre>
  *
+ * <p>Groups of small files ({@link FileGroups}) are stored the same way, as a content of one block
+ * (the files one after the other), named by the group's key instead of a file's SHA-256: an edge
+ * that lacks a whole group gets that block for one GET_FILES.
+ *
  * <p>Damage never reaches an edge as data: the table is checked when a file is opened, each block
  * against its CRC32C when read, and a bad file or block is simply not used (the server reads the
  * release file instead). The edge verifies every chunk's id on arrival in any case.
@@ -97,20 +102,117 @@ public final class PackedBlocks {
                 todo.add(e);
             }
         }
-        if (todo.isEmpty()) {
-            return 0;
+        java.util.concurrent.atomic.AtomicLong packed = new java.util.concurrent.atomic.AtomicLong();
+        inParallel(todo.size(), threads, "delta-pack-", () -> {
+            LZ4Compressor hc = LZ4Factory.fastestInstance().highCompressor();
+            return i -> {
+                Entry e = todo.get(i);
+                write(e, releaseDir.resolve(e.path()), hc);
+                packed.addAndGet(e.size());
+            };
+        });
+        return packed.get();
+    }
+
+    /**
+     * Compresses every group of small files of {@code m} ({@link FileGroups}) that has no packed
+     * copy yet as one LZ4 HC block, reading the files from {@code releaseDir} (a committed,
+     * verified release), on {@code threads} threads. A group is named by its {@link FileGroups#key}
+     * and stored like a content of one block; a group that does not shrink is not stored.
+     *
+     * @return bytes of files packed (0 when every group was packed already)
+     */
+    public long packGroups(Manifest m, Path releaseDir, int threads) throws IOException {
+        Files.createDirectories(dir);
+        List<int[]> todo = new ArrayList<>();
+        List<byte[]> keys = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int[] g : FileGroups.of(m)) {
+            byte[] key = FileGroups.key(m, g);
+            if (seen.add(Sha256.hex(key)) && !Files.exists(fileFor(key), LinkOption.NOFOLLOW_LINKS)) {
+                todo.add(g);
+                keys.add(key);
+            }
+        }
+        java.util.concurrent.atomic.AtomicLong packed = new java.util.concurrent.atomic.AtomicLong();
+        inParallel(todo.size(), threads, "delta-pack-group-", () -> {
+            LZ4Compressor hc = LZ4Factory.fastestInstance().highCompressor();
+            byte[] raw = new byte[FileGroups.MAX_GROUP];
+            byte[] comp = new byte[hc.maxCompressedLength(FileGroups.MAX_GROUP)];
+            return i -> {
+                int[] g = todo.get(i);
+                int len = 0;
+                for (int f : g) {
+                    Entry e = m.entries().get(f);
+                    readWhole(releaseDir.resolve(e.path()), raw, len, (int) e.size());
+                    len += (int) e.size();
+                }
+                int c = hc.compress(raw, 0, len, comp, 0, comp.length);
+                if (c < len) {
+                    writeOneBlock(keys.get(i), len, comp, c);
+                }
+                packed.addAndGet(len);
+            };
+        });
+        return packed.get();
+    }
+
+    /** Reads exactly {@code len} bytes of {@code file} into {@code dst} at {@code at}. */
+    private static void readWhole(Path file, byte[] dst, int at, int len) throws IOException {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer b = ByteBuffer.wrap(dst, at, len);
+            while (b.hasRemaining()) {
+                if (in.read(b, b.position() - at) < 0) {
+                    throw new IOException(file + ": shorter than its manifest entry");
+                }
+            }
+        }
+    }
+
+    /** Writes a packed file of one stored block: {@code stored} bytes of {@code comp} for {@code len} bytes. */
+    private void writeOneBlock(byte[] name, int len, byte[] comp, int stored) throws IOException {
+        Path tmp = dir.resolve(".tmp-" + Sha256.hex(name) + "-" + Thread.currentThread().getId());
+        ByteBuffer out = ByteBuffer.allocate(HEADER + ROW + stored);
+        CRC32C crc = new CRC32C();
+        crc.update(comp, 0, stored);
+        ByteBuffer row = ByteBuffer.allocate(ROW);
+        row.putLong(0).putInt(len).putInt(stored).putLong(HEADER + ROW).putInt((int) crc.getValue());
+        CRC32C tcrc = new CRC32C();
+        tcrc.update(row.array());
+        out.putInt(MAGIC).putInt(FORMAT).putLong(len).putInt(1).putInt((int) tcrc.getValue());
+        out.put(row.array()).put(comp, 0, stored).flip();
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            while (out.hasRemaining()) {
+                ch.write(out);
+            }
+            ch.force(false);
+        } catch (IOException | RuntimeException ex) {
+            Files.deleteIfExists(tmp);
+            throw ex;
+        }
+        Files.move(tmp, fileFor(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Work on one item; may throw. */
+    private interface Task {
+        void run(int item) throws IOException;
+    }
+
+    /** Runs {@code items} tasks on {@code threads} threads (this one included), each with its own state. */
+    private static void inParallel(int items, int threads, String name,
+                                   java.util.function.Supplier<Task> perThread) throws IOException {
+        if (items == 0) {
+            return;
         }
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicLong packed = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.atomic.AtomicReference<IOException> failure = new java.util.concurrent.atomic.AtomicReference<>();
         Runnable worker = () -> {
-            LZ4Compressor hc = LZ4Factory.fastestInstance().highCompressor();
+            Task t = perThread.get();
             int i;
-            while (failure.get() == null && (i = next.getAndIncrement()) < todo.size()) {
-                Entry e = todo.get(i);
+            while (failure.get() == null && (i = next.getAndIncrement()) < items) {
                 try {
-                    write(e, releaseDir.resolve(e.path()), hc);
-                    packed.addAndGet(e.size());
+                    t.run(i);
                 } catch (IOException ex) {
                     failure.compareAndSet(null, ex);
                 }
@@ -118,7 +220,7 @@ public final class PackedBlocks {
         };
         List<Thread> pool = new ArrayList<>();
         for (int t = 1; t < Math.max(1, threads); t++) {
-            Thread th = new Thread(worker, "delta-pack-" + t);
+            Thread th = new Thread(worker, name + t);
             th.setDaemon(true);
             th.start();
             pool.add(th);
@@ -135,7 +237,6 @@ public final class PackedBlocks {
         if (failure.get() != null) {
             throw failure.get();
         }
-        return packed.get();
     }
 
     /** Writes the packed copy of {@code e}'s content, read from {@code file}; atomic (temp + rename). */

@@ -6,6 +6,7 @@ import dev.delta.engine.manifest.ManifestCodec;
 import dev.delta.engine.manifest.ManifestDelta;
 import dev.delta.engine.manifest.ManifestPath;
 import dev.delta.engine.manifest.ManifestSignature;
+import dev.delta.engine.plan.FileGroups;
 import dev.delta.engine.store.DatasetStore;
 import dev.delta.protocol.server.AnnounceListener;
 import dev.delta.protocol.server.DatasetException;
@@ -320,6 +321,134 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         }
         // Opened only if a range is not served from the packed blocks (a small file's never is).
         return new ReleaseFile(file, size, null, packed);
+    }
+
+    /** Most bytes one GET_FILES may name: a group is at most 128 KiB; a few MiB leaves room for other groupings. */
+    static final long MAX_FILES_BYTES = 16L << 20;
+
+    /**
+     * Several whole files of a version, named by their positions in its manifest, as one source:
+     * the group's LZ4 HC block when they are exactly a group packed at publish ({@link FileGroups}),
+     * the files one after the other otherwise (then compressed on the fly).
+     */
+    @Override
+    public RangeSource openFiles(String dataset, long version, int[] files) throws DatasetException {
+        DatasetStore s = store(dataset);
+        Manifest m;
+        try {
+            if (!Files.isDirectory(s.releaseDir(version), LinkOption.NOFOLLOW_LINKS)) {
+                throw new DatasetException(ErrorCode.VERSION_MISMATCH, dataset + " v" + version + " is not retained here");
+            }
+            m = manifest(s, version);
+        } catch (IOException ex) {
+            throw new DatasetException(ErrorCode.INTERNAL, dataset + ": " + ex.getMessage());
+        }
+        List<Entry> entries = m.entries();
+        Path[] paths = new Path[files.length];
+        long[] starts = new long[files.length + 1];
+        for (int i = 0; i < files.length; i++) {
+            int f = files[i];
+            Entry e = f >= 0 && f < entries.size() ? entries.get(f) : null;
+            if (e == null || !e.isFile()) {
+                throw new DatasetException(ErrorCode.NOT_FOUND, "no file at position " + f + " of " + dataset + " v"
+                        + version + "'s manifest");
+            }
+            // The manifest vouches for the path; NOFOLLOW_LINKS guards the last component when opened.
+            paths[i] = s.releaseDir(version).resolve(e.path());
+            starts[i + 1] = starts[i] + e.size();
+            if (starts[i + 1] > MAX_FILES_BYTES) {
+                throw new DatasetException(ErrorCode.LIMIT_EXCEEDED, "the files asked for at once exceed "
+                        + MAX_FILES_BYTES + " bytes");
+            }
+        }
+        long total = starts[files.length];
+        PackedBlocks.Reader packed = total > 0 && total <= FileGroups.MAX_GROUP
+                ? new PackedBlocks(s.root()).open(FileGroups.key(m, files), total) : null;
+        return new FileSequence(paths, starts, packed);
+    }
+
+    /** Files one after the other as a {@link RangeSource}; one of them open at a time. */
+    static final class FileSequence implements RangeSource {
+        private final Path[] paths;
+        private final long[] starts;
+        private final PackedBlocks.Reader packed;
+        private int open = -1;
+        private FileChannel ch;
+
+        FileSequence(Path[] paths, long[] starts, PackedBlocks.Reader packed) {
+            this.paths = paths;
+            this.starts = starts;
+            this.packed = packed;
+        }
+
+        @Override
+        public long size() {
+            return starts[paths.length];
+        }
+
+        @Override
+        public int read(long offset, ByteBuffer dst) throws IOException {
+            if (offset >= size()) {
+                return -1;
+            }
+            int i = java.util.Arrays.binarySearch(starts, offset);
+            i = i >= 0 ? i : -i - 2;
+            while (starts[i + 1] == offset) { // empty files
+                i++;
+            }
+            if (open != i) {
+                if (ch != null) {
+                    ch.close();
+                    ch = null;
+                }
+                ch = FileChannel.open(paths[i], StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+                open = i;
+            }
+            long within = offset - starts[i];
+            int want = (int) Math.min(dst.remaining(), starts[i + 1] - offset);
+            ByteBuffer part = dst.duplicate();
+            part.limit(part.position() + want);
+            int n = ch.read(part, within);
+            if (n > 0) {
+                dst.position(dst.position() + n);
+            }
+            return n;
+        }
+
+        @Override
+        public int pieceLength(long offset, int max) {
+            return packed == null ? max : packed.pieceLength(offset, max);
+        }
+
+        @Override
+        public int precompressedLength(long offset, int length) {
+            return packed == null ? -1 : packed.blockLength(offset, length);
+        }
+
+        @Override
+        public ByteBuffer precompressed(long offset, int length) {
+            if (packed == null) {
+                return null;
+            }
+            try {
+                return packed.block(offset, length);
+            } catch (IOException ex) {
+                return null; // the files serve it
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                if (ch != null) {
+                    ch.close();
+                }
+            } finally {
+                if (packed != null) {
+                    packed.close();
+                }
+            }
+        }
     }
 
     /** A release file as a {@link RangeSource}: its packed blocks where it has them, the file itself otherwise. */

@@ -12,7 +12,7 @@ import java.nio.ByteBuffer;
 import java.util.Optional;
 
 /** A release service whose range reads pass through a test hook (to slow them down, count or corrupt them). */
-final class WrappedService implements DatasetService {
+class WrappedService implements DatasetService {
     /** Sees every range read after it happened. */
     interface ReadHook {
         void afterRead(String path, long offset, ByteBuffer dst, int start, int n) throws IOException;
@@ -43,7 +43,16 @@ final class WrappedService implements DatasetService {
 
     @Override
     public RangeSource openFile(String dataset, long version, String path) throws DatasetException {
-        RangeSource r = real.openFile(dataset, version, path);
+        return wrap(real.openFile(dataset, version, path), path);
+    }
+
+    /** Files by position go through the hook as {@code "files [i, j, ...]"}, read from the release (no packed group). */
+    @Override
+    public RangeSource openFiles(String dataset, long version, int[] files) throws DatasetException {
+        return wrap(real.openFiles(dataset, version, files), "files " + java.util.Arrays.toString(files));
+    }
+
+    private RangeSource wrap(RangeSource r, String path) {
         return new RangeSource() {
             @Override
             public long size() {

@@ -113,17 +113,28 @@ class PublisherTest {
         }
         DatasetStore store = DatasetStore.open(data, "site");
         assertEquals(List.of(3L, 4L), store.versions());
-        // packed LZ4 copies follow retention: n0 and n1 only lived in pruned releases
+        // packed LZ4 copies follow retention: n0 and n1 only lived in pruned releases, and so did
+        // the groups of small files that held them
         java.util.Set<String> held = new java.util.HashSet<>();
+        java.util.Set<String> groups = new java.util.HashSet<>();
         for (long v : store.versions()) {
-            for (dev.delta.engine.manifest.Entry e : store.manifest(v).entries()) {
+            dev.delta.engine.manifest.Manifest m = store.manifest(v);
+            for (dev.delta.engine.manifest.Entry e : m.entries()) {
                 if (e.isFile() && e.size() > 0) {
                     held.add(dev.delta.engine.hash.Sha256.hex(e.sha256()) + ".lz4b");
                 }
             }
+            for (int[] g : dev.delta.engine.plan.FileGroups.of(m)) {
+                groups.add(dev.delta.engine.hash.Sha256.hex(dev.delta.engine.plan.FileGroups.key(m, g)) + ".lz4b");
+            }
         }
+        assertEquals(2, groups.size(), "n.txt is in a group of small files, another one in each release");
+        java.util.Set<String> files;
         try (var s = Files.list(data.resolve("site/.delta/lz4"))) {
-            assertEquals(held, s.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+            files = s.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
         }
+        java.util.Set<String> expected = new java.util.HashSet<>(held);
+        expected.addAll(groups);
+        assertEquals(expected, files);
     }
 }

@@ -3,6 +3,7 @@ package dev.delta.protocol.client;
 import dev.delta.protocol.handler.WireByteCounter;
 import dev.delta.protocol.handler.WireStats;
 import dev.delta.protocol.wire.ByteRange;
+import dev.delta.protocol.wire.ProtocolVersion;
 import dev.delta.protocol.wire.RangeReference;
 import dev.delta.protocol.wire.Bye;
 import io.netty.bootstrap.Bootstrap;
@@ -168,6 +169,30 @@ public final class DeltaClient implements AutoCloseable {
             throw new IllegalArgumentException("a reference needs a reader and one window per range");
         }
         RangeRequest r = new RangeRequest(dataset, version, path, ranges, reference, reader, handler);
+        channel.eventLoop().execute(() -> session.submit(r));
+        return r.future;
+    }
+
+    /**
+     * Fetches several whole files of one version in one request (GET_FILES), named by their
+     * positions in its manifest: {@code handler} sees their contents one after the other as one
+     * range (index 0, offsets counted from the first file's first byte), {@code totalBytes} in
+     * all. Needs protocol version 3 ({@link #protocolVersion()}); an upstream may send a group of
+     * small files as one LZ4 block it prepared.
+     */
+    public CompletableFuture<RangeResult> fetchFiles(String dataset, long version, int[] files, long totalBytes,
+                                                     RangeHandler handler) {
+        if (files.length == 0 || files.length > config.limits().maxRangesPerRequest() || totalBytes <= 0) {
+            return CompletableFuture.failedFuture(new DeltaException(ErrorKind.LIMIT_EXCEEDED, "a request names 1 to "
+                    + config.limits().maxRangesPerRequest() + " files holding some bytes, not " + files.length
+                    + " holding " + totalBytes));
+        }
+        if (session.version() < ProtocolVersion.FILE_GROUPS) {
+            return CompletableFuture.failedFuture(new DeltaException(ErrorKind.PROTOCOL_ERROR, "GET_FILES needs "
+                    + "protocol version " + ProtocolVersion.FILE_GROUPS + "; this connection speaks "
+                    + session.version()));
+        }
+        RangeRequest r = new RangeRequest(dataset, version, files, totalBytes, handler);
         channel.eventLoop().execute(() -> session.submit(r));
         return r.future;
     }

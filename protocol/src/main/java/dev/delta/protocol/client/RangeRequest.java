@@ -7,6 +7,7 @@ import dev.delta.protocol.wire.RangeReference;
 import io.netty.buffer.ByteBufUtil;
 import dev.delta.protocol.wire.ByteRange;
 import dev.delta.protocol.wire.Data;
+import dev.delta.protocol.wire.GetFiles;
 import dev.delta.protocol.wire.GetRanges;
 import dev.delta.protocol.wire.Message;
 import io.netty.buffer.ByteBuf;
@@ -14,7 +15,10 @@ import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.util.List;
 
-/** A GET_RANGES: checks that DATA covers the ranges exactly, in order, and hands pieces on. */
+/**
+ * A GET_RANGES, or a GET_FILES (one range: the files one after the other): checks that DATA covers
+ * the ranges exactly, in order, and hands pieces on.
+ */
 final class RangeRequest extends Pending<RangeResult> {
     private final String dataset;
     private final long datasetVersion;
@@ -23,6 +27,8 @@ final class RangeRequest extends Pending<RangeResult> {
     private final RangeHandler handler;
     private final RangeReference reference;
     private final ReferenceReader reader;
+    /** The files of a GET_FILES, or null for a GET_RANGES. */
+    private final int[] files;
     private boolean referenceSent;
     private int index;
     private long position;
@@ -48,11 +54,28 @@ final class RangeRequest extends Pending<RangeResult> {
         this.handler = handler;
         this.reference = reference;
         this.reader = reader;
+        this.files = null;
         this.position = this.ranges.get(0).offset();
+    }
+
+    /** A GET_FILES of {@code files}, whose sizes add up to {@code totalBytes}. */
+    RangeRequest(String dataset, long version, int[] files, long totalBytes, RangeHandler handler) {
+        this.dataset = dataset;
+        this.datasetVersion = version;
+        this.path = files.length + " files";
+        this.ranges = List.of(new ByteRange(0, totalBytes));
+        this.handler = handler;
+        this.reference = null;
+        this.reader = null;
+        this.files = files.clone();
+        this.position = 0;
     }
 
     @Override
     Message request(int requestId) {
+        if (files != null) {
+            return new GetFiles(requestId, dataset, datasetVersion, files);
+        }
         referenceSent = reference != null && version >= ProtocolVersion.REFERENCES;
         return new GetRanges(requestId, dataset, datasetVersion, path, ranges, referenceSent ? reference : null);
     }

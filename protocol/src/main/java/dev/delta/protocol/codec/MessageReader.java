@@ -9,6 +9,7 @@ import dev.delta.protocol.wire.Credit;
 import dev.delta.protocol.wire.Data;
 import dev.delta.protocol.wire.ErrorMessage;
 import dev.delta.protocol.wire.FrameLayout;
+import dev.delta.protocol.wire.GetFiles;
 import dev.delta.protocol.wire.GetManifest;
 import dev.delta.protocol.wire.GetRanges;
 import dev.delta.protocol.wire.RangeReference;
@@ -60,6 +61,7 @@ final class MessageReader {
             case ANNOUNCE -> new Announce(requestId, dataset(in), in.u63("version"), in.bytes32("root digest"));
             case GET_MANIFEST -> new GetManifest(requestId, dataset(in), in.u63("version"), in.u63("have version"));
             case GET_RANGES -> getRanges(requestId, flags, in);
+            case GET_FILES -> getFiles(requestId, in);
             case CREDIT -> credit(in);
             case ERROR -> new ErrorMessage(requestId, in.u16("code"),
                     in.string16("message", Limits.MAX_ERROR_MESSAGE_BYTES));
@@ -139,6 +141,27 @@ final class MessageReader {
             ranges.add(new ByteRange(offset, length));
         }
         return new GetRanges(requestId, dataset, version, path, ranges, referenced ? reference(in, count) : null);
+    }
+
+    private GetFiles getFiles(int requestId, BodyReader in) {
+        String dataset = dataset(in);
+        long version = in.u63("version");
+        int count = in.u16("file count");
+        if (count == 0) {
+            throw new CorruptedFrameException("GET_FILES: no files");
+        }
+        if (count > limits.maxRangesPerRequest()) {
+            throw new TooLongFrameException("GET_FILES: " + count + " files exceed limit " + limits.maxRangesPerRequest());
+        }
+        if (in.buffer().readableBytes() != count * FrameLayout.FILE_ENTRY_SIZE) {
+            throw new CorruptedFrameException("GET_FILES: " + count + " files need " + count * FrameLayout.FILE_ENTRY_SIZE
+                    + " bytes, body has " + in.buffer().readableBytes());
+        }
+        int[] files = new int[count];
+        for (int i = 0; i < count; i++) {
+            files[i] = in.u32AsInt("file index", Integer.MAX_VALUE);
+        }
+        return new GetFiles(requestId, dataset, version, files);
     }
 
     private RangeReference reference(BodyReader in, int count) {

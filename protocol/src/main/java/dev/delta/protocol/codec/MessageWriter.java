@@ -10,6 +10,7 @@ import dev.delta.protocol.wire.Data;
 import dev.delta.protocol.wire.ErrorMessage;
 import dev.delta.protocol.wire.FrameLayout;
 import dev.delta.protocol.wire.GetManifest;
+import dev.delta.protocol.wire.GetFiles;
 import dev.delta.protocol.wire.GetRanges;
 import dev.delta.protocol.wire.RangeReference;
 import dev.delta.protocol.wire.Hello;
@@ -76,6 +77,13 @@ final class MessageWriter {
             out.writeLong(g.haveVersion());
         } else if (m instanceof GetRanges g) {
             getRanges(g, out);
+        } else if (m instanceof GetFiles g) {
+            string8(g.dataset(), out);
+            out.writeLong(g.version());
+            out.writeShort(g.count());
+            for (int i = 0; i < g.count(); i++) {
+                out.writeInt(g.file(i));
+            }
         } else if (m instanceof Credit c) {
             out.writeInt((int) c.increment());
         } else if (m instanceof ErrorMessage e) {

@@ -1,5 +1,7 @@
 package dev.delta.protocol.server;
 
+import dev.delta.protocol.wire.ErrorCode;
+
 import java.util.Optional;
 
 /**
@@ -31,6 +33,17 @@ public interface DatasetService {
      */
     default RangeSource openReference(String dataset, long version, String path) throws DatasetException {
         return openFile(dataset, version, path);
+    }
+
+    /**
+     * Opens several whole files of one version as one source (GET_FILES, protocol version 3): the
+     * files' contents one after the other, in the order given, {@code files} being positions in
+     * the version's manifest as the node defines it. A source may offer a precompressed block of
+     * the whole (a group of small files compressed together once). A node that keeps no such
+     * order refuses.
+     */
+    default RangeSource openFiles(String dataset, long version, int[] files) throws DatasetException {
+        throw new DatasetException(ErrorCode.NOT_FOUND, "this node does not serve files by index");
     }
 
     /**

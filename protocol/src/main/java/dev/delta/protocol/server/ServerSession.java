@@ -7,6 +7,7 @@ import dev.delta.protocol.wire.Bye;
 import dev.delta.protocol.wire.Credit;
 import dev.delta.protocol.wire.ErrorCode;
 import dev.delta.protocol.wire.ErrorMessage;
+import dev.delta.protocol.wire.GetFiles;
 import dev.delta.protocol.wire.GetManifest;
 import dev.delta.protocol.wire.GetRanges;
 import dev.delta.protocol.wire.Announce;
@@ -51,6 +52,8 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
         }
         if (msg instanceof GetRanges g) {
             onGetRanges(ctx, g);
+        } else if (msg instanceof GetFiles g) {
+            onGetFiles(ctx, g);
         } else if (msg instanceof GetManifest g) {
             onGetManifest(ctx, g);
         } else if (msg instanceof Credit c) {
@@ -118,6 +121,31 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
             return;
         }
         pump.add(new RangeJob(g.requestId(), source, g.ranges(), piece, ref == null ? null : reference(g, ref)));
+    }
+
+    private void onGetFiles(ChannelHandlerContext ctx, GetFiles g) {
+        if (version < ProtocolVersion.FILE_GROUPS) {
+            Errors.closeWithError(ctx, ErrorCode.PROTOCOL_ERROR, "GET_FILES needs protocol version "
+                    + ProtocolVersion.FILE_GROUPS + ", this connection speaks " + version);
+            return;
+        }
+        if (!admit(ctx, g.requestId(), g.dataset())) {
+            return;
+        }
+        RangeSource source;
+        try {
+            source = service.openFiles(g.dataset(), g.version(), g.files());
+        } catch (DatasetException e) {
+            refuse(ctx, g.requestId(), e.code(), e.getMessage());
+            return;
+        }
+        long size = source.size();
+        if (size <= 0) {
+            closeQuietly(source);
+            refuse(ctx, g.requestId(), ErrorCode.RANGE_INVALID, "the files named hold no bytes");
+            return;
+        }
+        pump.add(new RangeJob(g.requestId(), source, java.util.List.of(new ByteRange(0, size)), piece, null));
     }
 
     /**

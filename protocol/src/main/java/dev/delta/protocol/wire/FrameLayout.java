@@ -65,6 +65,8 @@ public final class FrameLayout {
     public static final int MANIFEST_FIRST_HEADER_SIZE = 1 + 8 + 8 + DIGEST_SIZE;
     /** Size of one GET_RANGES entry: offset u64, length u32. */
     public static final int RANGE_ENTRY_SIZE = 8 + 4;
+    /** Size of one GET_FILES entry: file index u32. */
+    public static final int FILE_ENTRY_SIZE = 4;
     /** Size of one reference window of a GET_RANGES: offset u64, length u32. */
     public static final int WINDOW_ENTRY_SIZE = 8 + 4;
 

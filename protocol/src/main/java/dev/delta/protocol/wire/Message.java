@@ -6,7 +6,7 @@ package dev.delta.protocol.wire;
  * hold a reference-counted buffer and must be released by whoever consumes them.
  */
 public sealed interface Message permits Hello, Challenge, Auth, HelloOk, Subscribe, Unsubscribe, Announce,
-        GetManifest, ManifestPart, GetRanges, Data, Credit, ErrorMessage, Ping, Pong, Bye {
+        GetManifest, ManifestPart, GetRanges, GetFiles, Data, Credit, ErrorMessage, Ping, Pong, Bye {
     /** The message type. */
     MessageType type();
 

@@ -12,6 +12,8 @@ public enum MessageType {
     GET_MANIFEST(0x20, false),
     MANIFEST(0x21, false),
     GET_RANGES(0x30, false),
+    /** Version 3. */
+    GET_FILES(0x32, false),
     DATA(0x31, false),
     CREDIT(0x40, true),
     ERROR(0x50, false),

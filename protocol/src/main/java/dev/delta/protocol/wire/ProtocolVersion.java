@@ -3,9 +3,11 @@ package dev.delta.protocol.wire;
 /** Protocol versions; a HELLO names a range and the server picks the highest version both speak. */
 public final class ProtocolVersion {
     /** Version this implementation speaks best. */
-    public static final int CURRENT = 2;
+    public static final int CURRENT = 3;
     /** First version with reference patches (GET_RANGES REFERENCED, DATA PATCH). */
     public static final int REFERENCES = 2;
+    /** First version with GET_FILES: several whole files in one request. */
+    public static final int FILE_GROUPS = 3;
     /** Oldest version this implementation still accepts. */
     public static final int LOWEST_COMPATIBLE = 1;
 

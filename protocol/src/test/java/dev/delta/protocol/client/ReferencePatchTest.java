@@ -108,7 +108,7 @@ class ReferencePatchTest {
 
     @Test
     void editedRanges_arriveAsSmallPatches() throws Exception {
-        assertEquals(2, client.protocolVersion());
+        assertEquals(dev.delta.protocol.wire.ProtocolVersion.CURRENT, client.protocolVersion());
         AtomicBoolean closed = new AtomicBoolean();
         long in0 = client.wireBytesReceived();
         RangeResult[] res = new RangeResult[1];

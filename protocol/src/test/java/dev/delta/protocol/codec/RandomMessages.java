@@ -10,6 +10,7 @@ import dev.delta.protocol.wire.Credit;
 import dev.delta.protocol.wire.Data;
 import dev.delta.protocol.wire.ErrorMessage;
 import dev.delta.protocol.wire.FrameLayout;
+import dev.delta.protocol.wire.GetFiles;
 import dev.delta.protocol.wire.GetManifest;
 import dev.delta.protocol.wire.GetRanges;
 import dev.delta.protocol.wire.Limits;
@@ -50,6 +51,7 @@ final class RandomMessages {
             case GET_MANIFEST -> new GetManifest(requestId(), dataset(), u63(), u63());
             case MANIFEST -> manifest();
             case GET_RANGES -> getRanges();
+            case GET_FILES -> getFiles();
             case DATA -> data();
             case CREDIT -> new Credit(1 + rnd.nextLong(0xffff_ffffL));
             case ERROR -> new ErrorMessage(rnd.nextBoolean() ? 0 : requestId(), u16(), string(ErrorMessage.MAX_MESSAGE_CHARS));
@@ -85,6 +87,14 @@ final class RandomMessages {
             ref = new RangeReference(1 + rnd.nextLong(1L << 40), rnd.nextBoolean() ? "" : string(40), windows);
         }
         return new GetRanges(requestId(), dataset(), u63(), string(rnd.nextBoolean() ? 40 : 1300), ranges, ref);
+    }
+
+    private Message getFiles() {
+        int[] files = new int[1 + rnd.nextInt(rnd.nextInt(10) == 0 ? 4096 : 20)];
+        for (int i = 0; i < files.length; i++) {
+            files[i] = rnd.nextBoolean() ? rnd.nextInt(100_000) : rnd.nextInt(Integer.MAX_VALUE);
+        }
+        return new GetFiles(requestId(), dataset(), u63(), files);
     }
 
     private Message data() {

@@ -48,6 +48,7 @@ public final class Samples {
         m.put("GET_RANGES_REF", () -> new GetRanges(3, "site", 43, "index.html",
                 List.of(new ByteRange(0, 4096), new ByteRange(65536, 100)),
                 new RangeReference(42, "", List.of(new RangeReference.Window(0, 4000), RangeReference.NONE))));
+        m.put("GET_FILES", () -> new GetFiles(4, "site", 42, new int[] {7, 8, 12}));
         m.put("DATA", () -> new Data(3, FrameLayout.FLAG_END, 1, 65536, 4,
                 Unpooled.copiedBuffer("data", StandardCharsets.US_ASCII)));
         m.put("DATA_LZ4", () -> new Data(3, FrameLayout.FLAG_COMPRESSED, 0, 0, 32,
