@@ -23,7 +23,8 @@ import java.util.List;
  * <p>Origin and edge compute the same groups from the same manifest, so the edge can ask for
  * exactly the groups the origin has ready. Where a group ends depends on the paths, not on the
  * positions, wherever it can: a file ends a group when its path's hash says so and the group holds
- * at least {@link #MIN_GROUP} bytes, or when the next file would not fit. A file added or changed
+ * at least {@link #MIN_GROUP} bytes, or when the next file would not fit (in bytes, or as the
+ * {@link #MAX_FILES}th file). A file added or changed
  * then regroups its neighbours only up to the next such cut, and the other groups of the next
  * release are the same (same files, same contents: the same {@link #key}), so the origin reuses
  * what it compressed for the last one. A grouping that differs between two builds costs ratio,
@@ -37,6 +38,8 @@ public final class FileGroups {
     public static final int MAX_GROUP = 128 * 1024;
     /** A group is not cut by a path's hash before it holds this many bytes. */
     public static final int MIN_GROUP = 64 * 1024;
+    /** Files in a group at most (a request names at most 4096; a group of tiny files stays well below). */
+    public static final int MAX_FILES = 1024;
     /** One path in this many ends a group (once it holds {@link #MIN_GROUP} bytes). */
     static final int CUT_ONE_IN = 4;
 
@@ -58,7 +61,7 @@ public final class FileGroups {
     public static List<int[]> of(Manifest m) {
         List<Entry> entries = m.entries();
         List<int[]> groups = new ArrayList<>();
-        int[] members = new int[MAX_GROUP]; // a file has at least one byte
+        int[] members = new int[MAX_FILES];
         int n = 0;
         long bytes = 0;
         for (int i = 0; i < entries.size(); i++) {
@@ -66,7 +69,7 @@ public final class FileGroups {
             if (!groupable(e)) {
                 continue;
             }
-            if (bytes + e.size() > MAX_GROUP) {
+            if (bytes + e.size() > MAX_GROUP || n == MAX_FILES) {
                 add(groups, members, n);
                 n = 0;
                 bytes = 0;

@@ -70,6 +70,7 @@ public final class NodeProcess implements AutoCloseable {
                 args.length > 0 && args[0].equals("serve")));
         cmd.add("-Dchronicle.analytics.disable=true");
         cmd.add("-Xmx256m");
+        cmd.add("-XX:+ExitOnOutOfMemoryError"); // as the launcher: fail visibly, never hang half-dead
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

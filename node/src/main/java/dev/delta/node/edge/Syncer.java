@@ -627,9 +627,10 @@ public final class Syncer {
             lastConnections = pool.size();
             for (int round = 0; !remaining.isEmpty(); round++) {
                 lastRounds = round + 1;
-                if (round == REFETCH_ROUNDS) {
+                // a round that asked for groups does not count: a refused group goes again file by file
+                if (round == REFETCH_ROUNDS + (lastGroups > 0 ? 1 : 0)) {
                     throw new StoreException(remaining.size() + " range(s) of " + dataset + " v" + version
-                            + " kept failing their chunk ids after " + REFETCH_ROUNDS + " fetches; giving up");
+                            + " kept failing their chunk ids after " + round + " fetches; giving up");
                 }
                 if (round > 0) {
                     LOG.warn("{} v{}: {} range(s) failed verification, were cut off with a connection or "
@@ -749,11 +750,14 @@ public final class Syncer {
 
     /**
      * The groups of small files ({@link FileGroups}) of {@code target} whose every file is among
-     * {@code ranges} as one whole-file range: those go a group per request, the block the origin
-     * compressed once for the group. None when a connection of {@code pool} cannot ask for files
-     * (an upstream of protocol version 2), or too few files are wanted whole.
+     * {@code ranges} as one whole-file range and new to this node (no file at its path in
+     * {@code base}, the release the sync starts from): those go a group per request, the block the
+     * origin compressed once for the group. A file the base holds an older copy of goes by itself,
+     * with that copy as its reference (a one-line edit is then a patch of a few bytes, not a
+     * share of a group). None when a connection of {@code pool} cannot ask for files (an upstream
+     * of protocol version 2), or too few files are wanted whole.
      */
-    static List<Group> groups(Manifest target, List<FetchRange> ranges, List<DeltaClient> pool) {
+    static List<Group> groups(Manifest target, Manifest base, List<FetchRange> ranges, List<DeltaClient> pool) {
         for (DeltaClient c : pool) {
             if (c.protocolVersion() < ProtocolVersion.FILE_GROUPS) {
                 return List.of();
@@ -762,7 +766,10 @@ public final class Syncer {
         Map<String, FetchRange> whole = new java.util.HashMap<>();
         for (FetchRange r : ranges) {
             if (r.offset() == 0 && r.length() <= FileGroups.MAX_FILE) {
-                whole.put(r.path(), r);
+                Entry old = base == null ? null : base.get(r.path());
+                if (old == null || !old.isFile()) { // a file the base holds goes with its reference
+                    whole.put(r.path(), r);
+                }
             }
         }
         if (whole.size() < 2) {
@@ -793,7 +800,7 @@ public final class Syncer {
     /** What the receivers of one fetch round share. */
     private record Receivers(ReleaseBuilder b, ExecutorService writers, AtomicLong accepted, List<FetchRange> failed,
                              AtomicReference<IOException> writeError, Semaphore buffers,
-                             java.util.Queue<ByteBuffer> spare, List<CompletableFuture<?>> writes,
+                             SpareBuffers spare, List<CompletableFuture<?>> writes,
                              java.util.concurrent.atomic.AtomicBoolean abort) {
     }
 
@@ -836,7 +843,7 @@ public final class Syncer {
             FetchRange r = batch.get(index);
             ByteBuffer buf = current;
             if (buf == null) {
-                buf = rangeBuffer(rx.spare(), (int) r.length());
+                buf = rx.spare().take((int) r.length());
                 // back-pressure: the connection waits while writers catch up
                 acquire(rx.buffers(), kib(buf), rx.abort());
                 synchronized (handed) {
@@ -862,7 +869,7 @@ public final class Syncer {
                     } catch (IOException ex) {
                         rx.writeError().compareAndSet(null, ex);
                     } finally {
-                        rx.spare().add(full);
+                        rx.spare().give(full);
                         rx.buffers().release(kib(full));
                     }
                 }, rx.writers()));
@@ -874,9 +881,9 @@ public final class Syncer {
 
         /**
          * The request's future, failing as it did, except that the unfinished ranges go back for
-         * the next round (file by file, over the first connection's upstream) when a failed extra
-         * connection (lost, or it reached a node that cannot serve this version), or when a group's
-         * request was refused (an upstream that serves no files by position, say).
+         * the next round (file by file, over the connections still in use) when an extra connection
+         * failed (lost, or it reached a node that cannot serve this version) or a group's request
+         * was refused (an upstream that serves no files by position, say).
          */
         CompletableFuture<?> settle(CompletableFuture<?> request, boolean primary, java.util.Set<DeltaClient> shunned,
                                     DeltaClient via, boolean group) {
@@ -923,13 +930,52 @@ public final class Syncer {
         return Math.max(1, (b.capacity() + 1023) >> 10);
     }
 
-    /** A buffer of exactly {@code length} bytes (position 0, limit {@code length}): a spare one when it is large enough. */
-    static ByteBuffer rangeBuffer(java.util.Queue<ByteBuffer> spare, int length) {
-        ByteBuffer b = spare.poll();
-        if (b == null || b.capacity() < length) {
-            b = ByteBuffer.allocate(Math.max(length, MIN_RANGE_BUFFER));
+    /**
+     * Range buffers written and free for the next ranges of a round, holding at most a budget of
+     * KiB between them: a buffer given back past it is left to the collector. (Unbounded, the spare
+     * buffers grew without limit when many small ranges came first — 2,048 buffers of 16 KiB fit
+     * the writers' budget — and then a big file's 1 MiB ranges each dropped a small one and added
+     * a big one: 1.8 GB of buffers for a 256 MB heap.)
+     */
+    static final class SpareBuffers {
+        private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> queue =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final java.util.concurrent.atomic.AtomicInteger kib = new java.util.concurrent.atomic.AtomicInteger();
+        private final int budgetKib;
+
+        SpareBuffers(int budgetKib) {
+            this.budgetKib = budgetKib;
         }
-        return b.clear().limit(length);
+
+        /**
+         * A buffer of exactly {@code length} bytes (position 0, limit {@code length}): a spare one
+         * when the next is large enough, else a new one (and the spare one is dropped).
+         */
+        ByteBuffer take(int length) {
+            ByteBuffer b = queue.poll();
+            if (b != null) {
+                kib.addAndGet(-Syncer.kib(b));
+            }
+            if (b == null || b.capacity() < length) {
+                b = ByteBuffer.allocate(Math.max(length, MIN_RANGE_BUFFER));
+            }
+            return b.clear().limit(length);
+        }
+
+        /** Keeps a written range's buffer for the next ranges, if the spare ones stay within the budget. */
+        void give(ByteBuffer b) {
+            int k = Syncer.kib(b);
+            if (kib.addAndGet(k) <= budgetKib) {
+                queue.add(b);
+            } else {
+                kib.addAndGet(-k);
+            }
+        }
+
+        /** KiB of the spare buffers held. */
+        int kib() {
+            return kib.get();
+        }
     }
 
     private List<FetchRange> fetchRound(String dataset, long version, ReleaseBuilder b, List<FetchRange> remaining,
@@ -944,13 +990,14 @@ public final class Syncer {
         Semaphore buffers = new Semaphore(BUFFERED_KIB);
         // A range's buffer goes back here once written: a big file's sync has thousands of ranges,
         // and a new array for each cost the connection's I/O thread more than its bytes did.
-        java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        SpareBuffers spare = new SpareBuffers(BUFFERED_KIB);
         List<CompletableFuture<?>> requests = new ArrayList<>();
         List<CompletableFuture<?>> writes = Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.atomic.AtomicBoolean abort = new java.util.concurrent.atomic.AtomicBoolean();
         // Whole small files that make up whole groups go a group per request (first round only: a
         // refetch isolates the files that failed), on connections that speak GET_FILES.
-        List<Group> groups = grouped ? groups(b.target(), remaining, pool) : List.of();
+        List<Group> groups = grouped ? groups(b.target(), base == null ? null : base.manifest(), remaining, pool)
+                : List.of();
         if (!groups.isEmpty()) {
             java.util.Set<FetchRange> inGroups = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
             for (Group g : groups) {

@@ -118,7 +118,8 @@ public final class PackedBlocks {
      * Compresses every group of small files of {@code m} ({@link FileGroups}) that has no packed
      * copy yet as one LZ4 HC block, reading the files from {@code releaseDir} (a committed,
      * verified release), on {@code threads} threads. A group is named by its {@link FileGroups#key}
-     * and stored like a content of one block; a group that does not shrink is not stored.
+     * and stored like a content of one block; a group that does not shrink is recorded without a
+     * block (stored length 0), so that it is not tried again.
      *
      * @return bytes of files packed (0 when every group was packed already)
      */
@@ -148,9 +149,9 @@ public final class PackedBlocks {
                     len += (int) e.size();
                 }
                 int c = hc.compress(raw, 0, len, comp, 0, comp.length);
-                if (c < len) {
-                    writeOneBlock(keys.get(i), len, comp, c);
-                }
+                // A group that does not shrink is recorded all the same (stored length 0): it is
+                // not compressed again for the next release, and is served as the files' bytes.
+                writeOneBlock(keys.get(i), len, comp, c < len ? c : 0);
                 packed.addAndGet(len);
             };
         });
@@ -176,7 +177,8 @@ public final class PackedBlocks {
         CRC32C crc = new CRC32C();
         crc.update(comp, 0, stored);
         ByteBuffer row = ByteBuffer.allocate(ROW);
-        row.putLong(0).putInt(len).putInt(stored).putLong(HEADER + ROW).putInt((int) crc.getValue());
+        row.putLong(0).putInt(len).putInt(stored).putLong(stored > 0 ? HEADER + ROW : 0)
+                .putInt(stored > 0 ? (int) crc.getValue() : 0);
         CRC32C tcrc = new CRC32C();
         tcrc.update(row.array());
         out.putInt(MAGIC).putInt(FORMAT).putLong(len).putInt(1).putInt((int) tcrc.getValue());

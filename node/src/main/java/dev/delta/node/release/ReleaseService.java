@@ -397,6 +397,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                 i++;
             }
             if (open != i) {
+                open = -1;
                 if (ch != null) {
                     ch.close();
                     ch = null;

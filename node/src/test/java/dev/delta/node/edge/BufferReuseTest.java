@@ -6,12 +6,12 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The edge reuses its per-range and per-window buffers; what it hands on is still exactly the bytes asked for. */
 class BufferReuseTest {
@@ -20,22 +20,42 @@ class BufferReuseTest {
 
     @Test
     void rangeBuffer_isExactlyTheRangeLong_andASpareLargeEnoughIsReused() {
-        ArrayDeque<ByteBuffer> spare = new ArrayDeque<>();
-        ByteBuffer a = Syncer.rangeBuffer(spare, 5000);
+        Syncer.SpareBuffers spare = new Syncer.SpareBuffers(Syncer.BUFFERED_KIB);
+        ByteBuffer a = spare.take(5000);
         assertEquals(0, a.position());
         assertEquals(5000, a.limit());
         a.put(new byte[5000]).flip();
-        spare.add(a);
-        ByteBuffer b = Syncer.rangeBuffer(spare, 3000);
+        spare.give(a);
+        ByteBuffer b = spare.take(3000);
         assertSame(a, b, "a spare buffer large enough is taken");
         assertEquals(0, b.position());
         assertEquals(3000, b.remaining());
-        spare.add(b);
-        ByteBuffer c = Syncer.rangeBuffer(spare, Syncer.MIN_RANGE_BUFFER + 1);
+        spare.give(b);
+        ByteBuffer c = spare.take(Syncer.MIN_RANGE_BUFFER + 1);
         assertEquals(Syncer.MIN_RANGE_BUFFER + 1, c.remaining(), "a range longer than any spare gets a new buffer");
         assertEquals(Syncer.MIN_RANGE_BUFFER / 1024, Syncer.kib(a), "held ranges count by their buffers' KiB");
         assertEquals(Syncer.MIN_RANGE_BUFFER / 1024 + 1, Syncer.kib(c));
         assertEquals(1, Syncer.kib(ByteBuffer.allocate(1)));
+    }
+
+    @Test
+    void spareBuffers_stayWithinTheirBudget_whenSmallRangesComeBeforeBigOnes() {
+        // what a cold edge did with a tree's small files (as groups) first, then a big file
+        Syncer.SpareBuffers spare = new Syncer.SpareBuffers(Syncer.BUFFERED_KIB);
+        java.util.List<ByteBuffer> inUse = new java.util.ArrayList<>();
+        for (int i = 0; i < Syncer.BUFFERED_KIB / (Syncer.MIN_RANGE_BUFFER / 1024); i++) {
+            inUse.add(spare.take(9_000)); // as many small ranges as the writers' budget holds at once
+        }
+        inUse.forEach(spare::give);
+        assertEquals(Syncer.BUFFERED_KIB, spare.kib());
+        java.util.ArrayDeque<ByteBuffer> writing = new java.util.ArrayDeque<>();
+        for (int i = 0; i < 3_000; i++) { // 1 MiB ranges, 32 held by the writers at a time
+            writing.add(spare.take((int) Syncer.MAX_RANGE_BYTES));
+            if (writing.size() == 32) {
+                spare.give(writing.poll());
+            }
+            assertTrue(spare.kib() <= Syncer.BUFFERED_KIB, "spare buffers hold " + spare.kib() + " KiB");
+        }
     }
 
     @Test

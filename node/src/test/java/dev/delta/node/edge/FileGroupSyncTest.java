@@ -160,6 +160,7 @@ class FileGroupSyncTest {
         try (DeltaClient c = connect(noGroups)) {
             Syncer s = new Syncer(c, single);
             oneByOne = s.sync("site", 0);
+            assertEquals(groups.size(), s.lastGroups, "asked for as groups first");
             assertEquals(2, s.lastRounds, "refused groups went again file by file");
         }
         assertMatches(single, src);
@@ -218,7 +219,7 @@ class FileGroupSyncTest {
             new Syncer(c, edge).sync("site", 0);
         }
         Random r = new Random(12);
-        for (int i = 0; i < 40; i++) {
+        for (int i = 0; i < 120; i++) {
             write(src.resolve("dir9/new" + i + ".txt"), text(r, 30 + r.nextInt(200)));
         }
         for (int i = 0; i < 60; i++) {
@@ -249,5 +250,69 @@ class FileGroupSyncTest {
         }
         assertTrue(dropped > 0, "dir1's groups changed");
         assertTrue(names.containsAll(v2Keys), "every group of the retained release stays packed");
+    }
+
+    @Test
+    void aOneLineEditInEverySmallFile_travelsAsPatchesAgainstTheOldCopies_notAsGroups() throws Exception {
+        new Publisher(originData, "site").publish(src);
+        Path edge = tmp.resolve("edge");
+        try (DeltaClient c = connect(service())) {
+            new Syncer(c, edge).sync("site", 0);
+        }
+        for (int i = 0; i < 60; i++) { // a version string in every file of dir1
+            Path f = src.resolve("dir1/f" + i + ".txt");
+            String s = Files.readString(f);
+            int mid = s.indexOf('\n', s.length() / 2) + 1;
+            Files.writeString(f, s.substring(0, mid) + "version 2.0.1\n" + s.substring(mid));
+        }
+        new Publisher(originData, "site").publish(src);
+        try (DeltaClient c = connect(service())) {
+            Syncer s = new Syncer(c, edge);
+            SyncResult r = s.sync("site", 0);
+            assertEquals(2, r.version());
+            assertEquals(0, s.lastGroups, "every edited file has its old copy here");
+            assertTrue(r.bytesFetched() > 60 * 1000, r.bytesFetched() + " bytes of whole chunks lacked");
+            assertTrue(r.wireReceived() < r.bytesFetched() / 5, "patches against the old copies: "
+                    + r.wireReceived() + " bytes on the wire for " + r.bytesFetched() + " lacked");
+        }
+        assertMatches(edge, src);
+    }
+
+    @Test
+    void aGroupThatDoesNotShrink_isRecordedOnce_andServedAsTheFilesBytes() throws Exception {
+        Random r = new Random(13);
+        for (int i = 0; i < 40; i++) { // small files of noise: LZ4 cannot shrink them
+            byte[] noise = new byte[2000 + r.nextInt(6000)];
+            r.nextBytes(noise);
+            Path f = src.resolve("noise/n" + i + ".bin");
+            Files.createDirectories(f.getParent());
+            Files.write(f, noise);
+        }
+        new Publisher(originData, "site").publish(src);
+        Manifest m = published();
+        dev.delta.node.release.PackedBlocks packs = new dev.delta.node.release.PackedBlocks(originData.resolve("site"));
+        int noiseGroups = 0;
+        for (int[] g : FileGroups.of(m)) {
+            if (m.entries().get(g[0]).path().startsWith("noise/")) {
+                noiseGroups++;
+                long total = FileGroups.bytes(m, g);
+                try (dev.delta.node.release.PackedBlocks.Reader rd = packs.open(FileGroups.key(m, g), total)) {
+                    assertTrue(rd != null, "recorded");
+                    assertEquals(-1, rd.blockLength(0, (int) total), "without a block");
+                }
+            }
+        }
+        assertTrue(noiseGroups > 0);
+        DatasetStore s = DatasetStore.open(originData, "site");
+        assertEquals(0, packs.packGroups(m, s.releaseDir(1), 2), "nothing to compress again");
+
+        Path edge = tmp.resolve("edge");
+        try (DeltaClient c = connect(service())) {
+            Syncer sy = new Syncer(c, edge);
+            sy.sync("site", 0);
+            assertEquals(FileGroups.of(m).size(), sy.lastGroups);
+            assertEquals(1, sy.lastRounds);
+        }
+        assertMatches(edge, src);
     }
 }

@@ -182,9 +182,16 @@ public final class DeltaClient implements AutoCloseable {
      */
     public CompletableFuture<RangeResult> fetchFiles(String dataset, long version, int[] files, long totalBytes,
                                                      RangeHandler handler) {
-        if (files.length == 0 || files.length > config.limits().maxRangesPerRequest() || totalBytes <= 0) {
+        for (int f : files) {
+            if (f < 0) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException("negative file index " + f));
+            }
+        }
+        if (files.length == 0 || files.length > config.limits().maxRangesPerRequest() || totalBytes <= 0
+                || totalBytes > ByteRange.MAX_LENGTH) {
             return CompletableFuture.failedFuture(new DeltaException(ErrorKind.LIMIT_EXCEEDED, "a request names 1 to "
-                    + config.limits().maxRangesPerRequest() + " files holding some bytes, not " + files.length
+                    + config.limits().maxRangesPerRequest() + " files holding 1 to " + ByteRange.MAX_LENGTH
+                    + " bytes, not " + files.length
                     + " holding " + totalBytes));
         }
         if (session.version() < ProtocolVersion.FILE_GROUPS) {

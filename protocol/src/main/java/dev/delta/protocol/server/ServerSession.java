@@ -140,9 +140,11 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
             return;
         }
         long size = source.size();
-        if (size <= 0) {
+        if (size <= 0 || size > ByteRange.MAX_LENGTH) {
             closeQuietly(source);
-            refuse(ctx, g.requestId(), ErrorCode.RANGE_INVALID, "the files named hold no bytes");
+            refuse(ctx, g.requestId(), size <= 0 ? ErrorCode.RANGE_INVALID : ErrorCode.LIMIT_EXCEEDED,
+                    size <= 0 ? "the files named hold no bytes" : "the files named hold " + size + " bytes, more than "
+                            + ByteRange.MAX_LENGTH + " in one request");
             return;
         }
         pump.add(new RangeJob(g.requestId(), source, java.util.List.of(new ByteRange(0, size)), piece, null));
