@@ -168,6 +168,7 @@ public final class Publisher {
         // they will fetch is ready to serve in its compressed form.
         pack(store, m);
         store.switchTo(m.version());
+        packGroups(store, m); // after the switch: see packGroups
         List<Long> pruned = store.prune(retention);
         if (!pruned.isEmpty()) {
             LOG.info("{}: pruned releases {}", dataset, pruned);
@@ -204,18 +205,39 @@ public final class Publisher {
     private void pack(DatasetStore store, Manifest m) {
         long t0 = System.nanoTime();
         try {
-            PackedBlocks packs = new PackedBlocks(store.root());
-            int threads = Runtime.getRuntime().availableProcessors();
-            long bytes = packs.packRelease(m, store.releaseDir(m.version()), threads);
-            long t1 = System.nanoTime();
-            long grouped = packs.packGroups(m, store.releaseDir(m.version()), threads);
-            if (bytes > 0 || grouped > 0) {
-                LOG.info("{}: packed {} bytes of new content (LZ4 HC) in {} ms, and {} bytes of small files in new "
-                                + "groups in {} ms", dataset, bytes, (t1 - t0) / 1_000_000, grouped,
-                        (System.nanoTime() - t1) / 1_000_000);
+            long bytes = new PackedBlocks(store.root()).packRelease(m, store.releaseDir(m.version()),
+                    Runtime.getRuntime().availableProcessors());
+            if (bytes > 0) {
+                LOG.info("{}: packed {} bytes of new content (LZ4 HC) in {} ms", dataset, bytes,
+                        (System.nanoTime() - t0) / 1_000_000);
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: could not pack v{} for serving (edges get it compressed on the fly): {}", dataset,
+                    m.version(), e.toString());
+        }
+    }
+
+    /**
+     * Compresses the new release's groups of small files that no earlier release had
+     * ({@link PackedBlocks#packGroups}), after {@code current} has moved. Groups serve edges that
+     * lack every file of one: cold edges, and new directories. A following edge's update needs
+     * the new contents' blocks (packed before the switch) and none of the groups a changed file
+     * sits in, and a 2% release changes about half of a source tree's groups (seconds of LZ4 HC
+     * at 80k files), so those seconds come after the announcement, not before it. Until a group
+     * is packed, a request for it is served compressed on the fly. Only an optimization: a failure
+     * is logged.
+     */
+    private void packGroups(DatasetStore store, Manifest m) {
+        long t0 = System.nanoTime();
+        try {
+            long bytes = new PackedBlocks(store.root()).packGroups(m, store.releaseDir(m.version()),
+                    Runtime.getRuntime().availableProcessors());
+            if (bytes > 0) {
+                LOG.info("{}: packed {} bytes of small files in new groups (LZ4 HC) in {} ms", dataset, bytes,
+                        (System.nanoTime() - t0) / 1_000_000);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: could not pack the groups of v{} (edges get them compressed on the fly): {}", dataset,
                     m.version(), e.toString());
         }
     }
