@@ -367,18 +367,66 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         return new FileSequence(paths, starts, packed);
     }
 
+    /**
+     * Bytes served from their packed blocks where there are some ({@code packed}, may be null) and
+     * read through {@code ch} otherwise: pieces are cut along the blocks, and a stored block goes
+     * as it is (a damaged one is not used: the plain bytes are read instead).
+     */
+    abstract static class PackedSource implements RangeSource {
+        final PackedBlocks.Reader packed;
+        FileChannel ch;
+
+        PackedSource(PackedBlocks.Reader packed, FileChannel ch) {
+            this.packed = packed;
+            this.ch = ch;
+        }
+
+        @Override
+        public int pieceLength(long offset, int max) {
+            return packed == null ? max : packed.pieceLength(offset, max);
+        }
+
+        @Override
+        public int precompressedLength(long offset, int length) {
+            return packed == null ? -1 : packed.blockLength(offset, length);
+        }
+
+        @Override
+        public ByteBuffer precompressed(long offset, int length) {
+            if (packed == null) {
+                return null;
+            }
+            try {
+                return packed.block(offset, length);
+            } catch (IOException ex) {
+                return null; // the plain bytes serve it
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                if (ch != null) {
+                    ch.close();
+                }
+            } finally {
+                if (packed != null) {
+                    packed.close();
+                }
+            }
+        }
+    }
+
     /** Files one after the other as a {@link RangeSource}; one of them open at a time. */
-    static final class FileSequence implements RangeSource {
+    static final class FileSequence extends PackedSource {
         private final Path[] paths;
         private final long[] starts;
-        private final PackedBlocks.Reader packed;
         private int open = -1;
-        private FileChannel ch;
 
         FileSequence(Path[] paths, long[] starts, PackedBlocks.Reader packed) {
+            super(packed, null);
             this.paths = paths;
             this.starts = starts;
-            this.packed = packed;
         }
 
         @Override
@@ -415,55 +463,17 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
             }
             return n;
         }
-
-        @Override
-        public int pieceLength(long offset, int max) {
-            return packed == null ? max : packed.pieceLength(offset, max);
-        }
-
-        @Override
-        public int precompressedLength(long offset, int length) {
-            return packed == null ? -1 : packed.blockLength(offset, length);
-        }
-
-        @Override
-        public ByteBuffer precompressed(long offset, int length) {
-            if (packed == null) {
-                return null;
-            }
-            try {
-                return packed.block(offset, length);
-            } catch (IOException ex) {
-                return null; // the files serve it
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                if (ch != null) {
-                    ch.close();
-                }
-            } finally {
-                if (packed != null) {
-                    packed.close();
-                }
-            }
-        }
     }
 
     /** A release file as a {@link RangeSource}: its packed blocks where it has them, the file itself otherwise. */
-    static final class ReleaseFile implements RangeSource {
+    static final class ReleaseFile extends PackedSource {
         private final Path file;
         private final long size;
-        private final PackedBlocks.Reader packed;
-        private FileChannel ch;
 
         ReleaseFile(Path file, long size, FileChannel ch, PackedBlocks.Reader packed) {
+            super(packed, ch);
             this.file = file;
             this.size = size;
-            this.ch = ch;
-            this.packed = packed;
         }
 
         @Override
@@ -479,44 +489,9 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
             return ch.read(dst, offset);
         }
 
-        @Override
-        public int pieceLength(long offset, int max) {
-            return packed == null ? max : packed.pieceLength(offset, max);
-        }
-
-        @Override
-        public int precompressedLength(long offset, int length) {
-            return packed == null ? -1 : packed.blockLength(offset, length);
-        }
-
-        @Override
-        public ByteBuffer precompressed(long offset, int length) {
-            if (packed == null) {
-                return null;
-            }
-            try {
-                return packed.block(offset, length);
-            } catch (IOException ex) {
-                return null; // the plain file serves it
-            }
-        }
-
         /** Whether the release file itself was opened, for tests. */
         boolean fileOpened() {
             return ch != null;
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                if (ch != null) {
-                    ch.close();
-                }
-            } finally {
-                if (packed != null) {
-                    packed.close();
-                }
-            }
         }
     }
 
