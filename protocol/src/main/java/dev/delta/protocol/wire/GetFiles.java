@@ -20,8 +20,8 @@ public record GetFiles(int requestId, String dataset, long version, int[] files)
     /** Copies the index list. */
     public GetFiles {
         files = files.clone();
-        if (files.length == 0) {
-            throw new IllegalArgumentException("no files");
+        if (files.length == 0 || files.length > 0xffff) {
+            throw new IllegalArgumentException(files.length + " files: a GET_FILES names 1 to 65535 (count u16)");
         }
         for (int f : files) {
             if (f < 0) {
