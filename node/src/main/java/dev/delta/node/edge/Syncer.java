@@ -333,10 +333,11 @@ public final class Syncer {
                     r.version(), target.fileCount(), r.bytesTotal(), r.bytesFetched(), r.bytesReusedLocal(),
                     r.durationMs());
             LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms; plan {} ms, local {} ms, fetch {} ms over {} "
-                            + "connection(s) (local copies alongside {} ms; {} bytes read back to hash), commit {} ms",
+                            + "connection(s), {} group(s) of small files, {} round(s) (local copies alongside {} ms; {} "
+                            + "bytes read back to hash), commit {} ms",
                     dataset, target.version(), ms(t0, tAnswer), ms(tAnswer, tManifest), ms(tManifest, tPlan),
-                    ms(tPlan, tLocal), ms(tLocal, tFetch), lastConnections, b.localCopyMillis(), b.bytesReread(),
-                    ms(tFetch, tCommit));
+                    ms(tPlan, tLocal), ms(tLocal, tFetch), lastConnections, lastGroups, lastRounds,
+                    b.localCopyMillis(), b.bytesReread(), ms(tFetch, tCommit));
             return r;
         }
     }
@@ -604,6 +605,7 @@ public final class Syncer {
     private long fetchAll(String dataset, long version, ReleaseBuilder b, Base base) throws IOException, DeltaException {
         List<FetchRange> remaining = b.pending();
         lastGroups = 0;
+        lastRounds = 0;
         AtomicLong accepted = new AtomicLong();
         List<DeltaClient> pool = new ArrayList<>(List.of(client));
         // extra connections that failed a request: not used for the fetch's next rounds
