@@ -95,6 +95,8 @@ public final class Syncer {
     /** Connections the last sync's fetch went over, and its rounds; for tests. */
     volatile int lastConnections;
     volatile int lastRounds;
+    /** Bytes the last sync read back from staging to hash them; for tests. */
+    volatile long lastReread;
     /** Groups of small files the last sync's first round fetched as such (GET_FILES); for tests. */
     volatile int lastGroups;
 
@@ -311,6 +313,7 @@ public final class Syncer {
             }
             long tFetch = System.nanoTime();
             lastCopiedAlongside = b.bytesCopiedAlongside();
+            lastReread = b.bytesReread();
             boolean held = store.heldAt().isPresent();
             boolean switchNow = !held || follow;
             b.commit(switchNow);
@@ -1023,6 +1026,15 @@ public final class Syncer {
             requests.add(recv.settle(via.fetchFiles(dataset, version, g.files(), g.bytes(),
                     (index, offset, data) -> recv.onStream(offset, data)), via == client, shunned, via, true));
         }
+        // A file fetched whole in several requests gets them one after the other: sent together, the
+        // upstream interleaves them, its ranges land out of order, and the whole file is read back
+        // from staging to be hashed (1 GB for a 1 GiB file). A file fetched in pieces (an update)
+        // keeps its requests in flight together.
+        Map<String, long[]> fetchedBytes = new java.util.HashMap<>();
+        for (FetchRange r : remaining) {
+            fetchedBytes.computeIfAbsent(r.path(), k -> new long[1])[0] += r.length();
+        }
+        Map<String, CompletableFuture<?>> lastOfFile = new java.util.HashMap<>();
         for (List<FetchRange> batch : requestBatches(remaining)) {
             String path = batch.get(0).path();
             List<ByteRange> wire = new ArrayList<>(batch.size());
@@ -1030,11 +1042,19 @@ public final class Syncer {
                 wire.add(new ByteRange(r.offset(), r.length()));
             }
             RangeReference ref = reference(base, b.target(), path, batch);
-            ReferenceReader reader = ref == null ? null : new FileReferenceReader(base.dir(), path);
             DeltaClient via = pool.get(requests.size() % pool.size()); // requests spread evenly
             Receiver recv = new Receiver(rx, batch);
-            requests.add(recv.settle(via.fetchRanges(dataset, version, path, wire, ref, reader,
-                    (index, offset, data) -> recv.onData(index, data)), via == client, shunned, via, false));
+            java.util.function.Supplier<CompletableFuture<?>> send = () -> recv.settle(via.fetchRanges(dataset,
+                    version, path, wire, ref, ref == null ? null : new FileReferenceReader(base.dir(), path),
+                    (index, offset, data) -> recv.onData(index, data)), via == client, shunned, via, false);
+            CompletableFuture<?> before = lastOfFile.get(path);
+            Entry e = b.target().get(path);
+            boolean whole = e != null && fetchedBytes.get(path)[0] == e.size();
+            CompletableFuture<?> request = before == null || !whole ? send.get()
+                    : before.handle((ok, error) -> null).thenCompose(x -> rx.abort().get()
+                            ? CompletableFuture.failedFuture(new IOException("fetch abandoned")) : send.get());
+            lastOfFile.put(path, request);
+            requests.add(request);
         }
         try {
             DeltaClient.await(allOrFirstFailure(requests)); // one wake-up per round, not one per request

@@ -315,4 +315,20 @@ class FileGroupSyncTest {
         }
         assertMatches(edge, src);
     }
+
+    @Test
+    void aBigFileFetchedWhole_arrivesInOrder_andIsNeverReadBackToBeHashed() throws Exception {
+        byte[] big = new byte[(int) (Syncer.MAX_RANGE_BYTES * Syncer.RANGES_PER_REQUEST + 12_345)];
+        new Random(17).nextBytes(big); // two requests' worth of ranges
+        Files.write(src.resolve("big.bin"), big);
+        new Publisher(originData, "site").publish(src);
+        Path edge = tmp.resolve("edge");
+        try (DeltaClient c = connect(service())) {
+            Syncer s = new Syncer(c, edge);
+            s.sync("site", 0);
+            assertEquals(0, s.lastReread, "its requests went one after the other: each range landed where the "
+                    + "file's digest stood");
+        }
+        assertMatches(edge, src);
+    }
 }
