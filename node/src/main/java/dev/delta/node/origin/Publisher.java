@@ -203,18 +203,7 @@ public final class Publisher {
      * ({@link PackedBlocks}). Only an optimization: a failure is logged and the release stands.
      */
     private void pack(DatasetStore store, Manifest m) {
-        long t0 = System.nanoTime();
-        try {
-            long bytes = new PackedBlocks(store.root()).packRelease(m, store.releaseDir(m.version()),
-                    Runtime.getRuntime().availableProcessors());
-            if (bytes > 0) {
-                LOG.info("{}: packed {} bytes of new content (LZ4 HC) in {} ms", dataset, bytes,
-                        (System.nanoTime() - t0) / 1_000_000);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("{}: could not pack v{} for serving (edges get it compressed on the fly): {}", dataset,
-                    m.version(), e.toString());
-        }
+        packStep(store, m, PackedBlocks::packRelease, "new content", "v" + m.version() + " for serving");
     }
 
     /**
@@ -228,17 +217,26 @@ public final class Publisher {
      * is logged.
      */
     private void packGroups(DatasetStore store, Manifest m) {
+        packStep(store, m, PackedBlocks::packGroups, "small files in new groups", "the groups of v" + m.version());
+    }
+
+    /** One way of packing a committed release on all cores; returns the bytes packed. */
+    private interface Packing {
+        long pack(PackedBlocks packs, Manifest m, Path releaseDir, int threads) throws IOException;
+    }
+
+    /** Runs one packing step, timed and logged; a failure is logged only (edges get it compressed on the fly). */
+    private void packStep(DatasetStore store, Manifest m, Packing step, String what, String of) {
         long t0 = System.nanoTime();
         try {
-            long bytes = new PackedBlocks(store.root()).packGroups(m, store.releaseDir(m.version()),
+            long bytes = step.pack(new PackedBlocks(store.root()), m, store.releaseDir(m.version()),
                     Runtime.getRuntime().availableProcessors());
             if (bytes > 0) {
-                LOG.info("{}: packed {} bytes of small files in new groups (LZ4 HC) in {} ms", dataset, bytes,
+                LOG.info("{}: packed {} bytes of {} (LZ4 HC) in {} ms", dataset, bytes, what,
                         (System.nanoTime() - t0) / 1_000_000);
             }
         } catch (IOException | RuntimeException e) {
-            LOG.warn("{}: could not pack the groups of v{} (edges get them compressed on the fly): {}", dataset,
-                    m.version(), e.toString());
+            LOG.warn("{}: could not pack {} (edges get it compressed on the fly): {}", dataset, of, e.toString());
         }
     }
 

@@ -94,19 +94,19 @@ public final class PackedBlocks {
      */
     public long packRelease(Manifest m, Path releaseDir, int threads) throws IOException {
         Files.createDirectories(dir);
-        List<Entry> todo = new ArrayList<>();
+        List<Entry> toPack = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (Entry e : m.entries()) {
             if (e.isFile() && e.size() > 0 && seen.add(Sha256.hex(e.sha256()))
                     && !Files.exists(fileFor(e.sha256()), LinkOption.NOFOLLOW_LINKS)) {
-                todo.add(e);
+                toPack.add(e);
             }
         }
         java.util.concurrent.atomic.AtomicLong packed = new java.util.concurrent.atomic.AtomicLong();
-        inParallel(todo.size(), threads, "delta-pack-", () -> {
+        inParallel(toPack.size(), threads, "delta-pack-", () -> {
             LZ4Compressor hc = LZ4Factory.fastestInstance().highCompressor();
             return i -> {
-                Entry e = todo.get(i);
+                Entry e = toPack.get(i);
                 write(e, releaseDir.resolve(e.path()), hc);
                 packed.addAndGet(e.size());
             };
@@ -125,23 +125,23 @@ public final class PackedBlocks {
      */
     public long packGroups(Manifest m, Path releaseDir, int threads) throws IOException {
         Files.createDirectories(dir);
-        List<int[]> todo = new ArrayList<>();
+        List<int[]> toPack = new ArrayList<>();
         List<byte[]> keys = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int[] g : FileGroups.of(m)) {
             byte[] key = FileGroups.key(m, g);
             if (seen.add(Sha256.hex(key)) && !Files.exists(fileFor(key), LinkOption.NOFOLLOW_LINKS)) {
-                todo.add(g);
+                toPack.add(g);
                 keys.add(key);
             }
         }
         java.util.concurrent.atomic.AtomicLong packed = new java.util.concurrent.atomic.AtomicLong();
-        inParallel(todo.size(), threads, "delta-pack-group-", () -> {
+        inParallel(toPack.size(), threads, "delta-pack-group-", () -> {
             LZ4Compressor hc = LZ4Factory.fastestInstance().highCompressor();
             byte[] raw = new byte[FileGroups.MAX_GROUP];
             byte[] comp = new byte[hc.maxCompressedLength(FileGroups.MAX_GROUP)];
             return i -> {
-                int[] g = todo.get(i);
+                int[] g = toPack.get(i);
                 int len = 0;
                 for (int f : g) {
                     Entry e = m.entries().get(f);
@@ -174,15 +174,9 @@ public final class PackedBlocks {
     private void writeOneBlock(byte[] name, int len, byte[] comp, int stored) throws IOException {
         Path tmp = dir.resolve(".tmp-" + Sha256.hex(name) + "-" + Thread.currentThread().getId());
         ByteBuffer out = ByteBuffer.allocate(HEADER + ROW + stored);
-        CRC32C crc = new CRC32C();
-        crc.update(comp, 0, stored);
         ByteBuffer row = ByteBuffer.allocate(ROW);
-        row.putLong(0).putInt(len).putInt(stored).putLong(stored > 0 ? HEADER + ROW : 0)
-                .putInt(stored > 0 ? (int) crc.getValue() : 0);
-        CRC32C tcrc = new CRC32C();
-        tcrc.update(row.array());
-        out.putInt(MAGIC).putInt(FORMAT).putLong(len).putInt(1).putInt((int) tcrc.getValue());
-        out.put(row.array()).put(comp, 0, stored).flip();
+        row(row, 0, len, comp, stored, HEADER + ROW);
+        out.put(header(len, 1, row.array())).put(row.array()).put(comp, 0, stored).flip();
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
             while (out.hasRemaining()) {
@@ -241,6 +235,25 @@ public final class PackedBlocks {
         }
     }
 
+    /**
+     * Appends a block's table row: its content offset and length, and where its {@code stored}
+     * bytes of {@code comp} lie in the file, with their CRC32C (0 and 0 when nothing is stored).
+     */
+    private static void row(ByteBuffer table, long offset, int length, byte[] comp, int stored, long dataPos) {
+        CRC32C crc = new CRC32C();
+        crc.update(comp, 0, stored);
+        table.putLong(offset).putInt(length).putInt(stored).putLong(stored > 0 ? dataPos : 0)
+                .putInt(stored > 0 ? (int) crc.getValue() : 0);
+    }
+
+    /** The header of a packed file of {@code size} bytes of content in {@code blocks} blocks, for its table. */
+    private static ByteBuffer header(long size, int blocks, byte[] table) {
+        CRC32C crc = new CRC32C();
+        crc.update(table);
+        return ByteBuffer.allocate(HEADER).putInt(MAGIC).putInt(FORMAT).putLong(size).putInt(blocks)
+                .putInt((int) crc.getValue()).flip();
+    }
+
     /** Writes the packed copy of {@code e}'s content, read from {@code file}; atomic (temp + rename). */
     void write(Entry e, Path file, LZ4Compressor hc) throws IOException {
         ChunkList chunks = e.chunks();
@@ -283,22 +296,16 @@ public final class PackedBlocks {
                 }
                 int c = hc.compress(raw, 0, len, comp, 0, comp.length);
                 int stored = c < len ? c : 0;
-                CRC32C crc = new CRC32C();
                 if (stored > 0) {
-                    crc.update(comp, 0, stored);
                     ByteBuffer cb = ByteBuffer.wrap(comp, 0, stored);
                     while (cb.hasRemaining()) {
                         out.write(cb, dataPos + cb.position());
                     }
                 }
-                table.putLong(b[0]).putInt(len).putInt(stored).putLong(stored > 0 ? dataPos : 0)
-                        .putInt(stored > 0 ? (int) crc.getValue() : 0);
+                row(table, b[0], len, comp, stored, dataPos);
                 dataPos += stored;
             }
-            CRC32C tcrc = new CRC32C();
-            tcrc.update(table.array());
-            ByteBuffer head = ByteBuffer.allocate(HEADER);
-            head.putInt(MAGIC).putInt(FORMAT).putLong(e.size()).putInt(n).putInt((int) tcrc.getValue()).flip();
+            ByteBuffer head = header(e.size(), n, table.array());
             while (head.hasRemaining()) {
                 out.write(head, head.position());
             }
