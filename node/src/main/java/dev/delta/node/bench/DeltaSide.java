@@ -27,9 +27,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@link #run} ({@code delta}): one {@code delta sync --json} process per edge, in parallel,
  *       so the figures include a JVM start. Wire bytes are the sync processes' own counters.</li>
  *   <li>{@link #runFollowing} ({@code delta-edge}): every edge is a running {@code delta serve}
- *       node following the origin, as in production; the step runs from the end of the publish
- *       to the moment every edge's {@code current} points at the new release (the origin's
- *       announcement latency included). Wire bytes, CPU and peak RSS are the edge processes'
+ *       node following the origin, as in production; the step runs from the moment the origin's
+ *       {@code current} moves to the moment every edge's {@code current} points at the new release
+ *       (the origin's announcement latency included; both watched while the publish runs, which
+ *       goes on after its switch). Wire bytes, CPU and peak RSS are the edge processes'
  *       over the step.</li>
  * </ul>
  */
@@ -117,12 +118,21 @@ final class DeltaSide {
             long p0 = System.nanoTime();
             SwitchClock clock = SwitchClock.start(work.resolve("origin-data").resolve(DATASET).resolve("current"),
                     oldVersion);
+            // Watched from before the publish: an edge may switch while the publish is still
+            // packing groups after the origin's switch, and that moment is the step's end.
+            List<SwitchClock> edgeClocks = new ArrayList<>();
+            for (NodeProcess e : edges) {
+                edgeClocks.add(SwitchClock.start(work.resolve(e.name()).resolve(DATASET).resolve("current"),
+                        oldVersion, 1_000_000)); // as often as awaitVersion looks
+            }
             PublishResult published = pub.publish(trees.newTree());
             long t0 = clock.stop(); // the origin's current moved: from here on edges can be told
             long deadline = t0 + TimeUnit.MINUTES.toNanos(TIMEOUT_MINUTES);
             long end = t0;
-            for (NodeProcess e : edges) {
-                end = Math.max(end, awaitVersion(e, work.resolve(e.name()), published.version(), deadline));
+            for (int i = 0; i < edges.size(); i++) {
+                NodeProcess e = edges.get(i);
+                long seen = awaitVersion(e, work.resolve(e.name()), published.version(), deadline);
+                end = Math.max(end, edgeClocks.get(i).stopAt(seen));
             }
             long wall = (end - t0) / 1_000_000;
             long cpu = 0;
@@ -178,48 +188,6 @@ final class DeltaSide {
                         + NodeProcess.tail(edge.log()));
             }
             Thread.sleep(1);
-        }
-    }
-
-    /**
-     * Notes when a dataset's {@code current} link first points past a version: a thread reads the
-     * link every 200 µs while the publish runs in this JVM, so the step starts at the switch
-     * (what the origin announces), not at the end of the publish call.
-     */
-    private static final class SwitchClock {
-        private final Thread thread;
-        private volatile long seen;
-        private volatile boolean stop;
-
-        private SwitchClock(Path link, long from) {
-            this.thread = new Thread(() -> {
-                while (!stop && seen == 0) {
-                    try {
-                        String t = Files.readSymbolicLink(link).toString();
-                        if (t.startsWith("releases/v") && Long.parseLong(t.substring(10)) > from) {
-                            seen = System.nanoTime();
-                        }
-                    } catch (IOException | NumberFormatException notYet) {
-                        // no link yet
-                    }
-                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-                }
-            }, "switch-clock");
-            thread.setDaemon(true);
-        }
-
-        static SwitchClock start(Path link, long from) {
-            SwitchClock c = new SwitchClock(link, from);
-            c.thread.start();
-            return c;
-        }
-
-        /** Stops watching; the time of the switch, or now when it was not seen. */
-        long stop() throws InterruptedException {
-            long now = System.nanoTime();
-            stop = true;
-            thread.join();
-            return seen != 0 ? seen : now;
         }
     }
 

@@ -30,8 +30,8 @@ import java.util.concurrent.Callable;
                         + "rsync it says how to get it and measures Delta alone. Linux only.",
                 "Exit codes: 0 all correct, 1 a receiver ended up different from the new tree, 3 failure.",
                 "Delta is measured twice: a 'delta sync' process per edge (JVM start included) and, as "
-                        + "'delta-edge', running 'delta serve' edges following the origin (from the end of the "
-                        + "publish to their switch).",
+                        + "'delta-edge', running 'delta serve' edges following the origin (from the origin's "
+                        + "switch to theirs).",
                 "Scenarios: source-tree, big-file-scattered, big-file-insert, release-tar, no-change, "
                         + "cold, rename-heavy, fanout-4."})
 final class BenchCommand implements Callable<Integer> {
