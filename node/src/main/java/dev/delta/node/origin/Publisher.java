@@ -23,6 +23,7 @@ import dev.delta.engine.store.ReleaseBuilder;
 import dev.delta.engine.store.StoreException;
 import dev.delta.engine.plan.FileGroups;
 import dev.delta.node.release.PackedBlocks;
+import dev.delta.node.release.ServingLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,8 +168,14 @@ public final class Publisher {
         // Packed and signed before current moves: the announcement reaches edges only once what
         // they will fetch is ready to serve in its compressed form.
         pack(store, m);
+        packGroups(store, m, newPathsOnly(prev, m), "small files in groups of new paths");
         store.switchTo(m.version());
-        packGroups(store, m); // after the switch: see packGroups
+        if (ServingLock.isHeld(store.root())) {
+            LOG.info("{}: the serving node packs the other groups of small files of v{} once it is idle", dataset,
+                    m.version());
+        } else {
+            packGroups(store, m, g -> true, "small files in new groups"); // after the switch: see packGroups
+        }
         List<Long> pruned = store.prune(retention);
         if (!pruned.isEmpty()) {
             LOG.info("{}: pruned releases {}", dataset, pruned);
@@ -207,17 +214,34 @@ public final class Publisher {
     }
 
     /**
-     * Compresses the new release's groups of small files that no earlier release had
-     * ({@link PackedBlocks#packGroups}), after {@code current} has moved. Groups serve edges that
-     * lack every file of one: cold edges, and new directories. A following edge's update needs
-     * the new contents' blocks (packed before the switch) and none of the groups a changed file
-     * sits in, and a 2% release changes about half of a source tree's groups (seconds of LZ4 HC
-     * at 80k files), so those seconds come after the announcement, not before it. Until a group
-     * is packed, a request for it is served compressed on the fly. Only an optimization: a failure
-     * is logged.
+     * Compresses the new release's groups of small files ({@link PackedBlocks#packGroups}) that
+     * {@code which} accepts and no earlier release had. Groups serve edges that lack every file of
+     * one: cold edges, and new directories. A following edge's update needs the new contents'
+     * blocks and the groups of paths that are all new (both packed before the switch), and none of
+     * the groups a changed file sits in; a 2% release changes about half of a source tree's groups
+     * (seconds of LZ4 HC at 80k files). So those come after the switch: here when no node serves
+     * the dataset, else from that node once it is idle ({@link IdlePacker}), so that they never
+     * take CPU from the edges it is serving. Until a group is packed, a request for it is served
+     * compressed on the fly. Only an optimization: a failure is logged.
      */
-    private void packGroups(DatasetStore store, Manifest m) {
-        packStep(store, m, PackedBlocks::packGroups, "small files in new groups", "the groups of v" + m.version());
+    private void packGroups(DatasetStore store, Manifest m, java.util.function.Predicate<int[]> which, String what) {
+        packStep(store, m, (packs, man, dir, threads) -> packs.packGroups(man, dir, threads, which, () -> { }), what,
+                "the groups of v" + m.version());
+    }
+
+    /** The groups whose files are all paths {@code prev} does not have (every group when there is no prev). */
+    private static java.util.function.Predicate<int[]> newPathsOnly(Manifest prev, Manifest m) {
+        if (prev == null) {
+            return g -> true;
+        }
+        return g -> {
+            for (int i : g) {
+                if (prev.get(m.entries().get(i).path()) != null) {
+                    return false;
+                }
+            }
+            return true;
+        };
     }
 
     /** One way of packing a committed release on all cores; returns the bytes packed. */

@@ -70,6 +70,8 @@ public final class PackedBlocks {
     static final int HEADER = 24;
     static final int ROW = 28;
     private static final String SUFFIX = ".lz4b";
+    /** In temporary names: a publish and a serving node may pack the same group at once. */
+    private static final long PID = ProcessHandle.current().pid();
     /**
      * Content up to this size has its packed copy read whole, in one read, when it is opened (a
      * tree of small files is one request per file: header, table and block would be three reads).
@@ -124,11 +126,28 @@ public final class PackedBlocks {
      * @return bytes of files packed (0 when every group was packed already)
      */
     public long packGroups(Manifest m, Path releaseDir, int threads) throws IOException {
+        return packGroups(m, releaseDir, threads, g -> true, () -> { });
+    }
+
+    /** Waits, before each group is compressed, for a moment the packing may take (it may throw to stop it). */
+    public interface Pacer {
+        void await() throws IOException;
+    }
+
+    /**
+     * Same, for the groups {@code which} accepts only (indices of {@code m}'s entries, as
+     * {@link FileGroups#of} gives them), each compressed once {@code pacer} lets it.
+     */
+    public long packGroups(Manifest m, Path releaseDir, int threads, java.util.function.Predicate<int[]> which,
+                           Pacer pacer) throws IOException {
         Files.createDirectories(dir);
         List<int[]> toPack = new ArrayList<>();
         List<byte[]> keys = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int[] g : FileGroups.of(m)) {
+            if (!which.test(g)) {
+                continue;
+            }
             byte[] key = FileGroups.key(m, g);
             if (seen.add(Sha256.hex(key)) && !Files.exists(fileFor(key), LinkOption.NOFOLLOW_LINKS)) {
                 toPack.add(g);
@@ -141,6 +160,7 @@ public final class PackedBlocks {
             byte[] raw = new byte[FileGroups.MAX_GROUP];
             byte[] comp = new byte[hc.maxCompressedLength(FileGroups.MAX_GROUP)];
             return i -> {
+                pacer.await();
                 int[] g = toPack.get(i);
                 int len = 0;
                 for (int f : g) {
@@ -172,7 +192,7 @@ public final class PackedBlocks {
 
     /** Writes a packed file of one stored block: {@code stored} bytes of {@code comp} for {@code len} bytes. */
     private void writeOneBlock(byte[] name, int len, byte[] comp, int stored) throws IOException {
-        Path tmp = dir.resolve(".tmp-" + Sha256.hex(name) + "-" + Thread.currentThread().getId());
+        Path tmp = dir.resolve(".tmp-" + Sha256.hex(name) + "-" + PID + "-" + Thread.currentThread().getId());
         ByteBuffer out = ByteBuffer.allocate(HEADER + ROW + stored);
         ByteBuffer row = ByteBuffer.allocate(ROW);
         row(row, 0, len, comp, stored, HEADER + ROW);
@@ -272,7 +292,7 @@ public final class PackedBlocks {
         if (off != e.size()) {
             throw new IOException(e.path() + ": chunk lengths add up to " + off + ", not " + e.size());
         }
-        Path tmp = dir.resolve(".tmp-" + Sha256.hex(e.sha256()) + "-" + Thread.currentThread().getId());
+        Path tmp = dir.resolve(".tmp-" + Sha256.hex(e.sha256()) + "-" + PID + "-" + Thread.currentThread().getId());
         int n = blocks.size();
         long dataStart = HEADER + (long) ROW * n;
         ByteBuffer table = ByteBuffer.allocate(ROW * n);

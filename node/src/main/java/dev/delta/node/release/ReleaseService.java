@@ -69,6 +69,8 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                     return size() > 8;
                 }
             });
+    /** When a peer last asked for something ({@link System#nanoTime()}): background work waits for a quiet moment. */
+    private volatile long lastRequest = System.nanoTime();
     private final ScheduledExecutorService poller;
     /** Watches the directories of subscribed datasets for {@code current} being replaced; null if unsupported. */
     private final java.nio.file.WatchService watcher;
@@ -147,6 +149,20 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         }
     }
 
+    /** Nanoseconds since a peer last asked this node for a manifest, a file or files. */
+    public long quietNanos() {
+        return System.nanoTime() - lastRequest;
+    }
+
+    /** The decoded manifest of a retained version, from the cache the serving path keeps. */
+    public Manifest decoded(String dataset, long version) throws IOException {
+        try {
+            return manifest(store(dataset), version);
+        } catch (DatasetException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
     @Override
     public Optional<byte[]> secret(String id) {
         if (secret == null || !MessageDigest.isEqual(id.getBytes(), keyId.getBytes())) {
@@ -200,6 +216,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
 
     @Override
     public ManifestStream openManifest(String dataset, long version, long haveVersion) throws DatasetException {
+        lastRequest = System.nanoTime();
         DatasetStore s = store(dataset);
         try {
             long v = version;
@@ -287,6 +304,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     }
 
     private RangeSource open(String dataset, long version, String path, boolean withPacked) throws DatasetException {
+        lastRequest = System.nanoTime();
         DatasetStore s = store(dataset);
         if (!ManifestPath.isValid(path)) {
             throw new DatasetException(ErrorCode.NOT_FOUND, "invalid path " + ManifestPath.quote(path));
@@ -333,6 +351,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
      */
     @Override
     public RangeSource openFiles(String dataset, long version, int[] files) throws DatasetException {
+        lastRequest = System.nanoTime();
         DatasetStore s = store(dataset);
         Manifest m;
         try {

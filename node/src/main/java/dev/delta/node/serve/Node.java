@@ -2,6 +2,7 @@ package dev.delta.node.serve;
 
 import dev.delta.node.config.NodeConfig;
 import dev.delta.node.edge.Follower;
+import dev.delta.node.origin.IdlePacker;
 import dev.delta.node.release.ReleaseService;
 import dev.delta.protocol.auth.TlsFiles;
 import dev.delta.protocol.server.DeltaServer;
@@ -25,6 +26,10 @@ public final class Node implements AutoCloseable {
     private final ReleaseService service;
     private final DeltaServer server;
     private final List<Follower> followers = new ArrayList<>();
+    /** An origin's packing of groups of small files while idle; null on an edge. */
+    private IdlePacker packer;
+    /** How long an origin waits with no request before it packs groups (see {@link IdlePacker}). */
+    static final long PACK_WHEN_QUIET_MS = 1000;
 
     private Node(NodeConfig config, ReleaseService service, DeltaServer server) {
         this.config = config;
@@ -55,6 +60,8 @@ public final class Node implements AutoCloseable {
             for (String d : config.datasets()) {
                 n.followers.add(new Follower(config, d).start());
             }
+        } else {
+            n.packer = new IdlePacker(config.dataDir(), config.datasets(), service, PACK_WHEN_QUIET_MS).start();
         }
         return n;
     }
@@ -71,6 +78,9 @@ public final class Node implements AutoCloseable {
     /** Stops following and serving; a sync in progress resumes from staging at the next start. */
     @Override
     public void close() {
+        if (packer != null) {
+            packer.close();
+        }
         for (Follower f : followers) {
             try {
                 f.close();

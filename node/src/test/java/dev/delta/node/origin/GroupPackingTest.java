@@ -1,0 +1,142 @@
+package dev.delta.node.origin;
+
+import dev.delta.engine.hash.Sha256;
+import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.plan.FileGroups;
+import dev.delta.engine.store.DatasetStore;
+import dev.delta.node.release.ReleaseService;
+import dev.delta.node.release.ServingLock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Who packs the groups of small files of a new release, and when (publish or a serving, idle node). */
+class GroupPackingTest {
+    @TempDir
+    Path tmp;
+
+    /** 120 small text files in {@code dir}: several groups. */
+    private static void smallFiles(Path root, String dir, long seed) throws IOException {
+        Random r = new Random(seed);
+        Files.createDirectories(root.resolve(dir));
+        for (int i = 0; i < 120; i++) {
+            StringBuilder sb = new StringBuilder();
+            while (sb.length() < 2000 + r.nextInt(3000)) {
+                sb.append("line ").append(r.nextInt(1000)).append(" of ").append(dir).append('\n');
+            }
+            Files.writeString(root.resolve(dir + "/f" + i + ".txt"), sb);
+        }
+    }
+
+    private static void age(Path root) throws IOException {
+        try (var st = Files.walk(root)) {
+            for (Path p : st.toList()) {
+                Files.setLastModifiedTime(p, FileTime.fromMillis(1_700_000_000_000L));
+            }
+        }
+    }
+
+    /** The groups of the current release: which are packed, which are not, as "path-of-first-file" lists. */
+    private record Packed(List<String> packed, List<String> missing) {
+    }
+
+    private static Packed packed(Path data, String dataset) throws IOException {
+        DatasetStore s = DatasetStore.open(data, dataset);
+        Manifest m = s.manifest(s.current().getAsLong());
+        List<String> yes = new ArrayList<>();
+        List<String> no = new ArrayList<>();
+        for (int[] g : FileGroups.of(m)) {
+            Path f = s.root().resolve(".delta/lz4/" + Sha256.hex(FileGroups.key(m, g)) + ".lz4b");
+            (Files.exists(f) ? yes : no).add(m.entries().get(g[0]).path());
+        }
+        return new Packed(yes, no);
+    }
+
+    @Test
+    void publishWithAServingNode_packsGroupsOfNewPaths_leavesTheChangedOnesToTheNode() throws IOException {
+        Path src = tmp.resolve("src");
+        smallFiles(src, "a", 1);
+        age(src);
+        Path data = tmp.resolve("data");
+        Publisher p = new Publisher(data, "site");
+        p.publish(src);
+        assertTrue(packed(data, "site").missing().isEmpty(), "a first release packs every group before its switch");
+
+        DatasetStore store = DatasetStore.open(data, "site");
+        ServingLock lock = ServingLock.tryAcquire(store.root());
+        assertNotNull(lock);
+        try {
+            assertNull(ServingLock.tryAcquire(store.root()), "one node at a time");
+            assertTrue(ServingLock.isHeld(store.root()));
+            Files.writeString(src.resolve("a/f7.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
+            smallFiles(src, "b", 2); // a new directory: following edges fetch it in groups
+            age(src);
+            p.publish(src);
+            Packed after = packed(data, "site");
+            long aGroups = after.packed().stream().filter(f -> f.startsWith("a/")).count() + after.missing().size();
+            assertFalse(after.missing().isEmpty(), "the group of the edited file is left to the node");
+            assertTrue(after.missing().stream().allMatch(f -> f.startsWith("a/")), after.missing().toString());
+            assertTrue(after.missing().size() < aGroups, "groups of a/ the edit did not touch stay packed: " + after);
+            assertTrue(after.packed().stream().anyMatch(f -> f.startsWith("b/")), "the new directory's groups are ready");
+        } finally {
+            lock.close();
+        }
+        assertFalse(ServingLock.isHeld(store.root()));
+
+        Files.writeString(src.resolve("a/f8.txt"), "edited too\n", java.nio.file.StandardOpenOption.APPEND);
+        age(src);
+        p.publish(src);
+        assertTrue(packed(data, "site").missing().isEmpty(), "no node serves: the publish packs every group itself");
+    }
+
+    @Test
+    void idlePacker_packsTheCurrentReleaseOnlyOnceNoRequestCameForTheQuietTime() throws Exception {
+        Path src = tmp.resolve("src");
+        smallFiles(src, "a", 3);
+        age(src);
+        Path data = tmp.resolve("data");
+        Publisher p = new Publisher(data, "site");
+        p.publish(src);
+        try (ReleaseService service = new ReleaseService(data, "k", new byte[32], List.of());
+             IdlePacker packer = new IdlePacker(data, List.of(), service, 700).start()) {
+            assertTrue(ServingLock.isHeld(DatasetStore.open(data, "site").root()), "held once start() returns");
+            Files.writeString(src.resolve("a/f3.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
+            age(src);
+            p.publish(src);
+
+            // busy: a request every 200 ms for 2 s; nothing is packed meanwhile
+            int waiting = packed(data, "site").missing().size();
+            assertTrue(waiting >= 1, "left to the node");
+            long busyUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            long quietFrom = 0;
+            while (System.nanoTime() < busyUntil) {
+                service.openManifest("site", 0, 0).content().close();
+                quietFrom = System.nanoTime();
+                assertEquals(waiting, packed(data, "site").missing().size(), "packed while requests were coming in");
+                Thread.sleep(200);
+            }
+            long deadline = quietFrom + TimeUnit.SECONDS.toNanos(20);
+            while (!packed(data, "site").missing().isEmpty()) {
+                assertTrue(System.nanoTime() < deadline, "the idle node never packed the group");
+                Thread.sleep(50);
+            }
+            assertTrue(System.nanoTime() - quietFrom >= TimeUnit.MILLISECONDS.toNanos(700),
+                    "packed before the quiet time was up");
+        }
+        assertFalse(ServingLock.isHeld(DatasetStore.open(data, "site").root()), "released when the node stops");
+    }
+}
