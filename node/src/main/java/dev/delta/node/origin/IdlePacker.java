@@ -157,15 +157,18 @@ public final class IdlePacker implements AutoCloseable {
             awaitQuiet();
             long t0 = System.nanoTime();
             Manifest m = service.decoded(dataset, v);
-            long bytes = new PackedBlocks(s.root()).packGroups(m, s.releaseDir(v), 1, g -> true, () -> {
+            PackedBlocks.Pacer pacer = () -> {
                 awaitQuiet();
                 if (s.current().orElse(v) != v) {
                     throw new InterruptedIOException("a new version is current"); // packed next time round
                 }
-            });
-            if (bytes > 0) {
-                LOG.info("{}: packed {} bytes of small files in groups of v{} (LZ4 HC) while idle, in {} ms",
-                        dataset, bytes, v, (System.nanoTime() - t0) / 1_000_000);
+            };
+            PackedBlocks packs = new PackedBlocks(s.root());
+            long files = packs.packRelease(m, s.releaseDir(v), 1, e -> true, pacer);
+            long groups = packs.packGroups(m, s.releaseDir(v), 1, g -> true, pacer);
+            if (files + groups > 0) {
+                LOG.info("{}: packed {} bytes of files and {} bytes of small files in groups of v{} (LZ4 HC) while "
+                        + "idle, in {} ms", dataset, files, groups, v, (System.nanoTime() - t0) / 1_000_000);
             }
             done.add(key);
             failedAt.remove(key);

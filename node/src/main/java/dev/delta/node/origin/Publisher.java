@@ -167,14 +167,16 @@ public final class Publisher {
         storeDelta(store, prev, m, root);
         // Packed and signed before current moves: the announcement reaches edges only once what
         // they will fetch is ready to serve in its compressed form.
-        pack(store, m);
+        pack(store, m, e -> isNewPath(prev, e.path()), "new content");
         packGroups(store, m, newPathsOnly(prev, m), "small files in groups of new paths");
         store.switchTo(m.version());
-        if (ServingLock.isHeld(store.root())) {
-            LOG.info("{}: the serving node packs the other groups of small files of v{} once it is idle", dataset,
-                    m.version());
-        } else {
-            packGroups(store, m, g -> true, "small files in new groups"); // after the switch: see packGroups
+        // After the switch: what only cold edges need (see pack and packGroups).
+        if (prev != null && ServingLock.isHeld(store.root())) {
+            LOG.info("{}: the serving node packs the updated files and the other groups of small files of v{} once "
+                    + "it is idle", dataset, m.version());
+        } else if (prev != null) { // a first release had everything packed before the switch
+            pack(store, m, e -> true, "updated files' content");
+            packGroups(store, m, g -> true, "small files in new groups");
         }
         List<Long> pruned = store.prune(retention);
         if (!pruned.isEmpty()) {
@@ -206,11 +208,26 @@ public final class Publisher {
     }
 
     /**
-     * Compresses the new release's new content once, in LZ4 HC, for every edge to be served
-     * ({@link PackedBlocks}). Only an optimization: a failure is logged and the release stands.
+     * Compresses the new release's content that {@code which} accepts and no earlier release had,
+     * once, in LZ4 HC, for every edge to be served ({@link PackedBlocks}). Before the switch: the
+     * files at paths new to this release (every file of a first release), which following edges
+     * fetch whole. A file that was at its path before reaches following edges as patches against
+     * their old copy; its packed copy serves cold edges, so it comes after the switch like the
+     * groups (see {@link #packGroups}): a 2% update of a 482 MiB tar took 19 s of LZ4 HC before
+     * the switch. Only an optimization: a failure is logged and the release stands.
      */
-    private void pack(DatasetStore store, Manifest m) {
-        packStep(store, m, PackedBlocks::packRelease, "new content", "v" + m.version() + " for serving");
+    private void pack(DatasetStore store, Manifest m, java.util.function.Predicate<Entry> which, String what) {
+        packStep(store, m, (packs, man, dir, threads) -> packs.packRelease(man, dir, threads, which, () -> { }), what,
+                "v" + m.version() + " for serving");
+    }
+
+    /** Whether {@code path} held no file with content in {@code prev} (or there is no prev). */
+    private static boolean isNewPath(Manifest prev, String path) {
+        if (prev == null) {
+            return true;
+        }
+        Entry old = prev.get(path);
+        return old == null || !old.isFile() || old.size() == 0;
     }
 
     /**
@@ -236,7 +253,7 @@ public final class Publisher {
         }
         return g -> {
             for (int i : g) {
-                if (prev.get(m.entries().get(i).path()) != null) {
+                if (!isNewPath(prev, m.entries().get(i).path())) {
                     return false;
                 }
             }

@@ -95,11 +95,20 @@ public final class PackedBlocks {
      * @return bytes of content packed (0 when everything was packed already)
      */
     public long packRelease(Manifest m, Path releaseDir, int threads) throws IOException {
+        return packRelease(m, releaseDir, threads, e -> true, () -> { });
+    }
+
+    /**
+     * Same, for the files {@code which} accepts only, each block compressed once {@code pacer}
+     * lets it (a big file is many blocks: the pacer is asked between them).
+     */
+    public long packRelease(Manifest m, Path releaseDir, int threads, java.util.function.Predicate<Entry> which,
+                            Pacer pacer) throws IOException {
         Files.createDirectories(dir);
         List<Entry> toPack = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (Entry e : m.entries()) {
-            if (e.isFile() && e.size() > 0 && seen.add(Sha256.hex(e.sha256()))
+            if (e.isFile() && e.size() > 0 && which.test(e) && seen.add(Sha256.hex(e.sha256()))
                     && !Files.exists(fileFor(e.sha256()), LinkOption.NOFOLLOW_LINKS)) {
                 toPack.add(e);
             }
@@ -109,7 +118,7 @@ public final class PackedBlocks {
             LZ4Compressor hc = LZ4Factory.fastestInstance().highCompressor();
             return i -> {
                 Entry e = toPack.get(i);
-                write(e, releaseDir.resolve(e.path()), hc);
+                write(e, releaseDir.resolve(e.path()), hc, pacer);
                 packed.addAndGet(e.size());
             };
         });
@@ -276,6 +285,10 @@ public final class PackedBlocks {
 
     /** Writes the packed copy of {@code e}'s content, read from {@code file}; atomic (temp + rename). */
     void write(Entry e, Path file, LZ4Compressor hc) throws IOException {
+        write(e, file, hc, () -> { });
+    }
+
+    private void write(Entry e, Path file, LZ4Compressor hc, Pacer pacer) throws IOException {
         ChunkList chunks = e.chunks();
         List<long[]> blocks = new ArrayList<>(); // {offset, length}
         long off = 0;
@@ -303,6 +316,7 @@ public final class PackedBlocks {
             byte[] raw = new byte[BLOCK_TARGET];
             byte[] comp = new byte[hc.maxCompressedLength(BLOCK_TARGET)];
             for (long[] b : blocks) {
+                pacer.await();
                 int len = (int) b[1];
                 if (raw.length < len) {
                     raw = new byte[len];

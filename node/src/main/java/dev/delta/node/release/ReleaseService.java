@@ -71,6 +71,10 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
             });
     /** When a peer last asked for something ({@link System#nanoTime()}): background work waits for a quiet moment. */
     private volatile long lastRequest = System.nanoTime();
+    /** Files (and file lists) opened for a peer and not closed yet. */
+    private final java.util.concurrent.atomic.AtomicInteger serving = new java.util.concurrent.atomic.AtomicInteger();
+    /** See {@link #quietNanos}. */
+    private static final long SERVING_GRACE_NANOS = TimeUnit.SECONDS.toNanos(60);
     private final ScheduledExecutorService poller;
     /** Watches the directories of subscribed datasets for {@code current} being replaced; null if unsupported. */
     private final java.nio.file.WatchService watcher;
@@ -149,9 +153,15 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         }
     }
 
-    /** Nanoseconds since a peer last asked this node for a manifest, a file or files. */
+    /**
+     * Nanoseconds since a peer last asked this node for a manifest, a file or files, or since the
+     * last file being served was done with; 0 while one is (a long answer is one request), unless
+     * nothing was asked for {@link #SERVING_GRACE_NANOS} (a source never closed does not hold
+     * background work off for good).
+     */
     public long quietNanos() {
-        return System.nanoTime() - lastRequest;
+        long since = System.nanoTime() - lastRequest;
+        return serving.get() > 0 && since < SERVING_GRACE_NANOS ? 0 : since;
     }
 
     /** The decoded manifest of a retained version, from the cache the serving path keeps. */
@@ -330,15 +340,15 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         PackedBlocks.Reader packed = withPacked ? new PackedBlocks(s.root()).open(e.sha256(), size) : null;
         if (packed == null) {
             try {
-                return new ReleaseFile(file, size, FileChannel.open(file, StandardOpenOption.READ,
-                        LinkOption.NOFOLLOW_LINKS), null);
+                return served(new ReleaseFile(file, size, FileChannel.open(file, StandardOpenOption.READ,
+                        LinkOption.NOFOLLOW_LINKS), null));
             } catch (IOException ex) {
                 throw new DatasetException(ErrorCode.INTERNAL, "cannot open " + path + " of " + dataset + " v"
                         + version + ": " + ex.getMessage());
             }
         }
         // Opened only if a range is not served from the packed blocks (a small file's never is).
-        return new ReleaseFile(file, size, null, packed);
+        return served(new ReleaseFile(file, size, null, packed));
     }
 
     /** Most bytes one GET_FILES may name: a group is at most 128 KiB; a few MiB leaves room for other groupings. */
@@ -383,7 +393,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         long total = starts[files.length];
         PackedBlocks.Reader packed = total > 0 && total <= FileGroups.MAX_GROUP
                 ? new PackedBlocks(s.root()).open(FileGroups.key(m, files), total) : null;
-        return new FileSequence(paths, starts, packed);
+        return served(new FileSequence(paths, starts, packed));
     }
 
     /**
@@ -394,6 +404,8 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     abstract static class PackedSource implements RangeSource {
         final PackedBlocks.Reader packed;
         FileChannel ch;
+        /** Run once, at the first close: the service's count of sources being served. */
+        private Runnable onClose;
 
         PackedSource(PackedBlocks.Reader packed, FileChannel ch) {
             this.packed = packed;
@@ -424,16 +436,34 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
 
         @Override
         public void close() throws IOException {
+            Runnable r = onClose;
+            onClose = null;
             try {
                 if (ch != null) {
                     ch.close();
                 }
             } finally {
-                if (packed != null) {
-                    packed.close();
+                try {
+                    if (packed != null) {
+                        packed.close();
+                    }
+                } finally {
+                    if (r != null) {
+                        r.run();
+                    }
                 }
             }
         }
+    }
+
+    /** Counts {@code s} as being served until it is closed (see {@link #quietNanos}). */
+    private PackedSource served(PackedSource s) {
+        serving.incrementAndGet();
+        s.onClose = () -> {
+            lastRequest = System.nanoTime(); // the quiet time starts when the last answer is done
+            serving.decrementAndGet();
+        };
+        return s;
     }
 
     /** Files one after the other as a {@link RangeSource}; one of them open at a time. */

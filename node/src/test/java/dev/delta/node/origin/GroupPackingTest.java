@@ -66,15 +66,35 @@ class GroupPackingTest {
         return new Packed(yes, no);
     }
 
+    /** Whether the current release's file at {@code path} has a packed copy. */
+    private static boolean contentPacked(Path data, String dataset, String path) throws IOException {
+        DatasetStore s = DatasetStore.open(data, dataset);
+        Manifest m = s.manifest(s.current().getAsLong());
+        return Files.exists(s.root().resolve(".delta/lz4/" + Sha256.hex(m.get(path).sha256()) + ".lz4b"));
+    }
+
+    /** A text file of about {@code bytes}: bigger than a group's files. */
+    private static void bigFile(Path f, long seed, int bytes) throws IOException {
+        Random r = new Random(seed);
+        StringBuilder sb = new StringBuilder();
+        while (sb.length() < bytes) {
+            sb.append("record ").append(r.nextInt(100_000)).append(' ').append(r.nextInt(100_000)).append('\n');
+        }
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, sb);
+    }
+
     @Test
     void publishWithAServingNode_packsGroupsOfNewPaths_leavesTheChangedOnesToTheNode() throws IOException {
         Path src = tmp.resolve("src");
         smallFiles(src, "a", 1);
+        bigFile(src.resolve("big/data.txt"), 1, 300_000);
         age(src);
         Path data = tmp.resolve("data");
         Publisher p = new Publisher(data, "site");
         p.publish(src);
         assertTrue(packed(data, "site").missing().isEmpty(), "a first release packs every group before its switch");
+        assertTrue(contentPacked(data, "site", "big/data.txt"));
 
         DatasetStore store = DatasetStore.open(data, "site");
         ServingLock lock = ServingLock.tryAcquire(store.root());
@@ -84,8 +104,13 @@ class GroupPackingTest {
             assertTrue(ServingLock.isHeld(store.root()));
             Files.writeString(src.resolve("a/f7.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
             smallFiles(src, "b", 2); // a new directory: following edges fetch it in groups
+            Files.writeString(src.resolve("big/data.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
+            bigFile(src.resolve("big/new.txt"), 2, 200_000);
             age(src);
             p.publish(src);
+            assertFalse(contentPacked(data, "site", "big/data.txt"), "an updated file goes to following edges as "
+                    + "patches: its packed copy is left to the node");
+            assertTrue(contentPacked(data, "site", "big/new.txt"), "a new file is fetched whole: packed before the switch");
             Packed after = packed(data, "site");
             long aGroups = after.packed().stream().filter(f -> f.startsWith("a/")).count() + after.missing().size();
             assertFalse(after.missing().isEmpty(), "the group of the edited file is left to the node");
@@ -98,15 +123,18 @@ class GroupPackingTest {
         assertFalse(ServingLock.isHeld(store.root()));
 
         Files.writeString(src.resolve("a/f8.txt"), "edited too\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(src.resolve("big/data.txt"), "edited again\n", java.nio.file.StandardOpenOption.APPEND);
         age(src);
         p.publish(src);
         assertTrue(packed(data, "site").missing().isEmpty(), "no node serves: the publish packs every group itself");
+        assertTrue(contentPacked(data, "site", "big/data.txt"), "and every file");
     }
 
     @Test
     void idlePacker_packsTheCurrentReleaseOnlyOnceNoRequestCameForTheQuietTime() throws Exception {
         Path src = tmp.resolve("src");
         smallFiles(src, "a", 3);
+        bigFile(src.resolve("big/data.txt"), 3, 2_000_000);
         age(src);
         Path data = tmp.resolve("data");
         Publisher p = new Publisher(data, "site");
@@ -115,8 +143,10 @@ class GroupPackingTest {
              IdlePacker packer = new IdlePacker(data, List.of(), service, 700).start()) {
             assertTrue(ServingLock.isHeld(DatasetStore.open(data, "site").root()), "held once start() returns");
             Files.writeString(src.resolve("a/f3.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(src.resolve("big/data.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
             age(src);
             p.publish(src);
+            assertFalse(contentPacked(data, "site", "big/data.txt"), "left to the node");
 
             // busy: a request every 200 ms for 2 s; nothing is packed meanwhile
             int waiting = packed(data, "site").missing().size();
@@ -127,10 +157,11 @@ class GroupPackingTest {
                 service.openManifest("site", 0, 0).content().close();
                 quietFrom = System.nanoTime();
                 assertEquals(waiting, packed(data, "site").missing().size(), "packed while requests were coming in");
+                assertFalse(contentPacked(data, "site", "big/data.txt"), "packed while requests were coming in");
                 Thread.sleep(200);
             }
             long deadline = quietFrom + TimeUnit.SECONDS.toNanos(20);
-            while (!packed(data, "site").missing().isEmpty()) {
+            while (!packed(data, "site").missing().isEmpty() || !contentPacked(data, "site", "big/data.txt")) {
                 assertTrue(System.nanoTime() < deadline, "the idle node never packed the group");
                 Thread.sleep(50);
             }
@@ -138,5 +169,33 @@ class GroupPackingTest {
                     "packed before the quiet time was up");
         }
         assertFalse(ServingLock.isHeld(DatasetStore.open(data, "site").root()), "released when the node stops");
+    }
+    @Test
+    void aFileBeingServed_holdsThePackerOff_untilItIsClosed() throws Exception {
+        Path src = tmp.resolve("src");
+        bigFile(src.resolve("big/data.txt"), 5, 400_000);
+        age(src);
+        Path data = tmp.resolve("data");
+        Publisher p = new Publisher(data, "site");
+        p.publish(src);
+        try (ReleaseService service = new ReleaseService(data, "k", new byte[32], List.of());
+             IdlePacker packer = new IdlePacker(data, List.of(), service, 300).start()) {
+            Files.writeString(src.resolve("big/data.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
+            age(src);
+            long v = p.publish(src).version();
+            var source = service.openFile("site", v - 1, "big/data.txt"); // a long answer in progress
+            assertEquals(0, service.quietNanos(), "busy while a file is being served");
+            Thread.sleep(1500); // well past the quiet time, with no new request
+            assertFalse(contentPacked(data, "site", "big/data.txt"), "packed while a file was being served");
+            source.close();
+            long closed = System.nanoTime();
+            long deadline = closed + TimeUnit.SECONDS.toNanos(20);
+            while (!contentPacked(data, "site", "big/data.txt")) {
+                assertTrue(System.nanoTime() < deadline, "the idle node never packed the file");
+                Thread.sleep(20);
+            }
+            assertTrue(System.nanoTime() - closed >= TimeUnit.MILLISECONDS.toNanos(300),
+                    "the quiet time counts from the end of the answer");
+        }
     }
 }
