@@ -385,7 +385,16 @@ public final class PackedBlocks {
         }
     }
 
-    /** Deletes the packed copies of every content not in {@code keep} (SHA-256 hex); returns how many. */
+    /**
+     * A temporary file is someone's packing in progress (a serving node's, while a publish prunes)
+     * until it is this old; older, it was left by a process that died.
+     */
+    static final long TEMP_STALE_MS = 10 * 60 * 1000;
+
+    /**
+     * Deletes the packed copies of every content not in {@code keep} (SHA-256 hex), and temporary
+     * files older than {@link #TEMP_STALE_MS}; returns how many.
+     */
     public int retainOnly(Set<String> keep) throws IOException {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return 0;
@@ -394,14 +403,23 @@ public final class PackedBlocks {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             for (Path p : s) {
                 String name = p.getFileName().toString();
-                boolean stale = name.startsWith(".tmp-")
-                        || (name.endsWith(SUFFIX) && !keep.contains(name.substring(0, name.length() - SUFFIX.length())));
+                boolean stale = name.startsWith(".tmp-") ? olderThan(p, TEMP_STALE_MS)
+                        : name.endsWith(SUFFIX) && !keep.contains(name.substring(0, name.length() - SUFFIX.length()));
                 if (stale && Files.deleteIfExists(p)) {
                     n++;
                 }
             }
         }
         return n;
+    }
+
+    private static boolean olderThan(Path p, long ms) {
+        try {
+            return System.currentTimeMillis()
+                    - Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() > ms;
+        } catch (IOException gone) {
+            return false;
+        }
     }
 
     /** The block table of one packed file, with the file open for reading blocks. */

@@ -250,8 +250,15 @@ class PackedBlocksTest {
         PackedBlocks packs = new PackedBlocks(tmp.resolve("ds"));
         packs.packRelease(m, tree, 1);
         String a = Sha256.hex(m.get("a.txt").sha256());
-        assertEquals(1, packs.retainOnly(Set.of(a)));
+        // a packing in progress elsewhere (a serving node's) and one a dead process left long ago
+        Path fresh = Files.write(tmp.resolve("ds/.delta/lz4/.tmp-" + a + "-1-1"), new byte[10]);
+        Path stale = Files.write(tmp.resolve("ds/.delta/lz4/.tmp-" + a + "-2-1"), new byte[10]);
+        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - PackedBlocks.TEMP_STALE_MS - 60_000));
+        assertEquals(2, packs.retainOnly(Set.of(a)));
         assertTrue(Files.exists(packs.fileFor(m.get("a.txt").sha256())));
         assertFalse(Files.exists(packs.fileFor(m.get("b.txt").sha256())));
+        assertTrue(Files.exists(fresh), "another process's packing in progress is left alone");
+        assertFalse(Files.exists(stale), "a dead process's temporary file is removed");
     }
 }
