@@ -55,10 +55,6 @@ final class SwitchClock {
 
     /** Stops watching; the time of the switch, or now when it was not seen. */
     long stop() throws InterruptedException {
-        long now = System.nanoTime();
-        stop = true;
-        java.util.concurrent.locks.LockSupport.unpark(thread);
-        thread.join();
-        return seen != 0 ? seen : now;
+        return stopAt(System.nanoTime());
     }
 }

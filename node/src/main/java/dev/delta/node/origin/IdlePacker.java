@@ -24,17 +24,20 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An origin node's background packing of the groups of small files ({@code FileGroups}) of each
- * dataset's current release, done while no peer asks for anything.
+ * An origin node's background packing (LZ4 HC, {@link PackedBlocks}) of what only cold edges need
+ * of each dataset's current release, done while no peer asks for anything: the packed copies of
+ * files that were at their path in the previous release, and the groups of small files
+ * ({@code FileGroups}) that hold such a file.
  *
- * <p>Why: a publish changes a share of the groups (a 2% release of a source tree, about half of
- * them by bytes), and compressing them is seconds of LZ4 HC. Following edges never ask for those
- * groups (a file they hold an older copy of goes as a patch), only cold edges do; compressing them
- * the moment {@code current} moves took CPU from the edges being served just then. So a publish
- * that finds the dataset served ({@link ServingLock}) packs before its switch only the groups of
- * paths that are all new, and leaves the others to the node, which packs them on one thread once
- * it has been {@code quiet} for a while, and pauses whenever a request comes in. Until then such a
- * group is served compressed on the fly (LZ4), never wrong, only bigger.
+ * <p>Why: following edges get those files as patches against their old copy, so their packed
+ * copies and groups serve only cold edges; but compressing them is seconds of LZ4 HC (a 2% release
+ * of a source tree changes about half of its groups by bytes; an updated 482 MiB tar is 19 s), and
+ * doing it the moment {@code current} moves took CPU from the edges being served just then. So a
+ * publish that finds the dataset served ({@link ServingLock}) packs before its switch only the
+ * files and groups of paths that are new, and leaves the rest to the node, which packs it on one
+ * thread once it has been {@code quiet} for a while (no request started, no file being served),
+ * and pauses between 64 KiB blocks whenever a request comes in. Until then those are served
+ * compressed on the fly (LZ4), never wrong, only bigger.
  *
  * <p>The node holds each served dataset's {@link ServingLock} from the first time it looks at it.
  */
@@ -48,7 +51,7 @@ public final class IdlePacker implements AutoCloseable {
     private final ReleaseService service;
     private final long quietNanos;
     private final Map<String, ServingLock> locks = new HashMap<>();
-    /** Dataset, version and root digest of each release whose groups are all packed. */
+    /** Dataset, version and root digest of each release whose files and groups are all packed. */
     private final Set<String> done = new HashSet<>();
     private final Map<String, Long> failedAt = new HashMap<>();
     private final Thread thread;
@@ -56,7 +59,7 @@ public final class IdlePacker implements AutoCloseable {
 
     /**
      * @param datasets the datasets served (empty: every dataset under {@code dataDir})
-     * @param quietMillis how long no request must have come before a group is compressed
+     * @param quietMillis how long the node must have been quiet before a block is compressed
      */
     public IdlePacker(Path dataDir, List<String> datasets, ReleaseService service, long quietMillis) {
         this.dataDir = dataDir;
@@ -178,7 +181,7 @@ public final class IdlePacker implements AutoCloseable {
             if (closed) {
                 return;
             }
-            LOG.warn("{}: could not pack the groups of the current release (served compressed on the fly; "
+            LOG.warn("{}: could not pack the current release while idle (served compressed on the fly; "
                     + "tried again later): {}", dataset, e.toString());
             if (key != null) {
                 failedAt.put(key, System.nanoTime());
@@ -186,7 +189,7 @@ public final class IdlePacker implements AutoCloseable {
         }
     }
 
-    /** Returns once no request has come for the quiet time; throws when the packer is closing. */
+    /** Returns once the node has been quiet for the quiet time; throws when the packer is closing. */
     private void awaitQuiet() throws InterruptedIOException {
         while (true) {
             if (closed) {
@@ -204,7 +207,7 @@ public final class IdlePacker implements AutoCloseable {
         }
     }
 
-    /** Stops packing (a group being compressed is finished first) and lets go of the locks. */
+    /** Stops packing (a block being compressed is finished first) and lets go of the locks. */
     @Override
     public void close() {
         closed = true;

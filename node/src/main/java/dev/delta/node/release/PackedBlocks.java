@@ -138,7 +138,10 @@ public final class PackedBlocks {
         return packGroups(m, releaseDir, threads, g -> true, () -> { });
     }
 
-    /** Waits, before each group is compressed, for a moment the packing may take (it may throw to stop it). */
+    /**
+     * Waits, before each group or block of a file is compressed, for a moment the packing may take
+     * (it may throw to stop it).
+     */
     public interface Pacer {
         void await() throws IOException;
     }
