@@ -77,6 +77,7 @@ final class DeltaSide {
                 }
             }
             PublishResult published = pub.publish(trees.newTree());
+            Shell.flushWrites(); // the step starts with nothing of the setup's writes pending
             ProcessHandle originHandle = ProcessHandle.of(origin.pid()).orElse(null);
             ProcessMeter.Batch b = ProcessMeter.run(syncs, work, "sync", originHandle, TIMEOUT_MINUTES);
             return result(b, published, edges, want);
@@ -107,6 +108,7 @@ final class DeltaSide {
                     awaitMirror(work.resolve(e.name()), deadline);
                 }
             }
+            Shell.flushWrites(); // the publish's own writes are the step's; the setup's are not
             long[] cpu0 = new long[edges.size()];
             for (int i = 0; i < edges.size(); i++) {
                 cpu0[i] = ProcFs.cpuMillis(Long.toString(edges.get(i).pid()), true);

@@ -97,6 +97,7 @@ final class Rsync {
             cmd.add(d + "/");
             cmds.add(cmd);
         }
+        Shell.flushWrites(); // the copies of the old tree just made are the setup's, not the step's
         ProcessMeter.Batch b = ProcessMeter.run(cmds, work, tool, daemon.handle(), TIMEOUT_MINUTES);
         List<String> problems = new ArrayList<>();
         long up = 0;

@@ -18,6 +18,16 @@ final class Shell {
         run(List.of("cp", "-a", from.toString(), to.toString()));
     }
 
+    /**
+     * Writes every dirty page of the page cache back to disk ({@code sync}), so that a measured
+     * step starts as a real update does, long after the previous one: without it, the step pays
+     * for the write-back of the trees its setup just wrote (hundreds of MB at full scale), and
+     * whichever tool runs after a big write pays most. Every tool's step is preceded by one.
+     */
+    static void flushWrites() throws IOException, InterruptedException {
+        run(List.of("sync"));
+    }
+
     /** Removes a tree with {@code rm -rf}. */
     static void deleteTree(Path dir) throws IOException, InterruptedException {
         run(List.of("rm", "-rf", "--", dir.toString()));
