@@ -7,6 +7,7 @@ import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.plan.ChangeAction;
 import dev.delta.engine.plan.FilePlan;
 import dev.delta.engine.plan.PathChange;
+import dev.delta.engine.plan.ChunkIndex;
 import dev.delta.engine.plan.RangePlan;
 import dev.delta.engine.plan.RangePlanner;
 import dev.delta.engine.plan.Segment;
@@ -153,6 +154,18 @@ public final class ReleaseBuilder {
     public static ReleaseBuilder start(DatasetStore store, Manifest target, byte[] encoded, byte[] rootDigest,
                                        Manifest current, long maxRangeBytes,
                                        java.util.function.LongFunction<Manifest> retained) throws IOException {
+        return start(store, target, encoded, rootDigest, current, maxRangeBytes, retained, null);
+    }
+
+    /**
+     * Same, planning against {@code localIndex} when given: a {@link DatasetStore#chunkIndex} of
+     * exactly the releases retained now, built ahead while the node was idle (for a tree of 50,000
+     * files, indexing two releases took 120-180 ms of each update). Null: built here.
+     */
+    public static ReleaseBuilder start(DatasetStore store, Manifest target, byte[] encoded, byte[] rootDigest,
+                                       Manifest current, long maxRangeBytes,
+                                       java.util.function.LongFunction<Manifest> retained, ChunkIndex localIndex)
+            throws IOException {
         OptionalLong cur = store.current();
         if (cur.isPresent() != (current != null) || (current != null && (cur.getAsLong() != current.version()
                 || !current.dataset().equals(store.dataset())))) {
@@ -172,7 +185,8 @@ public final class ReleaseBuilder {
         String digest = Sha256.hex(rootDigest).substring(0, 16);
         Path staging = store.stagingRoot().resolve("v" + target.version() + "-" + digest);
         removeOtherStaging(store, staging);
-        RangePlan plan = new RangePlanner(maxRangeBytes).plan(current, store.chunkIndex(current, retained), target);
+        ChunkIndex ci = localIndex != null ? localIndex : store.chunkIndex(current, retained);
+        RangePlan plan = new RangePlanner(maxRangeBytes).plan(current, ci, target);
         return new ReleaseBuilder(store, target, encoded, rootDigest, current, staging, plan, maxRangeBytes);
     }
 
@@ -337,6 +351,10 @@ public final class ReleaseBuilder {
                 touched.add(parentOf(c.path()));
             }
         }
+        // What leaves or changes type goes first: files on several threads (a system call each,
+        // about 2,000 of them in a 2% update of a 50,000-file tree), then directories, deepest first.
+        List<Path> goneFiles = new ArrayList<>();
+        List<Path> goneDirs = new ArrayList<>();
         for (int k = all.size() - 1; k >= 0; k--) { // deepest first: children before their directory
             PathChange c = all.get(k);
             Entry o = c.oldEntry();
@@ -345,15 +363,17 @@ public final class ReleaseBuilder {
                     && n.isDir())) {
                 continue; // kept as it is (symlinks were never mirrored)
             }
-            Path p = staging.resolve(o.path());
-            if (o.isDir()) {
-                DatasetStore.deleteTree(p);
-            } else {
-                Files.deleteIfExists(p); // a link to the old file: replaced, never written into
-            }
+            (o.isDir() ? goneDirs : goneFiles).add(staging.resolve(o.path()));
         }
+        // a link to the old file: replaced, never written into
+        Batches.run(goneFiles.size(), () -> false, j -> Files.deleteIfExists(goneFiles.get(j)));
+        for (Path p : goneDirs) {
+            DatasetStore.deleteTree(p);
+        }
+        // Directories in canonical order (every parent before its children), then the files.
+        List<PathChange> files = new ArrayList<>();
         int index = -1; // of e in target.entries(): the diff lists them in the same order
-        for (PathChange c : all) { // canonical order: every directory before its children
+        for (PathChange c : all) {
             Entry e = c.newEntry();
             if (e == null) {
                 continue;
@@ -368,20 +388,34 @@ public final class ReleaseBuilder {
                 }
                 continue;
             }
-            Path dst = staging.resolve(e.path());
             if (e.isDir()) {
+                Path dst = staging.resolve(e.path());
                 if (o == null || !o.isDir()) {
                     Files.createDirectory(dst);
                 } else {
                     makeWritableDir(dst); // a mode change: applied at commit
                 }
             } else if (e.isFile()) {
-                FilePlan fp = filePlans.get(e.path());
-                if (fp != null) {
-                    assembleLocal(fp, dst, true, pending);
-                } else {
-                    Files.copy(currentDir.resolve(e.path()), dst, LinkOption.NOFOLLOW_LINKS); // new metadata only
-                }
+                files.add(c);
+            }
+        }
+        @SuppressWarnings("unchecked")
+        List<FetchRange>[] missing = new List[files.size()];
+        Batches.run(files.size(), () -> false, j -> {
+            Entry e = files.get(j).newEntry();
+            Path dst = staging.resolve(e.path());
+            FilePlan fp = filePlans.get(e.path());
+            if (fp != null) {
+                List<FetchRange> mine = new ArrayList<>(0);
+                assembleLocal(fp, dst, true, mine);
+                missing[j] = mine;
+            } else {
+                Files.copy(currentDir.resolve(e.path()), dst, LinkOption.NOFOLLOW_LINKS); // new metadata only
+            }
+        });
+        for (List<FetchRange> m : missing) { // in canonical order, whatever thread made them
+            if (m != null) {
+                pending.addAll(m);
             }
         }
     }
@@ -906,26 +940,39 @@ public final class ReleaseBuilder {
 
     private void applyMetadata() throws IOException {
         List<Entry> entries = target.entries();
+        List<Entry> others = new ArrayList<>();
+        List<Entry> dirs = new ArrayList<>();
         for (int i = entries.size() - 1; i >= 0; i--) { // deepest first: children before their directory
             Entry e = entries.get(i);
             if (linked.get(i) || settled.get(i)) {
                 continue; // a hard link to an unchanged file, or a mirrored directory, already has them
             }
-            Path p = staging.resolve(e.path());
-            FileTime atime = null;
-            if (!e.isSymlink()) {
-                // One stat: the mode is changed only if it differs (a file made here mostly has it
-                // already), and the access time is passed on as it is, so that setting the
-                // modification time needs no stat of its own.
-                Map<String, Object> now = modeAndAccessTime(p);
-                if (now == null || ((Integer) now.get("mode") & 07777) != (e.mode() & 07777)) {
-                    setMode(p, e.mode());
-                }
-                atime = now == null ? null : (FileTime) now.get("lastAccessTime");
-            }
-            Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .setTimes(FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS), atime, null);
+            (e.isDir() ? dirs : others).add(e);
         }
+        // Setting a file's mode or times leaves its directory's as they are: the files go on several
+        // threads (a stat and a utimensat each, for thousands of files in an update), then the
+        // directories, deepest first, so that a read-only one is made so after everything in it.
+        Batches.run(others.size(), () -> false, j -> applyMetadata(others.get(j)));
+        for (Entry e : dirs) {
+            applyMetadata(e);
+        }
+    }
+
+    private void applyMetadata(Entry e) throws IOException {
+        Path p = staging.resolve(e.path());
+        FileTime atime = null;
+        if (!e.isSymlink()) {
+            // One stat: the mode is changed only if it differs (a file made here mostly has it
+            // already), and the access time is passed on as it is, so that setting the
+            // modification time needs no stat of its own.
+            Map<String, Object> now = modeAndAccessTime(p);
+            if (now == null || ((Integer) now.get("mode") & 07777) != (e.mode() & 07777)) {
+                setMode(p, e.mode());
+            }
+            atime = now == null ? null : (FileTime) now.get("lastAccessTime");
+        }
+        Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setTimes(FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS), atime, null);
     }
 
     private static Map<String, Object> modeAndAccessTime(Path p) throws IOException {

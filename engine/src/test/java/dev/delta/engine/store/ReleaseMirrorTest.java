@@ -172,6 +172,59 @@ class ReleaseMirrorTest {
                 "new mode: a copy, so v1 keeps its mode");
     }
 
+    /** Hundreds of changed files: the mirror's removals and rebuilds go on several threads. */
+    @Test
+    void manyChangedFiles_fromTheMirror_buildExactlyTheNewRelease_onSeveralThreads() throws IOException {
+        Random r = new Random(12);
+        for (int d = 0; d < 10; d++) {
+            for (int f = 0; f < 60; f++) {
+                byte[] b = new byte[200 + r.nextInt(3000)];
+                r.nextBytes(b);
+                Path p = src.resolve("many/m" + d + "/f" + f + ".bin");
+                Files.createDirectories(p.getParent());
+                Files.write(p, b);
+            }
+        }
+        age(src);
+        Manifest v1 = scan(src, 1);
+        sync(v1);
+        assertTrue(mirror(() -> false));
+        int edited = 0;
+        for (int d = 0; d < 10; d++) {
+            for (int f = 0; f < 60; f++) {
+                Path p = src.resolve("many/m" + d + "/f" + f + ".bin");
+                switch ((d * 60 + f) % 4) {
+                    case 0 -> { // edited: the mirror's link replaced by a file of its own
+                        try (FileChannel ch = FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE)) {
+                            ch.write(ByteBuffer.wrap(("edit " + f).getBytes()), 50);
+                        }
+                        edited++;
+                    }
+                    case 1 -> Files.delete(p);
+                    case 2 -> Files.write(p.resolveSibling("new" + f + ".bin"), new byte[]{(byte) d, (byte) f});
+                    default -> { }
+                }
+            }
+        }
+        for (int f = 0; f < 60; f++) { // a whole directory goes
+            Files.deleteIfExists(src.resolve("many/m9/f" + f + ".bin"));
+            Files.deleteIfExists(src.resolve("many/m9/new" + f + ".bin"));
+        }
+        Files.delete(src.resolve("many/m9"));
+        age(src);
+        Manifest v2 = scan(src, 2);
+        Path v1Dir = store.releaseDir(1);
+        Object unchanged = inode(v1Dir.resolve("many/m0/f3.bin"));
+
+        sync(v2);
+
+        assertTrue(edited > 128, "enough files for more than one thread: " + edited);
+        assertTreeMatches(v2, store.currentLink());
+        assertTreeMatches(v1, v1Dir); // nothing was written through a shared inode
+        assertEquals(unchanged, inode(store.releaseDir(2).resolve("many/m0/f3.bin")), "unchanged: linked");
+        assertNotEquals(inode(v1Dir.resolve("many/m0/f0.bin")), inode(store.releaseDir(2).resolve("many/m0/f0.bin")));
+    }
+
     @Test
     void abortedMirror_leavesNoMarker_isNotUsed_andIsRedoneNextTime() throws IOException {
         Manifest v1 = scan(src, 1);

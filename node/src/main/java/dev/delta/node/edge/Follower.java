@@ -86,6 +86,7 @@ public final class Follower implements AutoCloseable {
                         last = syncer.sync(dataset, 0);
                         if (wake.isEmpty()) { // idle: make the next sync cost what changes, not the tree
                             syncer.prepareMirror(dataset, () -> closed || !wake.isEmpty());
+                            syncer.prepareIndex(dataset, () -> closed || !wake.isEmpty());
                         }
                     }
                 }

@@ -8,6 +8,7 @@ import dev.delta.engine.manifest.ManifestFormatException;
 import dev.delta.engine.manifest.ManifestLimits;
 import dev.delta.engine.manifest.ManifestSignatureException;
 import dev.delta.engine.manifest.ManifestSigner;
+import dev.delta.engine.plan.ChunkIndex;
 import dev.delta.engine.plan.RangePlan;
 import dev.delta.engine.plan.FileGroups;
 import dev.delta.engine.plan.RangePlanner;
@@ -99,6 +100,17 @@ public final class Syncer {
     volatile long lastReread;
     /** Groups of small files the last sync's first round fetched as such (GET_FILES); for tests. */
     volatile int lastGroups;
+    /** Whether the last sync planned against a chunk index built ahead ({@link #prepareIndex}); for tests. */
+    volatile boolean lastIndexAhead;
+    /**
+     * Chunk indexes built while idle ({@link #prepareIndex}), by dataset: each with the versions
+     * and root digests of the releases it covers, and taken by the next sync only if the store
+     * retains exactly those.
+     */
+    private final Map<String, PreparedIndex> preparedIndexes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record PreparedIndex(List<Long> versions, List<byte[]> roots, ChunkIndex index) {
+    }
 
     /**
      * Connections a fetch is spread over by default: one. The upstream serves each connection on
@@ -289,10 +301,12 @@ public final class Syncer {
             if (base != null) {
                 base.windows().prepare(base.manifest(), target); // a big file's windows, while the plan is made
             }
+            ChunkIndex ahead = takeIndex(store);
+            lastIndexAhead = ahead != null;
             ReleaseBuilder b;
             try {
                 b = ReleaseBuilder.start(store, target, t.encoded(), t.root(), local.manifest(), MAX_RANGE_BYTES,
-                        v -> retained(store, v));
+                        v -> retained(store, v), ahead);
             } catch (java.io.UncheckedIOException e) {
                 throw e.getCause();
             }
@@ -335,10 +349,12 @@ public final class Syncer {
             LOG.info("{}: applied v{} ({} files, {} bytes; fetched {}, reused {} locally) in {} ms", dataset,
                     r.version(), target.fileCount(), r.bytesTotal(), r.bytesFetched(), r.bytesReusedLocal(),
                     r.durationMs());
-            LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms; plan {} ms, local {} ms, fetch {} ms over {} "
+            LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms; plan {} ms (chunk index {}), local {} ms, "
+                            + "fetch {} ms over {} "
                             + "connection(s), {} group(s) of small files, {} round(s) (local copies alongside {} ms; {} "
                             + "bytes read back to hash), commit {} ms",
                     dataset, target.version(), ms(t0, tAnswer), ms(tAnswer, tManifest), ms(tManifest, tPlan),
+                    lastIndexAhead ? "built ahead" : "built now",
                     ms(tPlan, tLocal), ms(tLocal, tFetch), lastConnections, lastGroups, lastRounds,
                     b.localCopyMillis(), b.bytesReread(), ms(tFetch, tCommit));
             return r;
@@ -371,6 +387,59 @@ public final class Syncer {
         } catch (RuntimeException e) {
             LOG.warn("{}: making a mirror of the current release failed (syncs build without it)", dataset, e);
         }
+    }
+
+    /**
+     * While idle, builds the chunk index the next sync plans against (every chunk of every
+     * retained release), so that a following node's update does not spend its first 100-200 ms
+     * indexing a big tree that has not changed since the last one. Kept in memory until that sync
+     * takes it, used only if the store then retains exactly the same releases. An optimization
+     * only: a busy dataset or a failure skips it, and the sync builds its own.
+     *
+     * @param abort checked before the work starts (a new version arrived)
+     */
+    public void prepareIndex(String dataset, java.util.function.BooleanSupplier abort) {
+        long t0 = System.nanoTime();
+        try {
+            DatasetStore store = DatasetStore.open(dataDir, dataset);
+            try (DatasetStore.Lock lock = store.lock()) {
+                OptionalLong cur = store.current();
+                if (cur.isEmpty() || abort.getAsBoolean()) {
+                    return;
+                }
+                List<Long> versions = store.versions();
+                List<byte[]> roots = new ArrayList<>(versions.size());
+                for (long v : versions) {
+                    roots.add(store.rootDigest(v));
+                }
+                ChunkIndex index = store.chunkIndex(retained(store, cur.getAsLong()), v -> retained(store, v));
+                preparedIndexes.put(dataset, new PreparedIndex(List.copyOf(versions), roots, index));
+                LOG.debug("{}: chunk index of {} release(s) ready in {} ms", dataset, versions.size(),
+                        ms(t0, System.nanoTime()));
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            LOG.debug("{}: no chunk index built ahead: {}", dataset, e.toString());
+        } catch (RuntimeException e) {
+            LOG.warn("{}: building the chunk index ahead failed (syncs build their own)", dataset, e);
+        }
+    }
+
+    /** The index {@link #prepareIndex} built, if the store still retains exactly its releases; else null. */
+    private ChunkIndex takeIndex(DatasetStore store) throws IOException {
+        PreparedIndex p = preparedIndexes.remove(store.dataset());
+        if (p == null) {
+            return null;
+        }
+        List<Long> versions = store.versions();
+        if (!versions.equals(p.versions())) {
+            return null;
+        }
+        for (int i = 0; i < versions.size(); i++) {
+            if (!MessageDigest.isEqual(store.rootDigest(versions.get(i)), p.roots().get(i))) {
+                return null;
+            }
+        }
+        return p.index();
     }
 
     private static String key(String dataset, long version) {

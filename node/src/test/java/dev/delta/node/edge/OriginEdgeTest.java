@@ -419,6 +419,42 @@ class OriginEdgeTest {
     }
 
     @Test
+    void aChunkIndexBuiltWhileIdle_isPlannedAgainst_onlyWhileTheSameReleasesAreRetained() throws Exception {
+        Publisher pub = new Publisher(originData, "site");
+        pub.publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        try (DeltaClient c = client()) {
+            Syncer sync = new Syncer(c, edgeData);
+            sync.sync("site", 0);
+            sync.prepareIndex("site", () -> true); // a version arrived meanwhile: nothing built
+            sync.prepareIndex("site", () -> false);
+            Files.move(src.resolve("lib/deep/blob.bin"), src.resolve("lib/moved.bin"));
+            Files.delete(src.resolve("latest"));
+            Files.createSymbolicLink(src.resolve("latest"), Path.of("lib/moved.bin"));
+            age(src);
+            pub.publish(src);
+            SyncResult moved = sync.sync("site", 0);
+            assertTrue(sync.lastIndexAhead, "the index built while idle was used");
+            assertMatches(edgeData, src);
+            assertEquals(0, moved.bytesFetched(), "the moved 3 MiB were found through that index");
+
+            sync.prepareIndex("site", () -> false); // covers v1 and v2
+            assertEquals(List.of(1L), DatasetStore.open(edgeData, "site").prune(1), "another process pruned v1");
+            editMiddles(5, "a line added after the prune\n");
+            pub.publish(src);
+            assertEquals(3, sync.sync("site", 0).version());
+            assertFalse(sync.lastIndexAhead, "an index of releases no longer all retained is not used");
+            assertMatches(edgeData, src);
+
+            editMiddles(3, "and one more\n");
+            pub.publish(src);
+            sync.sync("site", 0);
+            assertFalse(sync.lastIndexAhead, "none was built since: the sync built its own");
+            assertMatches(edgeData, src);
+        }
+    }
+
+    @Test
     void aBigFileWithEdits_copiesItsLocalChunksWhileItsRangesAreFetched() throws Exception {
         Path img = src.resolve("lib/deep/disk.img");
         byte[] b = new byte[9 << 20];
