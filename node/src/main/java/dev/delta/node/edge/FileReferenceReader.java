@@ -17,8 +17,6 @@ import java.nio.file.StandardOpenOption;
  * the file cannot be read at all.
  */
 final class FileReferenceReader implements ReferenceReader {
-    /** Smallest buffer: most windows are a few KiB to a few tens of KiB. */
-    static final int MIN_BUFFER = 64 * 1024;
     private final Path file;
     private FileChannel channel;
     private boolean unreadable;
@@ -30,14 +28,18 @@ final class FileReferenceReader implements ReferenceReader {
     /**
      * Windows are read into this one buffer, grown as needed: a request's windows are used one at
      * a time, and a new array per window (tens of KiB, thousands of them in a big file's sync) cost
-     * the connection's I/O thread more than reading them.
+     * the connection's I/O thread more than reading them. It starts at the first window's size
+     * (rounded up to 4 KiB) and at least doubles when a window does not fit: a reader is made
+     * per request, and for the thousand small files of a source-tree update a fixed 64 KiB each
+     * was 64 MB of zeroed arrays for windows of a few KiB.
      */
     private ByteBuffer buffer;
 
     @Override
     public ByteBuffer read(long offset, int length) {
         if (buffer == null || buffer.capacity() < length) {
-            buffer = ByteBuffer.allocate(Math.max(length, MIN_BUFFER));
+            int grown = buffer == null ? 0 : (int) Math.min(Integer.MAX_VALUE - 4096, 2L * buffer.capacity());
+            buffer = ByteBuffer.allocate((Math.max(length, grown) + 4095) & ~4095);
         }
         ByteBuffer b = buffer.clear().limit(length);
         try {

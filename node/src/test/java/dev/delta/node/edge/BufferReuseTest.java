@@ -81,4 +81,17 @@ class BufferReuseTest {
             assertEquals(-1, Arrays.mismatch(Arrays.copyOfRange(file, 299_000, 300_000), head));
         }
     }
+
+    /** A reader is made per request: a small file's window costs a buffer of its size, not a fixed 64 KiB. */
+    @Test
+    void referenceReader_sizesItsBufferToTheWindows() throws Exception {
+        Files.createDirectories(tmp.resolve("v1"));
+        Files.write(tmp.resolve("v1/small.txt"), new byte[200_000]);
+        try (FileReferenceReader r = new FileReferenceReader(tmp.resolve("v1"), "small.txt")) {
+            assertEquals(4096, r.read(0, 3_000).capacity(), "rounded up to 4 KiB");
+            assertEquals(4096, r.read(10, 4_096).capacity(), "reused while windows fit");
+            assertEquals(12_288, r.read(0, 9_000).capacity(), "grows to a window that does not fit");
+            assertEquals(24_576, r.read(0, 13_000).capacity(), "or at least doubles, for a file of many windows");
+        }
+    }
 }

@@ -158,8 +158,8 @@ final class RangeRequest extends Pending<RangeResult> {
             }
         }
         int n = d.rawLength();
-        if (scratch == null || scratch.length < n) {
-            scratch = new byte[Math.max(n, 16 * 1024)];
+        if (scratch == null || scratch.length < n) { // per request: sized to its pieces, not a fixed floor
+            scratch = new byte[(Math.max(n, scratch == null ? 0 : 2 * scratch.length) + 4095) & ~4095];
         }
         ByteBuf c = d.content();
         ByteBuffer patch = c.nioBufferCount() == 1 ? c.nioBuffer() : ByteBuffer.wrap(ByteBufUtil.getBytes(c));
