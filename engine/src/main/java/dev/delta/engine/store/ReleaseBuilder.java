@@ -316,9 +316,7 @@ public final class ReleaseBuilder {
             Path dst = staging.resolve(e.path());
             FilePlan fp = filePlans.get(e.path());
             if (fp != null) {
-                List<FetchRange> mine = new ArrayList<>(0);
-                assembleLocal(fp, dst, true, mine);
-                missing[j] = mine;
+                missing[j] = assembleFresh(fp, dst);
             } else if (c.action() == ChangeAction.UNCHANGED) {
                 Files.createLink(dst, currentDir.resolve(e.path())); // immutable releases share inodes
                 link[j] = true;
@@ -406,9 +404,7 @@ public final class ReleaseBuilder {
             Path dst = staging.resolve(e.path());
             FilePlan fp = filePlans.get(e.path());
             if (fp != null) {
-                List<FetchRange> mine = new ArrayList<>(0);
-                assembleLocal(fp, dst, true, mine);
-                missing[j] = mine;
+                missing[j] = assembleFresh(fp, dst);
             } else {
                 Files.copy(currentDir.resolve(e.path()), dst, LinkOption.NOFOLLOW_LINKS); // new metadata only
             }
@@ -529,6 +525,13 @@ public final class ReleaseBuilder {
             }
             return t.digest;
         }
+    }
+
+    /** {@link #assembleLocal} of a file made anew in staging; returns its ranges still to fetch. */
+    private List<FetchRange> assembleFresh(FilePlan fp, Path dst) throws IOException {
+        List<FetchRange> mine = new ArrayList<>(0);
+        assembleLocal(fp, dst, true, mine);
+        return mine;
     }
 
     /**

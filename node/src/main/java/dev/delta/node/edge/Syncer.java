@@ -369,6 +369,24 @@ public final class Syncer {
      * @param abort checked between batches of files; true stops early (a new version arrived)
      */
     public void prepareMirror(String dataset, java.util.function.BooleanSupplier abort) {
+        whileIdle(dataset, abort, "the mirror of the current release", (store, v, t0) -> {
+            boolean ready = ReleaseMirror.prepare(store, retained(store, v), store.rootDigest(v), abort);
+            LOG.debug("{}: mirror of v{} {} in {} ms", dataset, v, ready ? "ready" : "stopped",
+                    ms(t0, System.nanoTime()));
+        });
+    }
+
+    /** Work done while idle, under the dataset's lock, on its current release {@code version}. */
+    private interface IdleWork {
+        void run(DatasetStore store, long version, long startNanos) throws IOException;
+    }
+
+    /**
+     * Runs {@code work} under the dataset's lock if it has a current release and {@code abort} is
+     * still false. Idle work is an optimization: a failure is logged, never thrown, and the next
+     * sync does without it.
+     */
+    private void whileIdle(String dataset, java.util.function.BooleanSupplier abort, String what, IdleWork work) {
         long t0 = System.nanoTime();
         try {
             DatasetStore store = DatasetStore.open(dataDir, dataset);
@@ -377,15 +395,12 @@ public final class Syncer {
                 if (cur.isEmpty() || abort.getAsBoolean()) {
                     return;
                 }
-                long v = cur.getAsLong();
-                boolean ready = ReleaseMirror.prepare(store, retained(store, v), store.rootDigest(v), abort);
-                LOG.debug("{}: mirror of v{} {} in {} ms", dataset, v, ready ? "ready" : "stopped",
-                        ms(t0, System.nanoTime()));
+                work.run(store, cur.getAsLong(), t0);
             }
         } catch (IOException | java.io.UncheckedIOException e) {
-            LOG.debug("{}: no mirror of the current release: {}", dataset, e.toString());
+            LOG.debug("{}: no {} made while idle: {}", dataset, what, e.toString());
         } catch (RuntimeException e) {
-            LOG.warn("{}: making a mirror of the current release failed (syncs build without it)", dataset, e);
+            LOG.warn("{}: making {} while idle failed (the next sync does without it)", dataset, what, e);
         }
     }
 
@@ -399,29 +414,17 @@ public final class Syncer {
      * @param abort checked before the work starts (a new version arrived)
      */
     public void prepareIndex(String dataset, java.util.function.BooleanSupplier abort) {
-        long t0 = System.nanoTime();
-        try {
-            DatasetStore store = DatasetStore.open(dataDir, dataset);
-            try (DatasetStore.Lock lock = store.lock()) {
-                OptionalLong cur = store.current();
-                if (cur.isEmpty() || abort.getAsBoolean()) {
-                    return;
-                }
-                List<Long> versions = store.versions();
-                List<byte[]> roots = new ArrayList<>(versions.size());
-                for (long v : versions) {
-                    roots.add(store.rootDigest(v));
-                }
-                ChunkIndex index = store.chunkIndex(retained(store, cur.getAsLong()), v -> retained(store, v));
-                preparedIndexes.put(dataset, new PreparedIndex(List.copyOf(versions), roots, index));
-                LOG.debug("{}: chunk index of {} release(s) ready in {} ms", dataset, versions.size(),
-                        ms(t0, System.nanoTime()));
+        whileIdle(dataset, abort, "the chunk index of the retained releases", (store, v, t0) -> {
+            List<Long> versions = store.versions();
+            List<byte[]> roots = new ArrayList<>(versions.size());
+            for (long r : versions) {
+                roots.add(store.rootDigest(r));
             }
-        } catch (IOException | java.io.UncheckedIOException e) {
-            LOG.debug("{}: no chunk index built ahead: {}", dataset, e.toString());
-        } catch (RuntimeException e) {
-            LOG.warn("{}: building the chunk index ahead failed (syncs build their own)", dataset, e);
-        }
+            ChunkIndex index = store.chunkIndex(retained(store, v), r -> retained(store, r));
+            preparedIndexes.put(dataset, new PreparedIndex(List.copyOf(versions), roots, index));
+            LOG.debug("{}: chunk index of {} release(s) ready in {} ms", dataset, versions.size(),
+                    ms(t0, System.nanoTime()));
+        });
     }
 
     /** The index {@link #prepareIndex} built, if the store still retains exactly its releases; else null. */
