@@ -133,6 +133,19 @@ public final class Manifest {
 
     /** The entry at {@code path}, or null. */
     public Entry get(String path) {
+        return byPath().get(path);
+    }
+
+    /**
+     * Builds the index {@link #get} looks paths up in, if it is not built yet (it is built on
+     * first use otherwise): for a caller that wants that cost paid now, off a latency-bound path.
+     */
+    public Manifest indexPaths() {
+        byPath();
+        return this;
+    }
+
+    private Map<String, Entry> byPath() {
         Map<String, Entry> m = byPath;
         if (m == null) {
             m = new HashMap<>(entries.size() * 2);
@@ -141,7 +154,7 @@ public final class Manifest {
             }
             byPath = m;
         }
-        return m.get(path);
+        return m;
     }
 
     /** Sum of the sizes of all regular files. */

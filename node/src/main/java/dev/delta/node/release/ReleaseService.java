@@ -601,7 +601,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
      */
     private void prepareManifest(DatasetStore s, long version) {
         try {
-            manifest(s, version).get("");
+            manifest(s, version).indexPaths();
         } catch (IOException | RuntimeException e) {
             LOG.debug("{} v{}: not decoded ahead: {}", s.dataset(), version, e.toString());
         }
