@@ -43,6 +43,29 @@ public final class ChunkList {
         return i == 0 ? 0 : ends[i - 1];
     }
 
+    /**
+     * The index of the chunk that starts at {@code offset}.
+     *
+     * @throws IllegalArgumentException when no chunk starts there
+     */
+    public int indexAt(long offset) {
+        int lo = 0;
+        int hi = size - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long o = mid == 0 ? 0 : ends[mid - 1];
+            if (o == offset) {
+                return mid;
+            }
+            if (o < offset) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        throw new IllegalArgumentException("no chunk starts at offset " + offset);
+    }
+
     public int length(int i) {
         check(i);
         return (int) (ends[i] - (i == 0 ? 0 : ends[i - 1]));

@@ -50,7 +50,7 @@ import java.util.regex.Pattern;
 public final class DatasetStore {
     private static final Pattern RELEASE = Pattern.compile("v([1-9][0-9]{0,18})");
     private static final Pattern MANIFEST_FILE = Pattern.compile("v([1-9][0-9]{0,18})\\.dm");
-    private static final Pattern DELTA_FILE = Pattern.compile("v([1-9][0-9]{0,18})\\.from-v([1-9][0-9]{0,18})\\.dmd");
+    private static final Pattern DELTA_FILE = Pattern.compile("v([1-9][0-9]{0,18})\\.from-v([1-9][0-9]{0,18})\\.(dmd|rpp)");
 
     private final String dataset;
     private final Path root;
@@ -115,6 +115,15 @@ public final class DatasetStore {
 
     Path deltaFile(long from, long to) {
         return manifestsDir().resolve("v" + to + ".from-v" + from + ".dmd");
+    }
+
+    /**
+     * Where an origin keeps the patches that bring release {@code from}'s files to {@code to}'s,
+     * computed once when {@code to} was published, for every edge that follows; removed with
+     * either release, like the manifest delta.
+     */
+    public Path patchFile(long from, long to) {
+        return manifestsDir().resolve("v" + to + ".from-v" + from + ".rpp");
     }
 
     /**

@@ -727,7 +727,7 @@ public final class ReleaseBuilder {
     /** Adds the chunks of a FETCH segment that staging doesn't already hold to {@link #pending}. */
     private void addMissing(Entry e, Segment s, FileChannel existing, List<FetchRange> out) throws IOException {
         ChunkList c = e.chunks();
-        int i = indexOf(c, s.offset());
+        int i = c.indexAt(s.offset());
         long end = s.end();
         int runStart = -1;
         long runBytes = 0;
@@ -779,24 +779,6 @@ public final class ReleaseBuilder {
         }
         XX128.hashBytes(buf.array(), 0, len, id); // [0] = low 64 bits, [1] = high
         return id[1] == c.idHi(i) && id[0] == c.idLo(i);
-    }
-
-    private static int indexOf(ChunkList c, long offset) {
-        int lo = 0;
-        int hi = c.size() - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            long o = c.offset(mid);
-            if (o == offset) {
-                return mid;
-            }
-            if (o < offset) {
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        throw new IllegalStateException("no chunk starts at offset " + offset);
     }
 
     /**

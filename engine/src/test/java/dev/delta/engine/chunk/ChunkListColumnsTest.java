@@ -21,6 +21,17 @@ class ChunkListColumnsTest {
     }
 
     @Test
+    void indexAt_findsTheChunkStartingAtAnOffset_andRejectsAnyOther() {
+        ChunkList l = ChunkList.builder().add(10, 1, 2).add(20, 3, 4).add(5, 5, 6).build();
+        assertEquals(0, l.indexAt(0));
+        assertEquals(1, l.indexAt(10));
+        assertEquals(2, l.indexAt(30));
+        assertThrows(IllegalArgumentException.class, () -> l.indexAt(11));
+        assertThrows(IllegalArgumentException.class, () -> l.indexAt(35), "the end is no chunk's start");
+        assertThrows(IllegalArgumentException.class, () -> ChunkList.builder().build().indexAt(0));
+    }
+
+    @Test
     void unsoundColumns_areRejected() {
         long[] a = {10, 30, 35, 1, 3, 5, 2, 4, 6};
         assertNull(ChunkList.fromColumns(a, 0, 3, 36), "ends must add up to the size");

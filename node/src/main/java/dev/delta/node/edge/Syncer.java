@@ -67,8 +67,11 @@ import java.util.function.LongConsumer;
  */
 public final class Syncer {
     private static final Logger LOG = LoggerFactory.getLogger(Syncer.class);
-    /** Largest range requested at once; one such buffer per request in flight. */
-    static final long MAX_RANGE_BYTES = 1 << 20;
+    /**
+     * Largest range requested at once; one such buffer per request in flight. An origin cuts the
+     * patches it stores for following edges along the same ranges ({@code FollowerPatches}).
+     */
+    public static final long MAX_RANGE_BYTES = 1 << 20;
     /** Ranges per GET_RANGES request. */
     static final int RANGES_PER_REQUEST = 64;
     private static final int REFETCH_ROUNDS = 3;

@@ -165,6 +165,7 @@ public final class Publisher {
             signed = true;
         }
         storeDelta(store, prev, m, root);
+        storePatches(store, prev, m);
         // Packed and signed before current moves: the announcement reaches edges only once what
         // they will fetch is ready to serve in its compressed form.
         pack(store, m, e -> isNewPath(prev, e.path()), "new content");
@@ -204,6 +205,34 @@ public final class Publisher {
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: could not store the manifest delta v{} -> v{}: {}", dataset, prev.version(), m.version(),
                     e.toString());
+        }
+    }
+
+    /**
+     * Computes the patches that edges holding the previous release will ask for
+     * ({@link FollowerPatches}), before the switch, so that the node serves them as stored. Only
+     * an optimization: a failure is logged, and the node patches each piece when it is asked for.
+     */
+    private void storePatches(DatasetStore store, Manifest prev, Manifest m) {
+        if (prev == null) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            List<Manifest> held = new java.util.ArrayList<>();
+            for (long v : store.versions()) {
+                if (v != m.version()) {
+                    held.add(v == prev.version() ? prev : store.manifest(v));
+                }
+            }
+            FollowerPatches.Result r = FollowerPatches.compute(store, prev, m,
+                    dev.delta.engine.plan.ChunkIndex.of(held.toArray(new Manifest[0])));
+            LOG.info("{}: patches from v{} stored: {} pieces of {} files, {} bytes for {} bytes of content, in {} ms",
+                    dataset, prev.version(), r.pieces(), r.files(), r.patchBytes(), r.pieceBytes(),
+                    (System.nanoTime() - t0) / 1_000_000);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: could not store the patches v{} -> v{} (the node makes them when asked): {}", dataset,
+                    prev.version(), m.version(), e.toString());
         }
     }
 

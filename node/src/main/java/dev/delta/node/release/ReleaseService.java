@@ -13,6 +13,7 @@ import dev.delta.protocol.server.DatasetException;
 import dev.delta.protocol.server.DatasetService;
 import dev.delta.protocol.server.ManifestStream;
 import dev.delta.protocol.server.RangeSource;
+import dev.delta.protocol.server.StoredPatch;
 import dev.delta.protocol.wire.Bytes32;
 import dev.delta.protocol.wire.ErrorCode;
 import dev.delta.protocol.wire.ManifestKind;
@@ -69,6 +70,20 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                     return size() > 8;
                 }
             });
+    /** Stored patches by dataset, target and reference version: the few releases edges follow from. */
+    private final Map<String, PackSlot> patchPacks = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, PackSlot> eldest) {
+                    boolean drop = size() > 8;
+                    if (drop && eldest.getValue().pack != null) {
+                        closeQuietly(eldest.getValue().pack);
+                    }
+                    return drop;
+                }
+            });
+    private static final long PACK_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private final java.util.concurrent.atomic.LongAdder storedPatchesServed = new java.util.concurrent.atomic.LongAdder();
     /** When a peer last asked for something ({@link System#nanoTime()}): background work waits for a quiet moment. */
     private volatile long lastRequest = System.nanoTime();
     /** Files (and file lists) opened for a peer and not closed yet. */
@@ -341,14 +356,14 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         if (packed == null) {
             try {
                 return served(new ReleaseFile(file, size, FileChannel.open(file, StandardOpenOption.READ,
-                        LinkOption.NOFOLLOW_LINKS), null));
+                        LinkOption.NOFOLLOW_LINKS), null, patches(s, version, e)));
             } catch (IOException ex) {
                 throw new DatasetException(ErrorCode.INTERNAL, "cannot open " + path + " of " + dataset + " v"
                         + version + ": " + ex.getMessage());
             }
         }
         // Opened only if a range is not served from the packed blocks (a small file's never is).
-        return served(new ReleaseFile(file, size, null, packed));
+        return served(new ReleaseFile(file, size, null, packed, patches(s, version, e)));
     }
 
     /** Most bytes one GET_FILES may name: a group is at most 128 KiB; a few MiB leaves room for other groupings. */
@@ -514,15 +529,88 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         }
     }
 
+    /**
+     * Where a release file's stored patches are looked up: its version and content, and the
+     * service's packs of the dataset.
+     */
+    record Patches(ReleaseService service, DatasetStore store, long version, byte[] sha256) {
+        StoredPatch find(Patches reference, long offset, int length, long windowOffset, int windowLength) {
+            PatchPack p = service.patchPack(store, version, reference.version);
+            return p == null ? null : p.find(sha256, reference.sha256, offset, length, windowOffset, windowLength);
+        }
+    }
+
+    private Patches patches(DatasetStore s, long version, Entry e) {
+        return new Patches(this, s, version, e.sha256());
+    }
+
+    /** Pieces served as patches stored at publish ({@link PatchPack}) since the service started. */
+    public long storedPatchesServed() {
+        return storedPatchesServed.sum();
+    }
+
+    /**
+     * The patches stored from release {@code from} to {@code to} ({@link PatchPack}), read once and
+     * kept; null when there are none (looked for again after a few seconds) or they are damaged.
+     */
+    PatchPack patchPack(DatasetStore s, long to, long from) {
+        String key = s.dataset() + "/" + to + "/" + from;
+        PackSlot slot = patchPacks.get(key);
+        long now = System.nanoTime();
+        if (slot == null || (slot.pack == null && now - slot.lookedAt > PACK_RECHECK_NANOS)) {
+            PatchPack p = null;
+            try {
+                p = PatchPack.open(s.patchFile(from, to));
+                if (p != null) {
+                    LOG.info("{}: {} patches stored for edges at v{} moving to v{}", s.dataset(), p.size(), from, to);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{}: stored patches v{} -> v{} not used: {}", s.dataset(), from, to, e.getMessage());
+            }
+            slot = new PackSlot(p, now);
+            PackSlot before = patchPacks.put(key, slot);
+            if (before != null && before.pack != null) {
+                closeQuietly(before.pack);
+            }
+        }
+        return slot.pack;
+    }
+
+    private record PackSlot(PatchPack pack, long lookedAt) {
+    }
+
+    private static void closeQuietly(PatchPack p) {
+        try {
+            p.close();
+        } catch (IOException e) {
+            // only read from
+        }
+    }
+
     /** A release file as a {@link RangeSource}: its packed blocks where it has them, the file itself otherwise. */
     static final class ReleaseFile extends PackedSource {
         private final Path file;
         private final long size;
+        private final Patches patches;
 
-        ReleaseFile(Path file, long size, FileChannel ch, PackedBlocks.Reader packed) {
+        ReleaseFile(Path file, long size, FileChannel ch, PackedBlocks.Reader packed, Patches patches) {
             super(packed, ch);
             this.file = file;
             this.size = size;
+            this.patches = patches;
+        }
+
+        @Override
+        public StoredPatch storedPatch(long offset, int length, RangeSource reference, long windowOffset,
+                                       int windowLength) {
+            if (patches == null || !(reference instanceof ReleaseFile ref) || ref.patches == null) {
+                return null;
+            }
+            StoredPatch p = patches.find(ref.patches, offset, length, windowOffset, windowLength);
+            if (p != null) {
+                patches.service.storedPatchesServed.increment();
+            }
+            return p;
         }
 
         @Override
@@ -602,6 +690,11 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     private void prepareManifest(DatasetStore s, long version) {
         try {
             manifest(s, version).indexPaths();
+            for (long from : s.versions()) { // the patches stored for edges that follow, read now too
+                if (from < version) {
+                    patchPack(s, version, from);
+                }
+            }
         } catch (IOException | RuntimeException e) {
             LOG.debug("{} v{}: not decoded ahead: {}", s.dataset(), version, e.toString());
         }

@@ -10,6 +10,7 @@ import dev.delta.engine.store.DatasetStore;
 import dev.delta.engine.store.StoreException;
 import dev.delta.node.config.NodeConfig;
 import dev.delta.node.origin.Publisher;
+import dev.delta.node.release.PatchPack;
 import dev.delta.node.release.ReleaseService;
 import dev.delta.node.serve.Node;
 import dev.delta.protocol.client.ClientConfig;
@@ -37,6 +38,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -415,6 +417,50 @@ class OriginEdgeTest {
             long data = r.wireReceived() - r.manifestBytes();
             assertTrue(data < r.bytesFetched() / 10, "data on the wire " + data + " for " + r.bytesFetched()
                     + " bytes of chunks");
+        }
+    }
+
+    /**
+     * The origin's publish computes the patches that edges holding the previous release will ask
+     * for: every piece two such edges ask for is served as stored (the origin's plan of their
+     * requests matches theirs exactly), and both end up with the new tree.
+     */
+    @Test
+    void patchesStoredAtPublish_areServedAsStoredToEveryFollowingEdge() throws Exception {
+        Publisher pub = new Publisher(originData, "site");
+        pub.publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        Path edge2 = tmp.resolve("edge2");
+        try (DeltaClient c = client(); DeltaClient c2 = client()) {
+            Syncer a = new Syncer(c, edgeData);
+            Syncer b = new Syncer(c2, edge2);
+            a.sync("site", 0);
+            b.sync("site", 0);
+            editMiddles(20, "an inserted line of about forty bytes\n");
+            byte[] blob = Files.readAllBytes(src.resolve("lib/deep/blob.bin"));
+            for (int at = 100_000; at < blob.length; at += 700_000) { // a few edits in a 3 MiB binary
+                blob[at] ^= 0x5A;
+            }
+            Files.write(src.resolve("lib/deep/blob.bin"), blob);
+            age(src);
+            pub.publish(src);
+            int stored;
+            try (PatchPack pack = PatchPack.open(DatasetStore.open(originData, "site").patchFile(1, 2))) {
+                assertNotNull(pack, "the publish stored the patches from v1");
+                stored = pack.size();
+            }
+            assertTrue(stored >= 24, "20 edited text files and a few pieces of the blob: " + stored);
+            SyncResult ra = a.sync("site", 0);
+            assertEquals(stored, service.storedPatchesServed(), "every stored piece went to the first edge");
+            SyncResult rb = b.sync("site", 0);
+            assertEquals(2L * stored, service.storedPatchesServed(), "and the same to the second");
+            assertMatches(edgeData, src);
+            assertMatches(edge2, src);
+            for (SyncResult r : List.of(ra, rb)) {
+                long data = r.wireReceived() - r.manifestBytes();
+                assertTrue(data < r.bytesFetched() / 10, "data on the wire " + data + " for " + r.bytesFetched()
+                        + " bytes of chunks");
+            }
         }
     }
 

@@ -67,6 +67,8 @@ class StoredDeltaTest {
         pub.publish(src); // v3; retention 2 prunes v1
         assertNull(store.readDelta(1, 2), "removed with v1");
         assertNotNull(store.readDelta(2, 3));
+        assertFalse(Files.exists(store.patchFile(1, 2)), "the patches from v1 went with it");
+        assertTrue(Files.exists(store.patchFile(2, 3)), "f4.txt's patch from v2 is stored");
     }
 
     @Test

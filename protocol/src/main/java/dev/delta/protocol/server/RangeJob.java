@@ -29,7 +29,9 @@ import java.util.List;
  *
  * <p>With a reference (protocol version 2), each piece of a range that has a window is first
  * encoded as a {@link RefPatch} against that window (read and indexed once per range), compressed
- * with LZ4 HC when that helps, and sent as a patch when it beats every other form.
+ * with LZ4 HC when that helps, and sent as a patch when it beats every other form. A patch the
+ * source stored ahead for the piece and window ({@link RangeSource#storedPatch}: an origin encodes
+ * an update's patches once, at publish) is sent as it is, without reading or encoding anything.
  */
 final class RangeJob extends OutboundJob {
     /** Consecutive pieces that did not shrink before compression is tried only now and then. */
@@ -55,7 +57,8 @@ final class RangeJob extends OutboundJob {
     /** Whether the current piece's bytes are in the scratch buffer already (read to try a patch). */
     private boolean pieceRead;
     /** Per-piece buffers, used only within one call of {@link #next}: shared by the jobs of an I/O thread. */
-    private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[3][]);
+    private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1][]);
+    private static final ThreadLocal<PatchEncoding> ENCODING = ThreadLocal.withInitial(PatchEncoding::new);
 
     /**
      * A request's reference: the file its windows are in, and one window per range (length 0 =
@@ -81,14 +84,19 @@ final class RangeJob extends OutboundJob {
     Message next(ByteBufAllocator alloc) throws IOException, DatasetException {
         ByteRange r = ranges.get(index);
         int remaining = (int) Math.min(maxPiece, r.end() - position);
-        int len = Math.max(1, Math.min(remaining, source.pieceLength(position, remaining)));
         int rangeIndex = index;
         long offset = position;
+        StoredPatch stored = reference == null ? null : stored(rangeIndex, offset, remaining);
+        int len = stored != null ? remaining : Math.max(1, Math.min(remaining, source.pieceLength(position, remaining)));
         position += len;
         if (position == r.end() && ++index < ranges.size()) {
             position = ranges.get(index).offset();
         }
         int end = done() ? FrameLayout.FLAG_END : 0;
+        if (stored != null) {
+            return new Data(requestId(), end | FrameLayout.FLAG_PATCH | (stored.compressed() ? FrameLayout.FLAG_COMPRESSED
+                    : 0), rangeIndex, offset, len, Unpooled.wrappedBuffer(stored.content()));
+        }
         ByteBuffer pre = null;
         pieceRead = false;
         if (reference != null) {
@@ -163,25 +171,29 @@ final class RangeJob extends OutboundJob {
             throw new DatasetException(ErrorCode.INTERNAL, "file ended while reading a range at " + offset);
         }
         pieceRead = true;
-        byte[] patch = scratch[1] = room(scratch[1], len);
-        int n = encoder.encode(raw, 0, len, patch);
-        if (n < 0 || n >= best) {
+        PatchEncoding encoding = ENCODING.get();
+        if (!encoding.encode(encoder, raw, len, best)) {
             return null;
         }
-        byte[] packed = scratch[2] = room(scratch[2], Lz4Blocks.maxCompressedLength(n));
-        int m = Lz4Blocks.compressHigh(patch, n, packed);
-        ByteBuf content;
-        int flags = end | FrameLayout.FLAG_PATCH;
-        if (m + 4 < n) {
-            if (m + 4 >= best) {
-                return null;
-            }
-            content = alloc.buffer(m + 4).writeInt(n).writeBytes(packed, 0, m);
-            flags |= FrameLayout.FLAG_COMPRESSED;
-        } else {
-            content = alloc.buffer(n).writeBytes(patch, 0, n);
+        int flags = end | FrameLayout.FLAG_PATCH | (encoding.compressed() ? FrameLayout.FLAG_COMPRESSED : 0);
+        return new Data(requestId(), flags, rangeIndex, offset, len, encoding.content(alloc));
+    }
+
+    /**
+     * The piece {@code [offset, offset + len)} as the source stored it ahead against this range's
+     * window, unless the source has none or holds the piece packed in fewer bytes.
+     */
+    private StoredPatch stored(int rangeIndex, long offset, int len) {
+        RangeReference.Window w = reference.windows().get(rangeIndex);
+        if (w.length() == 0) {
+            return null;
         }
-        return new Data(requestId(), flags, rangeIndex, offset, len, content);
+        StoredPatch p = source.storedPatch(offset, len, reference.source(), w.offset(), w.length());
+        if (p == null) {
+            return null;
+        }
+        int packed = source.precompressedLength(offset, len);
+        return packed >= 0 && packed <= p.content().remaining() ? null : p;
     }
 
     private static byte[] room(byte[] b, int n) {

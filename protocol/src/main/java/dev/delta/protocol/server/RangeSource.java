@@ -55,6 +55,17 @@ public interface RangeSource extends Closeable {
         return -1;
     }
 
+    /**
+     * The piece {@code [offset, offset + length)} as a patch against {@code reference}'s bytes
+     * {@code [windowOffset, windowOffset + windowLength)}, if the source has it ready (an origin
+     * computes the patches of an update once, at publish), else null. Never throws: a patch it
+     * cannot read is one it does not have.
+     */
+    default StoredPatch storedPatch(long offset, int length, RangeSource reference, long windowOffset,
+                                    int windowLength) {
+        return null;
+    }
+
     @Override
     default void close() throws IOException {
     }

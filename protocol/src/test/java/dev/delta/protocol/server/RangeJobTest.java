@@ -6,6 +6,7 @@ import dev.delta.protocol.wire.ByteRange;
 import dev.delta.protocol.wire.Data;
 import dev.delta.protocol.wire.Limits;
 import dev.delta.protocol.wire.Message;
+import dev.delta.protocol.wire.RangeReference;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteBuffer;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -179,5 +181,97 @@ class RangeJobTest {
         assertTrue(d.compressed());
         assertEquals(1, reads[0]);
         d.release();
+    }
+
+    /**
+     * A piece the source stored ahead as a patch against the range's window goes as stored, a whole
+     * piece long (not cut along the source's packed blocks) and without the source being read; it
+     * decodes to the piece. A piece without one, or whose packed block is smaller, goes as before.
+     */
+    @Test
+    void storedPatch_isSentAsStored_wholePieceLong_unlessThePackedBlockIsSmaller() throws Exception {
+        byte[] old = Content.text(3 * PIECE, 11).array();
+        byte[] neu = old.clone();
+        neu[1000] ^= 1;
+        neu[PIECE + 500] ^= 1;
+        RangeReference.Window window = new RangeReference.Window(0, old.length);
+        dev.delta.engine.patch.RefPatch.Encoder enc = new dev.delta.engine.patch.RefPatch.Encoder().reference(old,
+                old.length);
+        PatchEncoding encoding = new PatchEncoding();
+        assertTrue(encoding.encode(enc, java.util.Arrays.copyOf(neu, PIECE), PIECE, PIECE));
+        StoredPatch first = new StoredPatch(encoding.compressed(), ByteBuffer.wrap(encoding.content()));
+        int[] reads = new int[1];
+        int[] packedLength = {-1};
+        RangeSource target = new RangeSource() {
+            @Override
+            public long size() {
+                return neu.length;
+            }
+
+            @Override
+            public int read(long offset, ByteBuffer dst) {
+                reads[0]++;
+                int n = (int) Math.min(dst.remaining(), neu.length - offset);
+                dst.put(ByteBuffer.wrap(neu, (int) offset, n));
+                return n;
+            }
+
+            @Override
+            public int pieceLength(long offset, int max) {
+                return Math.min(max, 16 * 1024); // packed blocks of 16 KiB
+            }
+
+            @Override
+            public int precompressedLength(long offset, int length) {
+                return packedLength[0];
+            }
+
+            @Override
+            public StoredPatch storedPatch(long offset, int length, RangeSource reference, long windowOffset,
+                                           int windowLength) {
+                return offset == 0 && length == PIECE && windowOffset == window.offset()
+                        && windowLength == window.length() ? first : null;
+            }
+        };
+        RangeJob.Reference ref = new RangeJob.Reference(viewOf(ByteBuffer.wrap(old)), List.of(window));
+        RangeJob job = new RangeJob(1, target, List.of(new ByteRange(0, neu.length)), PIECE, ref);
+        Data d = (Data) job.next(ALLOC);
+        try {
+            assertTrue(d.patch());
+            assertEquals(0, d.offset());
+            assertEquals(PIECE, d.rawLength(), "a whole piece, not a 16 KiB block");
+            assertEquals(0, reads[0], "nothing read from the source");
+            assertEquals(first.content().remaining(), d.content().readableBytes());
+            ByteBuffer patch = d.content().nioBuffer();
+            if (d.compressed()) {
+                int n = patch.getInt();
+                byte[] raw = new byte[n];
+                net.jpountz.lz4.LZ4Factory.fastestInstance().safeDecompressor().decompress(patch, patch.position(),
+                        patch.remaining(), ByteBuffer.wrap(raw), 0, n);
+                patch = ByteBuffer.wrap(raw);
+            }
+            ByteBuffer out = ByteBuffer.allocate(PIECE);
+            dev.delta.engine.patch.RefPatch.apply(patch, ByteBuffer.wrap(old), out, PIECE);
+            assertArrayEquals(java.util.Arrays.copyOf(neu, PIECE), out.array());
+        } finally {
+            d.release();
+        }
+        d = (Data) job.next(ALLOC); // none stored for the next piece: patched live, along the blocks
+        try {
+            assertEquals(PIECE, d.offset());
+            assertEquals(16 * 1024, d.rawLength());
+            assertTrue(reads[0] > 0);
+        } finally {
+            d.release();
+        }
+
+        packedLength[0] = 4; // a packed block smaller than the stored patch: the stored one is not used
+        job = new RangeJob(2, target, List.of(new ByteRange(0, neu.length)), PIECE, ref);
+        d = (Data) job.next(ALLOC);
+        try {
+            assertEquals(16 * 1024, d.rawLength());
+        } finally {
+            d.release();
+        }
     }
 }
