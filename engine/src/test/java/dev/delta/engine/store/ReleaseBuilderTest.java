@@ -229,6 +229,61 @@ class ReleaseBuilderTest {
         assertTreeMatches(v1, store.currentLink());
     }
 
+    /**
+     * While the ranges are on the wire, the commit's work that needs none of them is done ahead:
+     * the moved file (local copies alone) is verified and the manifest stored, and still nothing
+     * is listed as a release before the commit; a local-only file that fails its SHA-256 there
+     * fails the commit and leaves current alone.
+     */
+    @Test
+    void commitAhead_verifiesLocalFilesAndStoresTheManifestWhileRangesAreFetched_listingNothingBeforeCommit()
+            throws Exception {
+        Path o = origin();
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        Manifest v1 = scan(o, 1);
+        sync(store, v1, o);
+        Files.move(o.resolve("big.bin"), o.resolve("moved.bin"));
+        String b = Files.readString(o.resolve("docs/deep/b.txt"));
+        Files.writeString(o.resolve("docs/deep/b.txt"), b.substring(0, b.length() / 2) + "NEW LINE\n"
+                + b.substring(b.length() / 2));
+        Manifest v2 = scan(o, 2);
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder rb = ReleaseBuilder.start(store, v2, new ManifestCodec().encode(v2));
+            rb.prepareLocal();
+            assertFalse(rb.pending().isEmpty());
+            rb.startCommitAhead();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!Files.exists(store.manifestFile(2)) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertTrue(Files.exists(store.manifestFile(2)), "the manifest was stored while ranges were pending");
+            assertEquals(List.of(1L), store.versions(), "but v2 is no release before its commit");
+            for (FetchRange r : rb.pending()) {
+                rb.accept(r, read(o, r));
+            }
+            rb.commit(true);
+        }
+        assertEquals(List.of(1L, 2L), store.versions());
+        assertEquals(v2, store.manifest(2));
+        assertTreeMatches(v2, store.currentLink());
+
+        Entry a = v2.get("docs/a.txt");
+        Entry lie = Entry.file("docs/new.txt", 0644, 0, a.size(), Sha256.of(new byte[]{1}), a.chunks());
+        java.util.List<Entry> es = new java.util.ArrayList<>(v2.entries());
+        es.add(lie);
+        Manifest v3 = new Manifest("site", 3, 2, 0, SMALL, es);
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder rb = ReleaseBuilder.start(store, v3, new ManifestCodec().encode(v3));
+            rb.prepareLocal();
+            rb.startCommitAhead();
+            StoreException e = assertThrows(StoreException.class, () -> rb.commit(true));
+            assertTrue(e.getMessage().contains("docs/new.txt"), e.getMessage());
+        }
+        assertEquals(2, store.current().getAsLong());
+        assertEquals(List.of(1L, 2L), store.versions());
+        assertTreeMatches(v2, store.currentLink());
+    }
+
     @Test
     void start_rejectsPathsBelowASymlinkOrFileAndTouchesNothing() throws IOException {
         DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");

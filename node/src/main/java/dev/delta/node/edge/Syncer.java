@@ -321,12 +321,17 @@ public final class Syncer {
                         b.bytesResumed());
             }
             b.startLocalCopies();
+            b.startCommitAhead(); // what commit needs nothing fetched for, while the ranges are on the wire
             long fetched;
+            boolean fetchedAll = false;
             try {
                 fetched = fetchAll(dataset, target.version(), b, base);
                 b.awaitLocalCopies();
+                fetchedAll = true;
             } finally {
-                b.abandonLocalCopies(); // a failed fetch: no copy goes on in staging once the lock is released
+                if (!fetchedAll) {
+                    b.abandonLocalCopies(); // a failed fetch: nothing goes on in staging once the lock is released
+                }
             }
             long tFetch = System.nanoTime();
             lastCopiedAlongside = b.bytesCopiedAlongside();
@@ -355,11 +360,11 @@ public final class Syncer {
             LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms; plan {} ms (chunk index {}), local {} ms, "
                             + "fetch {} ms over {} "
                             + "connection(s), {} group(s) of small files, {} round(s) (local copies alongside {} ms; {} "
-                            + "bytes read back to hash), commit {} ms",
+                            + "bytes read back to hash), commit {} ms ({})",
                     dataset, target.version(), ms(t0, tAnswer), ms(tAnswer, tManifest), ms(tManifest, tPlan),
                     lastIndexAhead ? "built ahead" : "built now",
                     ms(tPlan, tLocal), ms(tLocal, tFetch), lastConnections, lastGroups, lastRounds,
-                    b.localCopyMillis(), b.bytesReread(), ms(tFetch, tCommit));
+                    b.localCopyMillis(), b.bytesReread(), ms(tFetch, tCommit), b.commitTimes());
             return r;
         }
     }
