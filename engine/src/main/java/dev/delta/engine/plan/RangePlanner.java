@@ -60,23 +60,26 @@ public final class RangePlanner {
             List<Segment> segs = new ArrayList<>();
             ChunkList c = n.chunks();
             int fetchedRef = -1;
+            // The segment being built, extended chunk by chunk and added once a chunk does not
+            // continue it: a 500 MB file is 120,000 chunks, and a record per chunk (and another
+            // per extension) was most of this loop's time.
+            Run run = new Run();
             for (int i = 0; i < c.size(); i++) {
                 long hi = c.idHi(i);
                 long lo = c.idLo(i);
                 long off = c.offset(i);
                 int len = c.length(i);
                 long loc = local.find(hi, lo);
-                Segment s;
                 if (loc >= 0) {
-                    s = new Segment(Segment.Kind.LOCAL, off, len, local.file(loc).path(), local.version(loc),
+                    run.add(segs, Segment.Kind.LOCAL, off, len, local.file(loc).path(), local.version(loc),
                             local.offset(loc));
                     bytesLocal += len;
                 } else if ((loc = fetched.find(hi, lo)) >= 0) {
-                    s = new Segment(Segment.Kind.DUPLICATE, off, len, fetched.file(loc).path(), target.version(),
+                    run.add(segs, Segment.Kind.DUPLICATE, off, len, fetched.file(loc).path(), target.version(),
                             fetched.offset(loc));
                     bytesDup += len;
                 } else {
-                    s = new Segment(Segment.Kind.FETCH, off, len, null, target.version(), off);
+                    run.add(segs, Segment.Kind.FETCH, off, len, null, target.version(), off);
                     bytesFetch += len;
                     needed++;
                     if (fetchedRef < 0) {
@@ -84,8 +87,8 @@ public final class RangePlanner {
                     }
                     fetched.addChunk(fetchedRef, i);
                 }
-                append(segs, s);
             }
+            run.flush(segs);
             for (Segment s : segs) {
                 if (s.kind() == Segment.Kind.FETCH) {
                     ranges++;
@@ -97,15 +100,39 @@ public final class RangePlanner {
                 ranges);
     }
 
-    private void append(List<Segment> segs, Segment s) {
-        if (!segs.isEmpty()) {
-            Segment last = segs.get(segs.size() - 1);
-            boolean fits = last.kind() != Segment.Kind.FETCH || last.length() + s.length() <= maxRangeBytes;
-            if (fits && last.continuedBy(s)) {
-                segs.set(segs.size() - 1, last.extendedBy(s.length()));
+    /**
+     * A segment under construction. A chunk continues it when it is of the same kind and follows
+     * it without a gap, from the same source file right after the run's source bytes (a fetch
+     * continues any fetch, up to {@code maxRangeBytes}).
+     */
+    private final class Run {
+        private Segment.Kind kind;
+        private long offset;
+        private long length;
+        private String sourcePath;
+        private long sourceVersion;
+        private long sourceOffset;
+
+        void add(List<Segment> segs, Segment.Kind k, long off, int len, String path, long version, long srcOff) {
+            if (kind == k && off == offset + length && (k == Segment.Kind.FETCH ? length + len <= maxRangeBytes
+                    : version == sourceVersion && srcOff == sourceOffset + length && path.equals(sourcePath))) {
+                length += len;
                 return;
             }
+            flush(segs);
+            kind = k;
+            offset = off;
+            length = len;
+            sourcePath = path;
+            sourceVersion = version;
+            sourceOffset = srcOff;
         }
-        segs.add(s);
+
+        void flush(List<Segment> segs) {
+            if (kind != null) {
+                segs.add(new Segment(kind, offset, length, sourcePath, sourceVersion, sourceOffset));
+                kind = null;
+            }
+        }
     }
 }

@@ -25,20 +25,4 @@ public record Segment(Kind kind, long offset, long length, String sourcePath, lo
     public long end() {
         return offset + length;
     }
-
-    /** True when {@code next} continues this segment without a gap and can be merged into it. */
-    boolean continuedBy(Segment next) {
-        if (next.kind != kind || next.offset != end()) {
-            return false;
-        }
-        if (kind == Kind.FETCH) {
-            return true;
-        }
-        return next.sourceVersion == sourceVersion && next.sourcePath.equals(sourcePath)
-                && next.sourceOffset == sourceOffset + length;
-    }
-
-    Segment extendedBy(long more) {
-        return new Segment(kind, offset, length + more, sourcePath, sourceVersion, sourceOffset);
-    }
 }
