@@ -666,17 +666,7 @@ public final class ReleaseBuilder {
             return;
         }
         stopCopies = true;
-        boolean interrupted = false;
-        while (t.isAlive()) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        joinUninterruptibly(t);
         copier = null;
     }
 
@@ -916,6 +906,11 @@ public final class ReleaseBuilder {
             return;
         }
         stopAhead |= stop;
+        joinUninterruptibly(t);
+    }
+
+    /** Waits for {@code t} to end, keeping an interrupt that came meanwhile for the caller. */
+    private static void joinUninterruptibly(Thread t) {
         boolean interrupted = false;
         while (t.isAlive()) {
             try {

@@ -96,6 +96,14 @@ class ReleaseBuilderTest {
         return buf.flip();
     }
 
+    /** A release-like change: big.bin renamed (local copies only), a line inserted in docs/deep/b.txt (a fetch). */
+    private static void moveBigAndInsertALine(Path o) throws IOException {
+        Files.move(o.resolve("big.bin"), o.resolve("moved.bin"));
+        String b = Files.readString(o.resolve("docs/deep/b.txt"));
+        Files.writeString(o.resolve("docs/deep/b.txt"), b.substring(0, b.length() / 2) + "NEW LINE\n"
+                + b.substring(b.length() / 2));
+    }
+
     private static void assertTreeMatches(Manifest m, Path dir) throws IOException {
         ManifestDiff d = ManifestDiff.between(m, scan(dir.toRealPath(), m.version()));
         assertFalse(d.hasDifferences(), "differences: " + d.changes());
@@ -123,10 +131,7 @@ class ReleaseBuilderTest {
         Manifest v1 = scan(o, 1);
         sync(store, v1, o);
 
-        Files.move(o.resolve("big.bin"), o.resolve("moved.bin"));
-        String b = Files.readString(o.resolve("docs/deep/b.txt"));
-        Files.writeString(o.resolve("docs/deep/b.txt"), b.substring(0, b.length() / 2) + "NEW LINE\n"
-                + b.substring(b.length() / 2));
+        moveBigAndInsertALine(o);
         Files.delete(o.resolve("link"));
         Manifest v2 = scan(o, 2);
         long fetched = sync(store, v2, o);
@@ -242,10 +247,7 @@ class ReleaseBuilderTest {
         DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
         Manifest v1 = scan(o, 1);
         sync(store, v1, o);
-        Files.move(o.resolve("big.bin"), o.resolve("moved.bin"));
-        String b = Files.readString(o.resolve("docs/deep/b.txt"));
-        Files.writeString(o.resolve("docs/deep/b.txt"), b.substring(0, b.length() / 2) + "NEW LINE\n"
-                + b.substring(b.length() / 2));
+        moveBigAndInsertALine(o);
         Manifest v2 = scan(o, 2);
         try (DatasetStore.Lock l = store.lock()) {
             ReleaseBuilder rb = ReleaseBuilder.start(store, v2, new ManifestCodec().encode(v2));

@@ -58,16 +58,9 @@ final class FollowerPatches {
     static Result compute(DatasetStore store, Manifest prev, Manifest next, ChunkIndex local) throws IOException {
         removeLeftovers(store.patchFile(prev.version(), next.version()).getParent());
         RangePlan plan = new RangePlanner(Syncer.MAX_RANGE_BYTES).plan(prev, local, next);
-        int piece = Limits.DEFAULT_DATA_PIECE;
-        Path oldDir = store.releaseDir(prev.version());
-        Path newDir = store.releaseDir(next.version());
-        RefPatch.Encoder encoder = new RefPatch.Encoder();
-        PatchEncoding encoding = new PatchEncoding();
-        byte[] window = new byte[0];
-        byte[] raw = new byte[piece];
-        int files = 0;
-        long pieceBytes = 0;
         try (PatchPack.Writer w = new PatchPack.Writer(store.patchFile(prev.version(), next.version()))) {
+            Encoding enc = new Encoding(w);
+            int files = 0;
             for (FilePlan fp : plan.files()) {
                 Entry neu = fp.target();
                 Entry old = prev.get(neu.path());
@@ -75,46 +68,72 @@ final class FollowerPatches {
                         || fp.segments().stream().noneMatch(s -> s.kind() == Segment.Kind.FETCH)) {
                     continue;
                 }
-                ReferenceWindows rw = new ReferenceWindows(old, neu);
-                ChunkList chunks = neu.chunks();
                 int before = w.count();
-                try (FileChannel oldCh = open(oldDir.resolve(old.path())); FileChannel newCh = open(newDir.resolve(neu.path()))) {
-                    for (Segment s : fp.segments()) {
-                        if (s.kind() != Segment.Kind.FETCH) {
-                            continue;
-                        }
-                        int first = chunks.indexAt(s.offset());
-                        int count = 1;
-                        while (first + count < chunks.size() && chunks.offset(first + count) < s.end()) {
-                            count++;
-                        }
-                        long[] win = rw.window(first, count);
-                        if (win == null) {
-                            continue;
-                        }
-                        int wl = (int) win[1];
-                        if (window.length < wl) {
-                            window = new byte[wl];
-                        }
-                        read(oldCh, win[0], window, wl);
-                        encoder.reference(window, wl);
-                        for (long at = s.offset(); at < s.end(); at += piece) {
-                            int len = (int) Math.min(piece, s.end() - at);
-                            read(newCh, at, raw, len);
-                            pieceBytes += len;
-                            if (encoding.encode(encoder, raw, len, len)) {
-                                w.add(neu.sha256(), old.sha256(), at, len, win[0], wl, encoding.compressed(),
-                                        encoding.content());
-                            }
-                        }
-                    }
-                }
+                enc.file(fp, old, store.releaseDir(prev.version()).resolve(old.path()),
+                        store.releaseDir(next.version()).resolve(neu.path()));
                 if (w.count() > before) {
                     files++;
                 }
             }
             w.finish();
-            return new Result(files, w.count(), pieceBytes, w.dataBytes());
+            return new Result(files, w.count(), enc.pieceBytes, w.dataBytes());
+        }
+    }
+
+    /** Encodes pieces into a pack, reusing its buffers from file to file. */
+    private static final class Encoding {
+        private final PatchPack.Writer out;
+        private final RefPatch.Encoder encoder = new RefPatch.Encoder();
+        private final PatchEncoding encoding = new PatchEncoding();
+        private final int piece = Limits.DEFAULT_DATA_PIECE;
+        private final byte[] raw = new byte[piece];
+        private byte[] window = new byte[0];
+        private long pieceBytes;
+
+        Encoding(PatchPack.Writer out) {
+            this.out = out;
+        }
+
+        /** The patches of one updated file's fetched ranges, each against its window of {@code old}. */
+        void file(FilePlan fp, Entry old, Path oldFile, Path newFile) throws IOException {
+            Entry neu = fp.target();
+            ReferenceWindows rw = new ReferenceWindows(old, neu);
+            ChunkList chunks = neu.chunks();
+            try (FileChannel oldCh = open(oldFile); FileChannel newCh = open(newFile)) {
+                for (Segment s : fp.segments()) {
+                    if (s.kind() != Segment.Kind.FETCH) {
+                        continue;
+                    }
+                    int first = chunks.indexAt(s.offset());
+                    int count = 1;
+                    while (first + count < chunks.size() && chunks.offset(first + count) < s.end()) {
+                        count++;
+                    }
+                    long[] win = rw.window(first, count);
+                    if (win != null) {
+                        range(neu, old, s, win[0], (int) win[1], oldCh, newCh);
+                    }
+                }
+            }
+        }
+
+        /** A range's pieces (as the I/O thread cuts them) against one window. */
+        private void range(Entry neu, Entry old, Segment s, long windowOffset, int windowLength, FileChannel oldCh,
+                           FileChannel newCh) throws IOException {
+            if (window.length < windowLength) {
+                window = new byte[windowLength];
+            }
+            read(oldCh, windowOffset, window, windowLength);
+            encoder.reference(window, windowLength);
+            for (long at = s.offset(); at < s.end(); at += piece) {
+                int len = (int) Math.min(piece, s.end() - at);
+                read(newCh, at, raw, len);
+                pieceBytes += len;
+                if (encoding.encode(encoder, raw, len, len)) {
+                    out.add(neu.sha256(), old.sha256(), at, len, windowOffset, windowLength, encoding.compressed(),
+                            encoding.content());
+                }
+            }
         }
     }
 
@@ -126,7 +145,8 @@ final class FollowerPatches {
         ByteBuffer b = ByteBuffer.wrap(dst, 0, n);
         while (b.hasRemaining()) {
             if (ch.read(b, at + b.position()) < 0) {
-                throw new IOException("a release file ended at " + (at + b.position()) + " while its patches were made");
+                throw new IOException("a release file ended at " + (at + b.position())
+                        + " while its patches were made");
             }
         }
     }

@@ -83,7 +83,8 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                 }
             });
     private static final long PACK_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(5);
-    private final java.util.concurrent.atomic.LongAdder storedPatchesServed = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder storedPatchesServed =
+            new java.util.concurrent.atomic.LongAdder();
     /** When a peer last asked for something ({@link System#nanoTime()}): background work waits for a quiet moment. */
     private volatile long lastRequest = System.nanoTime();
     /** Files (and file lists) opened for a peer and not closed yet. */

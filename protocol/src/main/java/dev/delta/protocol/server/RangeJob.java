@@ -87,15 +87,16 @@ final class RangeJob extends OutboundJob {
         int rangeIndex = index;
         long offset = position;
         StoredPatch stored = reference == null ? null : stored(rangeIndex, offset, remaining);
-        int len = stored != null ? remaining : Math.max(1, Math.min(remaining, source.pieceLength(position, remaining)));
+        int len = stored != null ? remaining // a stored patch is of a whole piece, not cut along packed blocks
+                : Math.max(1, Math.min(remaining, source.pieceLength(position, remaining)));
         position += len;
         if (position == r.end() && ++index < ranges.size()) {
             position = ranges.get(index).offset();
         }
         int end = done() ? FrameLayout.FLAG_END : 0;
         if (stored != null) {
-            return new Data(requestId(), end | FrameLayout.FLAG_PATCH | (stored.compressed() ? FrameLayout.FLAG_COMPRESSED
-                    : 0), rangeIndex, offset, len, Unpooled.wrappedBuffer(stored.content()));
+            int flags = end | FrameLayout.FLAG_PATCH | (stored.compressed() ? FrameLayout.FLAG_COMPRESSED : 0);
+            return new Data(requestId(), flags, rangeIndex, offset, len, Unpooled.wrappedBuffer(stored.content()));
         }
         ByteBuffer pre = null;
         pieceRead = false;
