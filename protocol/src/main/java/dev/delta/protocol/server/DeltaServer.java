@@ -30,12 +30,16 @@ public final class DeltaServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
     private final WireStats stats;
+    /** Open connections, closed through their pipelines by {@link #close} while their threads still run. */
+    private final io.netty.channel.group.ChannelGroup connections;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private DeltaServer(EventLoopGroup group, Channel channel, WireStats stats) {
+    private DeltaServer(EventLoopGroup group, Channel channel, WireStats stats,
+                        io.netty.channel.group.ChannelGroup connections) {
         this.group = group;
         this.channel = channel;
         this.stats = stats;
+        this.connections = connections;
     }
 
     /** Binds and starts serving. */
@@ -43,17 +47,26 @@ public final class DeltaServer implements AutoCloseable {
         SslContext ssl = config.tls() == null ? null : config.tls().serverContext();
         WireStats stats = new WireStats();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
+        io.netty.channel.group.ChannelGroup connections = new io.netty.channel.group.DefaultChannelGroup(
+                io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
         try {
             Channel ch = new ServerBootstrap()
                     .group(group)
                     .channel(NioServerSocketChannel.class)
+                    .handler(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object accepted) {
+                            connections.add((Channel) accepted); // removed by the group when it closes
+                            ctx.fireChannelRead(accepted);
+                        }
+                    })
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                     .childHandler(new ServerInitializer(service, config, ssl, new WireByteCounter(stats)))
                     .bind(config.host(), config.port())
                     .sync()
                     .channel();
-            return new DeltaServer(group, ch, stats);
+            return new DeltaServer(group, ch, stats, connections);
         } catch (InterruptedException e) {
             group.shutdownGracefully();
             Thread.currentThread().interrupt();
@@ -91,6 +104,10 @@ public final class DeltaServer implements AutoCloseable {
             return;
         }
         channel.close().syncUninterruptibly();
+        // Each connection is closed through its pipeline while its I/O thread still runs, so that
+        // its handlers are removed and release what they hold (the encoder's header buffer); left
+        // to the group's shutdown, that removal could be dropped with the thread's last tasks.
+        connections.close().awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
 }
