@@ -104,6 +104,18 @@ class ReleaseBuilderTest {
                 + b.substring(b.length() / 2));
     }
 
+    /**
+     * The next version of {@code base} plus docs/new.txt, whose chunk ids are docs/a.txt's (all
+     * local) but whose file digest is not: staging can't verify it.
+     */
+    private static Manifest withALyingFile(Manifest base) {
+        Entry a = base.get("docs/a.txt");
+        Entry lie = Entry.file("docs/new.txt", 0644, 0, a.size(), Sha256.of(new byte[]{1}), a.chunks());
+        java.util.List<Entry> es = new java.util.ArrayList<>(base.entries());
+        es.add(lie);
+        return new Manifest("site", base.version() + 1, base.version(), 0, SMALL, es);
+    }
+
     private static void assertTreeMatches(Manifest m, Path dir) throws IOException {
         ManifestDiff d = ManifestDiff.between(m, scan(dir.toRealPath(), m.version()));
         assertFalse(d.hasDifferences(), "differences: " + d.changes());
@@ -216,12 +228,7 @@ class ReleaseBuilderTest {
         DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
         Manifest v1 = scan(o, 1);
         sync(store, v1, o);
-        // A manifest whose chunk ids are right but whose file digest is not: staging can't verify.
-        Entry a = v1.get("docs/a.txt");
-        Entry lie = Entry.file("docs/new.txt", 0644, 0, a.size(), Sha256.of(new byte[]{1}), a.chunks());
-        java.util.List<Entry> es = new java.util.ArrayList<>(v1.entries());
-        es.add(lie);
-        Manifest v2 = new Manifest("site", 2, 1, 0, SMALL, es);
+        Manifest v2 = withALyingFile(v1);
         try (DatasetStore.Lock l = store.lock()) {
             ReleaseBuilder b = ReleaseBuilder.start(store, v2, new ManifestCodec().encode(v2));
             b.prepareLocal();
@@ -269,11 +276,7 @@ class ReleaseBuilderTest {
         assertEquals(v2, store.manifest(2));
         assertTreeMatches(v2, store.currentLink());
 
-        Entry a = v2.get("docs/a.txt");
-        Entry lie = Entry.file("docs/new.txt", 0644, 0, a.size(), Sha256.of(new byte[]{1}), a.chunks());
-        java.util.List<Entry> es = new java.util.ArrayList<>(v2.entries());
-        es.add(lie);
-        Manifest v3 = new Manifest("site", 3, 2, 0, SMALL, es);
+        Manifest v3 = withALyingFile(v2);
         try (DatasetStore.Lock l = store.lock()) {
             ReleaseBuilder rb = ReleaseBuilder.start(store, v3, new ManifestCodec().encode(v3));
             rb.prepareLocal();

@@ -414,10 +414,15 @@ class OriginEdgeTest {
             // Whole chunks around 20 edits are needed (kilobytes each); the wire carries about the
             // 20 inserted lines, the manifest delta and the requests.
             assertTrue(r.bytesFetched() > 40_000, "fetched " + r.bytesFetched());
-            long data = r.wireReceived() - r.manifestBytes();
-            assertTrue(data < r.bytesFetched() / 10, "data on the wire " + data + " for " + r.bytesFetched()
-                    + " bytes of chunks");
+            assertDataWasPatches(r);
         }
+    }
+
+    /** The data on the wire (all but the manifest) was under a tenth of the chunks it brought: patches. */
+    private static void assertDataWasPatches(SyncResult r) {
+        long data = r.wireReceived() - r.manifestBytes();
+        assertTrue(data < r.bytesFetched() / 10, "data on the wire " + data + " for " + r.bytesFetched()
+                + " bytes of chunks");
     }
 
     /**
@@ -456,11 +461,8 @@ class OriginEdgeTest {
             assertEquals(2L * stored, service.storedPatchesServed(), "and the same to the second");
             assertMatches(edgeData, src);
             assertMatches(edge2, src);
-            for (SyncResult r : List.of(ra, rb)) {
-                long data = r.wireReceived() - r.manifestBytes();
-                assertTrue(data < r.bytesFetched() / 10, "data on the wire " + data + " for " + r.bytesFetched()
-                        + " bytes of chunks");
-            }
+            assertDataWasPatches(ra);
+            assertDataWasPatches(rb);
         }
     }
 
