@@ -89,11 +89,12 @@ public final class BenchRunner {
         BenchData.Trees trees = new BenchData(options.seed(), options.scale()).prepare(s, work.resolve("data"));
         Manifest want = TreeCheck.scan(trees.newTree());
         List<ToolResult> results = new ArrayList<>();
-        results.add(measure(s, "delta", () -> DeltaSide.run(s, trees, work.resolve("delta"), want)));
+        long settle = options.scale().settleMillis();
+        results.add(measure(s, "delta", () -> DeltaSide.run(s, trees, work.resolve("delta"), want, settle)));
         cleanUp(work.resolve("delta"));
         if (s.publishesNewVersion()) { // unchanged, a publish makes no version: a following edge has nothing to do
             results.add(measure(s, DeltaSide.EDGE_TOOL, () -> DeltaSide.runFollowing(s, trees,
-                    work.resolve(DeltaSide.EDGE_TOOL), want)));
+                    work.resolve(DeltaSide.EDGE_TOOL), want, settle)));
             cleanUp(work.resolve(DeltaSide.EDGE_TOOL));
         }
         if (rsync.isPresent()) {
@@ -101,7 +102,8 @@ public final class BenchRunner {
             try (Rsync.Daemon daemon = r.daemon(trees.newTree(), Files.createDirectories(work.resolve("rsyncd")))) {
                 for (boolean compressed : new boolean[]{false, true}) {
                     String tool = compressed ? "rsync-zstd" : "rsync";
-                    results.add(measure(s, tool, () -> r.run(compressed, s, trees, work.resolve(tool), daemon, want)));
+                    results.add(measure(s, tool,
+                            () -> r.run(compressed, s, trees, work.resolve(tool), daemon, want, settle)));
                     cleanUp(work.resolve(tool));
                 }
             }

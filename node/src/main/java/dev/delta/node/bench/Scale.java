@@ -10,11 +10,14 @@ import java.util.Locale;
  * @param textFiles       files in the source-tree-like scenarios
  * @param bigFileBytes    size of the big file in the big-file scenarios
  * @param scatteredEdits  small in-place edits spread through the big file
+ * @param settleMillis    how long the machine is left quiet before each measured step (see
+ *                        {@link Shell#settle}); none at the small scale, whose steps write too
+ *                        little for it to matter
  */
-public record Scale(String name, int textFiles, long bigFileBytes, int scatteredEdits) {
-    public static final Scale SMALL = new Scale("small", 500, 8L << 20, 40);
-    public static final Scale MEDIUM = new Scale("medium", 5_000, 128L << 20, 150);
-    public static final Scale FULL = new Scale("full", 50_000, 1L << 30, 300);
+public record Scale(String name, int textFiles, long bigFileBytes, int scatteredEdits, long settleMillis) {
+    public static final Scale SMALL = new Scale("small", 500, 8L << 20, 40, 0);
+    public static final Scale MEDIUM = new Scale("medium", 5_000, 128L << 20, 150, 5_000);
+    public static final Scale FULL = new Scale("full", 50_000, 1L << 30, 300, 5_000);
 
     /** Parses {@code small}, {@code medium} or {@code full}. */
     public static Scale parse(String s) {

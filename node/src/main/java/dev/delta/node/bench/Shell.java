@@ -19,13 +19,24 @@ final class Shell {
     }
 
     /**
-     * Writes every dirty page of the page cache back to disk ({@code sync}), so that a measured
-     * step starts as a real update does, long after the previous one: without it, the step pays
-     * for the write-back of the trees its setup just wrote (hundreds of MB at full scale), and
-     * whichever tool runs after a big write pays most. Every tool's step is preceded by one.
+     * Brings the machine to the state a real update finds it in, long after the previous one, so
+     * that every tool's step starts from the same state whatever ran just before it:
+     * <ul>
+     * <li>every dirty page of the page cache is written back to disk ({@code sync}): without it, the
+     * step pays for the write-back of the trees its setup just wrote (hundreds of MB at full scale),
+     * and whichever tool runs after a big write pays most;</li>
+     * <li>then nothing runs for {@code quietMillis}. A virtual machine with free page reporting
+     * (the balloon device of most cloud VMs) hands memory freed more than about two seconds ago
+     * back to its host, and writing a new file into such memory costs the guest a host fault per
+     * page: on the 2-core VM of our results, 2.1 s of system time to write 482 MiB, against 0.12 s
+     * into memory freed just before. A step that followed a big delete (the previous tool's
+     * clean-up) wrote into fast memory, one that followed a long setup into slow memory; rsync's
+     * update of the release tar took 1.4 s in the first case and 1.9-2.2 s in the second.</li>
+     * </ul>
      */
-    static void flushWrites() throws IOException, InterruptedException {
+    static void settle(long quietMillis) throws IOException, InterruptedException {
         run(List.of("sync"));
+        Thread.sleep(quietMillis);
     }
 
     /** Removes a tree with {@code rm -rf}. */

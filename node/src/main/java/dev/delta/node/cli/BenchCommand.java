@@ -32,6 +32,9 @@ import java.util.concurrent.Callable;
                 "Delta is measured twice: a 'delta sync' process per edge (JVM start included) and, as "
                         + "'delta-edge', running 'delta serve' edges following the origin (from the origin's "
                         + "switch to theirs).",
+                "Every tool's step starts the same way: dirty pages written back (sync), then, at the medium "
+                        + "and full scales, 5 s with nothing running, so that no tool inherits memory another "
+                        + "one freed just before (a VM hands such memory back to its host after ~2 s).",
                 "Scenarios: source-tree, big-file-scattered, big-file-insert, release-tar, no-change, "
                         + "cold, rename-heavy, fanout-4."})
 final class BenchCommand implements Callable<Integer> {

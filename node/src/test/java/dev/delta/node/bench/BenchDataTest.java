@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchDataTest {
-    private static final Scale TINY = new Scale("tiny", 120, 1 << 20, 10);
+    private static final Scale TINY = new Scale("tiny", 120, 1 << 20, 10, 0);
 
     @TempDir
     Path tmp;

@@ -26,7 +26,7 @@ class ShellTest {
 
     /** A measured step must not start with the setup's writes still waiting for the disk. */
     @Test
-    void flushWrites_leavesNoDirtyPagesOfWhatWasJustWritten() throws Exception {
+    void settle_leavesNoDirtyPagesOfWhatWasJustWritten() throws Exception {
         byte[] block = new byte[1 << 20];
         new Random(7).nextBytes(block);
         try (OutputStream out = Files.newOutputStream(tmp.resolve("written"))) {
@@ -34,9 +34,18 @@ class ShellTest {
                 out.write(block);
             }
         }
-        Shell.flushWrites();
+        Shell.settle(0);
         long dirty = dirtyBytes();
         assertTrue(dirty < 32L << 20, "after a flush, " + (dirty >> 20) + " MiB of the 64 MiB just written "
                 + "(or of anything else) are still dirty");
+    }
+
+    /** Memory freed by the setup must have time to go back to the host before the step, whatever the tool. */
+    @Test
+    void settle_leavesTheMachineQuietForTheGivenTime() throws Exception {
+        long t0 = System.nanoTime();
+        Shell.settle(300);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms >= 300, "settled for " + ms + " ms, asked for 300");
     }
 }
