@@ -58,7 +58,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ReleaseBuilder {
     private static final LongTupleHashFunction XX128 = LongTupleHashFunction.xx128();
-    /** A file this big is fetched as several ranges (tests use it for a file hashed progressively). */
+    /**
+     * A file this big is fetched as several ranges (tests use it for a file hashed progressively),
+     * and the hashing of its local copies goes to another thread.
+     */
     static final long PROGRESSIVE_MIN_BYTES = 4L << 20;
 
     private final DatasetStore store;
@@ -239,8 +242,8 @@ public final class ReleaseBuilder {
     }
 
     /**
-     * Same; with {@code deferCopies}, the LOCAL segments of a big file made anew (one that is
-     * also fetched, so hashed progressively) are not copied here but by
+     * Same; with {@code deferCopies}, the LOCAL segments of a file made anew that is also fetched
+     * (so hashed progressively) are not copied here, nor the file created, but by
      * {@link #startLocalCopies()}, while the ranges arrive: {@link #pending()} is the same either
      * way, and each such file is verified once its copies and its ranges are all in.
      */
@@ -543,9 +546,8 @@ public final class ReleaseBuilder {
     private void assembleLocal(FilePlan fp, Path dst, boolean fresh, List<FetchRange> out) throws IOException {
         Entry e = fp.target();
         if (fresh && deferCopies && deferrable(fp)) {
-            // Made anew, never through a link: the copies follow in startLocalCopies().
-            FileChannel.open(dst, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)
-                    .close();
+            // Not made here: its first copy or range makes it (staging has nothing at its path, so
+            // never through a link), and the copies follow in startLocalCopies().
             for (Segment s : fp.segments()) {
                 if (s.kind() == Segment.Kind.FETCH) {
                     addMissing(e, s, null, out);
@@ -586,9 +588,11 @@ public final class ReleaseBuilder {
     }
 
     /**
-     * Whether a file's LOCAL copies can wait for {@link #startLocalCopies()}: a big file that is
-     * also fetched (so hashed progressively, and verified once everything is in) and copies
-     * nothing from this version's own files.
+     * Whether a file's LOCAL copies can wait for {@link #startLocalCopies()}: a file that is also
+     * fetched (so hashed progressively, and verified once everything is in) and copies nothing
+     * from this version's own files. The fetch then starts without waiting for any copy: on a
+     * source tree's update, a few hundred milliseconds of opening and copying small files run
+     * while the ranges are on the wire.
      */
     private static boolean deferrable(FilePlan fp) {
         boolean local = false;
@@ -602,7 +606,7 @@ public final class ReleaseBuilder {
                 }
             }
         }
-        return local && fetch && fp.target().size() >= PROGRESSIVE_MIN_BYTES;
+        return local && fetch;
     }
 
     /**
@@ -685,8 +689,11 @@ public final class ReleaseBuilder {
         Tracked t = remaining.get(fp.path()); // null: not tracked, verified at commit
         ProgressiveDigest p = t == null ? null : digestOf(t, fp.target());
         Map<String, FileChannel> sources = new HashMap<>();
-        try (FileChannel out = FileChannel.open(staging.resolve(fp.path()), StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS)) {
+        // Hashed here, behind each copy, unless big: then on another thread, so both cores work.
+        boolean hashAlongside = fp.target().size() >= PROGRESSIVE_MIN_BYTES;
+        // CREATE: made by its first copy or range, whichever comes first (see assembleLocal)
+        try (FileChannel out = FileChannel.open(staging.resolve(fp.path()), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             for (Segment s : fp.segments()) {
                 if (s.kind() != Segment.Kind.LOCAL) {
                     continue;
@@ -703,8 +710,10 @@ public final class ReleaseBuilder {
                 }
                 transfer(in, s.sourcePath(), s.sourceOffset(), out, s.offset(), s.length());
                 copiedAlongside.addAndGet(s.length());
-                if (p != null) {
+                if (p != null && hashAlongside) {
                     p.completeLater(s.offset(), s.end(), HASHERS);
+                } else if (p != null) {
+                    p.complete(s.offset(), s.end(), null);
                 }
                 if (t != null && t.left.addAndGet(-s.length()) == 0) {
                     p.verify(); // the ranges were all in already

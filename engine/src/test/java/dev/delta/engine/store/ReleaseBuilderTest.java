@@ -556,7 +556,8 @@ class ReleaseBuilderTest {
             try (java.util.stream.Stream<Path> st = Files.list(store.stagingRoot())) {
                 staged = st.findFirst().orElseThrow().resolve("big.img");
             }
-            assertEquals(0, Files.size(staged), "nothing copied yet: the copies wait for startLocalCopies");
+            assertFalse(Files.exists(staged, java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                    "nothing copied yet: the copies (and the file) wait for startLocalCopies");
             b.startLocalCopies();
             java.util.Collections.reverse(ranges);
             for (FetchRange r : ranges) { // on this thread while the copies go on on another
@@ -568,6 +569,86 @@ class ReleaseBuilderTest {
         }
         assertTreeMatches(v[1], store.currentLink());
         assertEquals(2, store.current().getAsLong());
+    }
+
+    /** Twenty small text files, and v2 with a line inserted in the middle of each (copies and a range per file). */
+    private Manifest[] smallFileVersions(Path o, Path v1src) throws IOException {
+        Random r = new Random(33);
+        Files.createDirectories(o.resolve("src"));
+        for (int i = 0; i < 20; i++) {
+            Files.writeString(o.resolve("src/f" + i + ".c"), text(r, 400 + 20 * i)); // 10-20 KB
+        }
+        Manifest v1 = scan(o, 1);
+        Files.createDirectories(v1src.resolve("src"));
+        for (int i = 0; i < 20; i++) {
+            Files.copy(o.resolve("src/f" + i + ".c"), v1src.resolve("src/f" + i + ".c"));
+        }
+        for (int i = 0; i < 20; i++) {
+            Path f = o.resolve("src/f" + i + ".c");
+            String t = Files.readString(f);
+            Files.writeString(f, t.substring(0, t.length() / 2) + "\ninserted line " + i + "\n" + t.substring(t.length() / 2));
+        }
+        return new Manifest[]{v1, scan(o, 2)};
+    }
+
+    @Test
+    void smallFiles_localCopiesDeferred_areMadeWhileTheirRangesArrive() throws Exception {
+        Path o = tmp.resolve("origin");
+        Manifest[] v = smallFileVersions(o, tmp.resolve("v1src"));
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        sync(store, v[0], tmp.resolve("v1src"));
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, v[1], new ManifestCodec().encode(v[1]));
+            b.prepareLocal(true);
+            List<FetchRange> ranges = new java.util.ArrayList<>(b.pending());
+            assertEquals(20, ranges.stream().map(FetchRange::path).distinct().count(), "a range in each file");
+            Path staging;
+            try (java.util.stream.Stream<Path> st = Files.list(store.stagingRoot())) {
+                staging = st.findFirst().orElseThrow();
+            }
+            for (int i = 0; i < 20; i++) {
+                assertFalse(Files.exists(staging.resolve("src/f" + i + ".c"), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                        "f" + i + ": nothing copied before startLocalCopies");
+            }
+            long fetchedBytes = ranges.stream().mapToLong(FetchRange::length).sum();
+            assertTrue(fetchedBytes < v[1].totalBytes() / 2, "most bytes come from the local copies: " + fetchedBytes);
+            b.startLocalCopies();
+            java.util.Collections.reverse(ranges);
+            for (FetchRange r : ranges) { // on this thread while the copies go on on another
+                b.accept(r, read(o, r));
+            }
+            b.commit(true);
+        }
+        assertTreeMatches(v[1], store.currentLink());
+        assertEquals(2, store.current().getAsLong());
+    }
+
+    @Test
+    void smallFiles_deferredCopyOfADamagedLocalFile_failsItsSha256_andCurrentStays() throws Exception {
+        Path o = tmp.resolve("origin");
+        Manifest[] v = smallFileVersions(o, tmp.resolve("v1src"));
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        sync(store, v[0], tmp.resolve("v1src"));
+        Path f = store.releaseDir(1).resolve("src/f7.c");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        try (FileChannel ch = FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[]{'#'}), 100); // before the inserted line: a local copy
+        }
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, v[1], new ManifestCodec().encode(v[1]));
+            b.prepareLocal(true);
+            b.startLocalCopies();
+            StoreException e = assertThrows(StoreException.class, () -> {
+                for (FetchRange r : b.pending()) {
+                    b.accept(r, read(o, r));
+                }
+                b.commit(true);
+            });
+            assertTrue(e.getMessage().contains("f7.c") && e.getMessage().contains("SHA-256"), e.getMessage());
+            b.abandonLocalCopies();
+        }
+        assertEquals(1, store.current().getAsLong());
+        assertFalse(Files.exists(store.releaseDir(2)));
     }
 
     @Test
