@@ -1031,19 +1031,27 @@ public final class ReleaseBuilder {
     private void applyMetadata() throws IOException {
         List<Entry> entries = target.entries();
         List<Entry> others = new ArrayList<>();
-        List<Entry> dirs = new ArrayList<>();
+        List<Entry> openDirs = new ArrayList<>();
+        List<Entry> closedDirs = new ArrayList<>();
         for (int i = entries.size() - 1; i >= 0; i--) { // deepest first: children before their directory
             Entry e = entries.get(i);
             if (linked.get(i) || settled.get(i)) {
                 continue; // a hard link to an unchanged file, or a mirrored directory, already has them
             }
-            (e.isDir() ? dirs : others).add(e);
+            if (e.isDir()) {
+                ((e.mode() & 0700) == 0700 ? openDirs : closedDirs).add(e);
+            } else {
+                others.add(e);
+            }
         }
-        // Setting a file's mode or times leaves its directory's as they are: the files go on several
-        // threads (a stat and a utimensat each, for thousands of files in an update), then the
-        // directories, deepest first, so that a read-only one is made so after everything in it.
+        // Setting the mode or times of a file or directory leaves its parent's as they are, and
+        // everything is in place by now: the files and the directories their owner keeps full
+        // access to go on several threads (a stat and a utimensat each, for thousands of paths in
+        // an update); then the others, deepest first, so that one the owner cannot enter or
+        // write is made so after everything beneath it.
         Batches.run(others.size(), () -> false, j -> applyMetadata(others.get(j)));
-        for (Entry e : dirs) {
+        Batches.run(openDirs.size(), () -> false, j -> applyMetadata(openDirs.get(j)));
+        for (Entry e : closedDirs) {
             applyMetadata(e);
         }
     }
