@@ -591,7 +591,7 @@ public final class ReleaseBuilder {
      * Whether a file's LOCAL copies can wait for {@link #startLocalCopies()}: a file that is also
      * fetched (so hashed progressively, and verified once everything is in) and copies nothing
      * from this version's own files. The fetch then starts without waiting for any copy: on a
-     * source tree's update, a few hundred milliseconds of opening and copying small files run
+     * source tree's update, the opening and copying of about a thousand edited small files run
      * while the ranges are on the wire.
      */
     private static boolean deferrable(FilePlan fp) {

@@ -571,6 +571,21 @@ class ReleaseBuilderTest {
         assertEquals(2, store.current().getAsLong());
     }
 
+    /** A store holding v1 of {@link #smallFileVersions}, and the origin's tree and manifest at v2. */
+    private record SmallFiles(Path origin, Manifest v2, DatasetStore store) {
+        ReleaseBuilder startV2() throws IOException {
+            return ReleaseBuilder.start(store, v2, new ManifestCodec().encode(v2));
+        }
+    }
+
+    private SmallFiles smallFilesAtV1() throws IOException {
+        Path o = tmp.resolve("origin");
+        Manifest[] v = smallFileVersions(o, tmp.resolve("v1src"));
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        sync(store, v[0], tmp.resolve("v1src"));
+        return new SmallFiles(o, v[1], store);
+    }
+
     /** Twenty small text files, and v2 with a line inserted in the middle of each (copies and a range per file). */
     private Manifest[] smallFileVersions(Path o, Path v1src) throws IOException {
         Random r = new Random(33);
@@ -586,24 +601,22 @@ class ReleaseBuilderTest {
         for (int i = 0; i < 20; i++) {
             Path f = o.resolve("src/f" + i + ".c");
             String t = Files.readString(f);
-            Files.writeString(f, t.substring(0, t.length() / 2) + "\ninserted line " + i + "\n" + t.substring(t.length() / 2));
+            int mid = t.length() / 2;
+            Files.writeString(f, t.substring(0, mid) + "\ninserted line " + i + "\n" + t.substring(mid));
         }
         return new Manifest[]{v1, scan(o, 2)};
     }
 
     @Test
     void smallFiles_localCopiesDeferred_areMadeWhileTheirRangesArrive() throws Exception {
-        Path o = tmp.resolve("origin");
-        Manifest[] v = smallFileVersions(o, tmp.resolve("v1src"));
-        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
-        sync(store, v[0], tmp.resolve("v1src"));
-        try (DatasetStore.Lock l = store.lock()) {
-            ReleaseBuilder b = ReleaseBuilder.start(store, v[1], new ManifestCodec().encode(v[1]));
+        SmallFiles sf = smallFilesAtV1();
+        try (DatasetStore.Lock l = sf.store().lock()) {
+            ReleaseBuilder b = sf.startV2();
             b.prepareLocal(true);
             List<FetchRange> ranges = new java.util.ArrayList<>(b.pending());
             assertEquals(20, ranges.stream().map(FetchRange::path).distinct().count(), "a range in each file");
             Path staging;
-            try (java.util.stream.Stream<Path> st = Files.list(store.stagingRoot())) {
+            try (java.util.stream.Stream<Path> st = Files.list(sf.store().stagingRoot())) {
                 staging = st.findFirst().orElseThrow();
             }
             for (int i = 0; i < 20; i++) {
@@ -611,44 +624,42 @@ class ReleaseBuilderTest {
                         "f" + i + ": nothing copied before startLocalCopies");
             }
             long fetchedBytes = ranges.stream().mapToLong(FetchRange::length).sum();
-            assertTrue(fetchedBytes < v[1].totalBytes() / 2, "most bytes come from the local copies: " + fetchedBytes);
+            assertTrue(fetchedBytes < sf.v2().totalBytes() / 2,
+                    "most bytes come from the local copies: " + fetchedBytes);
             b.startLocalCopies();
             java.util.Collections.reverse(ranges);
             for (FetchRange r : ranges) { // on this thread while the copies go on on another
-                b.accept(r, read(o, r));
+                b.accept(r, read(sf.origin(), r));
             }
             b.commit(true);
         }
-        assertTreeMatches(v[1], store.currentLink());
-        assertEquals(2, store.current().getAsLong());
+        assertTreeMatches(sf.v2(), sf.store().currentLink());
+        assertEquals(2, sf.store().current().getAsLong());
     }
 
     @Test
     void smallFiles_deferredCopyOfADamagedLocalFile_failsItsSha256_andCurrentStays() throws Exception {
-        Path o = tmp.resolve("origin");
-        Manifest[] v = smallFileVersions(o, tmp.resolve("v1src"));
-        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
-        sync(store, v[0], tmp.resolve("v1src"));
-        Path f = store.releaseDir(1).resolve("src/f7.c");
+        SmallFiles sf = smallFilesAtV1();
+        Path f = sf.store().releaseDir(1).resolve("src/f7.c");
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
         try (FileChannel ch = FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[]{'#'}), 100); // before the inserted line: a local copy
         }
-        try (DatasetStore.Lock l = store.lock()) {
-            ReleaseBuilder b = ReleaseBuilder.start(store, v[1], new ManifestCodec().encode(v[1]));
+        try (DatasetStore.Lock l = sf.store().lock()) {
+            ReleaseBuilder b = sf.startV2();
             b.prepareLocal(true);
             b.startLocalCopies();
             StoreException e = assertThrows(StoreException.class, () -> {
                 for (FetchRange r : b.pending()) {
-                    b.accept(r, read(o, r));
+                    b.accept(r, read(sf.origin(), r));
                 }
                 b.commit(true);
             });
             assertTrue(e.getMessage().contains("f7.c") && e.getMessage().contains("SHA-256"), e.getMessage());
             b.abandonLocalCopies();
         }
-        assertEquals(1, store.current().getAsLong());
-        assertFalse(Files.exists(store.releaseDir(2)));
+        assertEquals(1, sf.store().current().getAsLong());
+        assertFalse(Files.exists(sf.store().releaseDir(2)));
     }
 
     @Test
