@@ -113,7 +113,8 @@ public final class BenchData {
                     + EXTENSIONS[i % EXTENSIONS.length];
             Path f = root.resolve(p);
             Files.createDirectories(f.getParent());
-            Files.write(f, text(200 + random.nextInt(random.nextInt(8) == 0 ? 60_000 : 12_000)));
+            int upTo = random.nextInt(8) == 0 ? 5 * scale.textBytes() : scale.textBytes();
+            Files.write(f, text(200 + random.nextInt(upTo)));
             Files.setLastModifiedTime(f, OLD_TIME);
             paths.add(p);
         }
@@ -156,7 +157,7 @@ public final class BenchData {
         }
         for (int i = 0; i < few; i++) {
             Path f = root.resolve(paths.get(order.get(k++))).resolveSibling("added" + i + ".txt");
-            Files.write(f, text(200 + random.nextInt(12_000)));
+            Files.write(f, text(200 + random.nextInt(scale.textBytes())));
             Files.setLastModifiedTime(f, NEW_TIME);
         }
     }

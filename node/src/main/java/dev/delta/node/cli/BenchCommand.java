@@ -32,8 +32,8 @@ import java.util.concurrent.Callable;
                 "Delta is measured twice: a 'delta sync' process per edge (JVM start included) and, as "
                         + "'delta-edge', running 'delta serve' edges following the origin (from the origin's "
                         + "switch to theirs).",
-                "Every tool's step starts the same way: dirty pages written back (sync), then, at the medium "
-                        + "and full scales, 5 s with nothing running, so that no tool inherits memory another "
+                "Every tool's step starts the same way: dirty pages written back (sync), then, at the medium, "
+                        + "full and spec scales, 5 s with nothing running, so that no tool inherits memory another "
                         + "one freed just before (a VM hands such memory back to its host after ~2 s).",
                 "Scenarios: source-tree, big-file-scattered, big-file-insert, release-tar, no-change, "
                         + "cold, rename-heavy, fanout-4."})
@@ -51,7 +51,8 @@ final class BenchCommand implements Callable<Integer> {
     Path json;
 
     @Option(names = "--scale", paramLabel = "SCALE", defaultValue = "full",
-            description = "small (seconds), medium, or full (~50k files, 1 GiB big files; default).")
+            description = "small (seconds), medium, full (~50k files, 460 MB; 1 GiB big files; default), "
+                    + "or spec (80k files, ~1 GB: the size the node's targets are stated at).")
     String scale;
 
     @Option(names = "--seed", defaultValue = "42", description = "Random seed of the datasets (default: ${DEFAULT-VALUE}).")

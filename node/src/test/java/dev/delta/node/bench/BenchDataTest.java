@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchDataTest {
-    private static final Scale TINY = new Scale("tiny", 120, 1 << 20, 10, 0);
+    private static final Scale TINY = new Scale("tiny", 120, 1 << 20, 10, 0, 12_000);
 
     @TempDir
     Path tmp;
@@ -68,5 +68,21 @@ class BenchDataTest {
         BenchData.Trees c = new BenchData(3, TINY).prepare(Scenario.COLD, Files.createDirectory(tmp.resolve("c")));
         assertNull(c.oldTree());
         assertEquals(TINY.textFiles() + 1, c.files());
+    }
+
+    /** The spec scale is the tree the node's update targets name: 80k files, about 1 GB. */
+    @Test
+    void textBytes_setsTheSourceFilesSize_andSpecIsEightyThousandFilesOfAboutOneGigabyte() throws Exception {
+        Scale twice = new Scale("tiny-x2", TINY.textFiles(), TINY.bigFileBytes(), TINY.scatteredEdits(), 0,
+                2 * TINY.textBytes());
+        long a = new BenchData(3, TINY).prepare(Scenario.COLD, Files.createDirectory(tmp.resolve("a"))).bytes();
+        long b = new BenchData(3, twice).prepare(Scenario.COLD, Files.createDirectory(tmp.resolve("b"))).bytes();
+        assertTrue(b > a * 3 / 2 && b < a * 3,
+                "twice the bound, about twice the bytes (120 files: noisy): " + a + " -> " + b);
+        Scale spec = Scale.parse("spec");
+        assertEquals(80_000, spec.textFiles());
+        // the mean size of a source file: 200 + (7/8 * bound/2 + 1/8 * 5*bound/2)
+        double mean = 200 + spec.textBytes() * (7.0 / 16 + 5.0 / 16);
+        assertTrue(Math.abs(mean * spec.textFiles() - 1e9) < 0.05e9, "about 1 GB: " + mean * spec.textFiles());
     }
 }
