@@ -62,14 +62,23 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     private final Map<String, byte[]> fullPayloads = new ConcurrentHashMap<>();
     private final Map<String, byte[]> deltaPayloads = new ConcurrentHashMap<>();
     private final Map<String, DatasetStore> stores = new ConcurrentHashMap<>();
-    /** Decoded manifests of recently served versions: every range request needs its file's entry. */
+    /**
+     * Decoded manifests of recently served versions, least recently used first: every range
+     * request needs its file's entry. Bounded by {@link #maxDecoded} manifests and
+     * {@link #maxDecodedEntries} entries in all (see {@link #keep}).
+     */
     private final Map<String, Manifest> manifests = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Manifest> eldest) {
-                    return size() > 8;
-                }
-            });
+            new java.util.LinkedHashMap<>(16, 0.75f, true));
+    /** At most this many decoded manifests are kept. */
+    static final int MAX_DECODED = 8;
+    /**
+     * At most this many entries in all the decoded manifests kept (the newest one is kept whatever
+     * its size). Each is decoded apart, sharing nothing: an 80,000-entry manifest takes ~37 MB of
+     * heap, so eight of them were more than a node's 256 MB.
+     */
+    static final long MAX_DECODED_ENTRIES = 200_000;
+    private int maxDecoded = MAX_DECODED;
+    private long maxDecodedEntries = MAX_DECODED_ENTRIES;
     /** Stored patches by dataset, target and reference version: the few releases edges follow from. */
     private final Map<String, PackSlot> patchPacks = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(16, 0.75f, true) {
@@ -224,20 +233,47 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         }
     }
 
-    /** The manifest of a retained version, decoded once and kept while it is being served. */
     /** Whether a version's manifest is decoded and kept; for tests. */
     boolean isDecoded(String dataset, long version) {
         return manifests.containsKey(dataset + "/" + version);
     }
 
+    /** Sets the bounds of the decoded manifests kept; for tests. */
+    ReleaseService decodedBounds(int manifestCount, long entries) {
+        this.maxDecoded = manifestCount;
+        this.maxDecodedEntries = entries;
+        return this;
+    }
+
+    /** The manifest of a retained version, decoded once and kept while it is being served. */
     private Manifest manifest(DatasetStore s, long version) throws IOException {
         String key = s.dataset() + "/" + version;
         Manifest m = manifests.get(key);
         if (m == null) {
             m = s.manifest(version);
-            manifests.put(key, m);
+            keep(key, m);
         }
         return m;
+    }
+
+    /** Keeps a decoded manifest, dropping the least recently used others beyond the bounds. */
+    private void keep(String key, Manifest m) {
+        synchronized (manifests) {
+            manifests.put(key, m);
+            long held = 0;
+            for (Manifest k : manifests.values()) {
+                held += k.entries().size();
+            }
+            var it = manifests.entrySet().iterator();
+            while (manifests.size() > 1 && (manifests.size() > maxDecoded || held > maxDecodedEntries)
+                    && it.hasNext()) {
+                Map.Entry<String, Manifest> e = it.next();
+                if (!e.getKey().equals(key)) {
+                    held -= e.getValue().entries().size();
+                    it.remove();
+                }
+            }
+        }
     }
 
     @Override

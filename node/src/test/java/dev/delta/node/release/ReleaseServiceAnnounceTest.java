@@ -13,6 +13,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +47,41 @@ class ReleaseServiceAnnounceTest {
             pub.publish(src);
             assertEquals(3L, seen.poll(10, TimeUnit.SECONDS), "v3 announced too");
             assertNull(seen.poll(300, TimeUnit.MILLISECONDS), "each version announced once");
+        }
+    }
+
+    @Test
+    void decodedManifests_areKeptWithinTheirBounds_leastRecentlyUsedDroppedFirst() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Path data = tmp.resolve("data");
+        Publisher pub = new Publisher(data, "site");
+        for (int v = 1; v <= 3; v++) {
+            Files.writeString(src.resolve("f" + v + ".txt"), "version " + v);
+            pub.publish(src);
+        }
+        try (ReleaseService svc = new ReleaseService(data, "default", SECRET, List.of(), TimeUnit.HOURS.toMillis(1))) {
+            assertEquals(3, svc.decoded("site", 3).entries().size()); // f1, f2, f3
+            svc.decodedBounds(8, 5); // room for v3 (3 entries) and v2 (2), not for v1 (1) as well
+            svc.decoded("site", 2);
+            svc.decoded("site", 1);
+            assertFalse(svc.isDecoded("site", 3), "the least recently used goes first");
+            assertTrue(svc.isDecoded("site", 2) && svc.isDecoded("site", 1));
+            svc.decoded("site", 2); // now v1 is the least recently used
+            svc.decoded("site", 3);
+            assertFalse(svc.isDecoded("site", 1));
+            assertTrue(svc.isDecoded("site", 2) && svc.isDecoded("site", 3));
+
+            svc.decodedBounds(8, 1); // smaller than any manifest: the one just decoded is kept alone
+            svc.decoded("site", 1);
+            assertTrue(svc.isDecoded("site", 1));
+            assertFalse(svc.isDecoded("site", 2) || svc.isDecoded("site", 3));
+
+            svc.decodedBounds(2, 1_000);
+            svc.decoded("site", 2);
+            svc.decoded("site", 3);
+            assertFalse(svc.isDecoded("site", 1), "two manifests at most");
+            assertTrue(svc.isDecoded("site", 2) && svc.isDecoded("site", 3));
+            assertEquals("version 3", Files.readString(data.resolve("site/current/f3.txt")));
         }
     }
 }
