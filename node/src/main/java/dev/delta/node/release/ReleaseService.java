@@ -72,11 +72,16 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     /** At most this many decoded manifests are kept. */
     static final int MAX_DECODED = 8;
     /**
-     * At most this many entries in all the decoded manifests kept (the newest one is kept whatever
-     * its size). Each is decoded apart, sharing nothing: an 80,000-entry manifest takes ~37 MB of
-     * heap, so eight of them were more than a node's 256 MB.
+     * At most this many entries in all the decoded manifests kept, but for the two most recently
+     * used, kept whatever their size. Each is decoded apart, sharing nothing: an 80,000-file
+     * manifest takes ~37 MB of heap, so eight of them were more than a node's 256 MB. Two are the
+     * working set of an update (the target's ranges, and the release their references name):
+     * with room for one of them only, each request decoded the other again, and an update took
+     * minutes instead of a second.
      */
-    static final long MAX_DECODED_ENTRIES = 200_000;
+    static final long MAX_DECODED_ENTRIES = 250_000;
+    /** The decoded manifests kept whatever the bounds: an update's target and reference. */
+    static final int MIN_DECODED = 2;
     private int maxDecoded = MAX_DECODED;
     private long maxDecodedEntries = MAX_DECODED_ENTRIES;
     /** Stored patches by dataset, target and reference version: the few releases edges follow from. */
@@ -256,7 +261,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         return m;
     }
 
-    /** Keeps a decoded manifest, dropping the least recently used others beyond the bounds. */
+    /** Keeps a decoded manifest, dropping the least recently used beyond the bounds. */
     private void keep(String key, Manifest m) {
         synchronized (manifests) {
             manifests.put(key, m);
@@ -265,7 +270,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                 held += k.entries().size();
             }
             var it = manifests.entrySet().iterator();
-            while (manifests.size() > 1 && (manifests.size() > maxDecoded || held > maxDecodedEntries)
+            while (manifests.size() > MIN_DECODED && (manifests.size() > maxDecoded || held > maxDecodedEntries)
                     && it.hasNext()) {
                 Map.Entry<String, Manifest> e = it.next();
                 if (!e.getKey().equals(key)) {
