@@ -66,8 +66,7 @@ public final class NodeProcess implements AutoCloseable {
     public static List<String> deltaCommand(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.addAll(inherited(ManagementFactory.getRuntimeMXBean().getInputArguments(),
-                args.length > 0 && args[0].equals("serve")));
+        cmd.addAll(inherited(ManagementFactory.getRuntimeMXBean().getInputArguments()));
         cmd.add("-Dchronicle.analytics.disable=true");
         cmd.add("-Xmx256m");
         cmd.add("-XX:+ExitOnOutOfMemoryError"); // as the launcher: fail visibly, never hang half-dead
@@ -81,17 +80,16 @@ public final class NodeProcess implements AutoCloseable {
 
     /**
      * The options of this JVM a child {@code delta} command is started with: the module openings,
-     * the launcher's class-data-sharing archive, and for the commands the launcher gives them to
-     * (all but {@code serve}) its compiler directives, so that children start as {@code ./delta}
-     * would start them.
+     * the launcher's class-data-sharing archive and its compiler directives, so that children
+     * start as {@code ./delta} would start them.
      */
-    static List<String> inherited(List<String> jvmArguments, boolean serve) {
+    static List<String> inherited(List<String> jvmArguments) {
         List<String> out = new ArrayList<>();
         for (String a : jvmArguments) {
             if (a.startsWith("--add-") || a.startsWith("-Dchronicle") || a.startsWith("-XX:SharedArchiveFile=")
                     || a.equals("-XX:+UnlockDiagnosticVMOptions") || a.startsWith("-XX:ArchiveRelocationMode=")
-                    || a.startsWith("-Xlog:cds")
-                    || (!serve && (a.startsWith("-XX:CompilerDirectivesFile=") || a.equals("-XX:-DisplayVMOutput")))) {
+                    || a.startsWith("-Xlog:cds") || a.startsWith("-XX:CompilerDirectivesFile=")
+                    || a.equals("-XX:-DisplayVMOutput")) {
                 out.add(a);
             }
         }

@@ -20,10 +20,6 @@ class NodeProcessTest {
                         "-XX:SharedArchiveFile=/x/delta.jsa", "-Xlog:cds=off", "-XX:+UnlockDiagnosticVMOptions",
                         "-XX:ArchiveRelocationMode=0", "-XX:+UnlockDiagnosticVMOptions",
                         "-XX:CompilerDirectivesFile=/x/jit-directives.json", "-XX:-DisplayVMOutput"),
-                NodeProcess.inherited(LAUNCHER, false), "a sync gets the compiler directives, in order");
-        assertEquals(List.of("--add-opens=java.base/java.lang=ALL-UNNAMED", "-Dchronicle.analytics.disable=true",
-                        "-XX:SharedArchiveFile=/x/delta.jsa", "-Xlog:cds=off", "-XX:+UnlockDiagnosticVMOptions",
-                        "-XX:ArchiveRelocationMode=0", "-XX:+UnlockDiagnosticVMOptions"),
-                NodeProcess.inherited(LAUNCHER, true), "serve runs without them, as from the launcher");
+                NodeProcess.inherited(LAUNCHER), "the launcher's options, compiler directives included, in order");
     }
 }
