@@ -1020,42 +1020,89 @@ public final class Syncer {
     }
 
     /**
-     * Range buffers written and free for the next ranges of a round, holding at most a budget of
-     * KiB between them: a buffer given back past it is left to the collector. (Unbounded, the spare
-     * buffers grew without limit when many small ranges came first — 2,048 buffers of 16 KiB fit
-     * the writers' budget — and then a big file's 1 MiB ranges each dropped a small one and added
-     * a big one: 1.8 GB of buffers for a 256 MB heap.)
+     * Range buffers written and free for the next ranges of a round, by size class, holding at most
+     * a budget of KiB between them: a buffer given back past it is left to the collector.
+     * (Unbounded, the spare buffers grew without limit when many small ranges came first — 2,048
+     * buffers of 16 KiB fit the writers' budget — and then a big file's 1 MiB ranges each dropped
+     * a small one and added a big one: 1.8 GB of buffers for a 256 MB heap. With one queue for all
+     * sizes, a range found the next spare too small about as often as not: a cold edge's small
+     * files, each its own range, allocated ~240 MB of new buffers for a 1 GB tree.)
      */
     static final class SpareBuffers {
-        private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> queue =
-                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private static final int MIN_LOG = Integer.numberOfTrailingZeros(MIN_RANGE_BUFFER);
+        /** Size classes: 2^k and 1.5 * 2^k bytes, from {@link #MIN_RANGE_BUFFER} up to 1 GiB. */
+        private static final int CLASSES = 2 * (30 - MIN_LOG) + 1;
+        private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer>[] queues;
         private final java.util.concurrent.atomic.AtomicInteger kib = new java.util.concurrent.atomic.AtomicInteger();
         private final int budgetKib;
 
+        @SuppressWarnings("unchecked")
         SpareBuffers(int budgetKib) {
             this.budgetKib = budgetKib;
+            this.queues = new java.util.concurrent.ConcurrentLinkedQueue[CLASSES];
+            for (int i = 0; i < CLASSES; i++) {
+                queues[i] = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            }
+        }
+
+        /**
+         * The capacity a buffer for {@code length} bytes gets: the smallest size class holding it
+         * (less than half again what was asked), or exactly {@code length} past 1 GiB.
+         */
+        static int capacityFor(int length) {
+            int n = Math.max(length, MIN_RANGE_BUFFER);
+            if (n > 1 << 30) {
+                return n;
+            }
+            int p = Integer.highestOneBit(n);
+            return n == p ? p : n <= p + (p >> 1) ? p + (p >> 1) : p << 1;
+        }
+
+        /** The class of a buffer of {@code capacity} bytes, or -1 for a size that is no class. */
+        static int classOf(int capacity) {
+            if (capacity < MIN_RANGE_BUFFER || capacity > 1 << 30 || capacityFor(capacity) != capacity) {
+                return -1;
+            }
+            int log = 31 - Integer.numberOfLeadingZeros(capacity);
+            return 2 * (log - MIN_LOG) + (Integer.bitCount(capacity) == 1 ? 0 : 1);
         }
 
         /**
          * A buffer of exactly {@code length} bytes (position 0, limit {@code length}): a spare one
-         * when the next is large enough, else a new one (and the spare one is dropped).
+         * of its size class if there is one, else a new one.
          */
         ByteBuffer take(int length) {
-            ByteBuffer b = queue.poll();
+            int capacity = capacityFor(length);
+            int c = classOf(capacity);
+            ByteBuffer b = c < 0 ? null : queues[c].poll();
             if (b != null) {
                 kib.addAndGet(-Syncer.kib(b));
-            }
-            if (b == null || b.capacity() < length) {
-                b = ByteBuffer.allocate(Math.max(length, MIN_RANGE_BUFFER));
+            } else {
+                b = ByteBuffer.allocate(capacity);
             }
             return b.clear().limit(length);
         }
 
-        /** Keeps a written range's buffer for the next ranges, if the spare ones stay within the budget. */
+        /**
+         * Keeps a written range's buffer for the next ranges of its size, if the spare ones stay
+         * within the budget: spares of other sizes are dropped first to make room (the ranges of a
+         * round change size as it goes, small files first and big files' ranges last, say), and
+         * failing that, this one is.
+         */
         void give(ByteBuffer b) {
+            int c = classOf(b.capacity());
+            if (c < 0) {
+                return;
+            }
             int k = Syncer.kib(b);
+            for (int other = 0; other < CLASSES && kib.get() + k > budgetKib; other++) {
+                ByteBuffer drop;
+                while (other != c && kib.get() + k > budgetKib && (drop = queues[other].poll()) != null) {
+                    kib.addAndGet(-Syncer.kib(drop));
+                }
+            }
             if (kib.addAndGet(k) <= budgetKib) {
-                queue.add(b);
+                queues[c].add(b);
             } else {
                 kib.addAndGet(-k);
             }

@@ -34,8 +34,64 @@ class BufferReuseTest {
         ByteBuffer c = spare.take(Syncer.MIN_RANGE_BUFFER + 1);
         assertEquals(Syncer.MIN_RANGE_BUFFER + 1, c.remaining(), "a range longer than any spare gets a new buffer");
         assertEquals(Syncer.MIN_RANGE_BUFFER / 1024, Syncer.kib(a), "held ranges count by their buffers' KiB");
-        assertEquals(Syncer.MIN_RANGE_BUFFER / 1024 + 1, Syncer.kib(c));
+        assertEquals(Syncer.MIN_RANGE_BUFFER / 1024 * 3 / 2, Syncer.kib(c), "the next size class: 1.5 times");
         assertEquals(1, Syncer.kib(ByteBuffer.allocate(1)));
+    }
+
+    @Test
+    void sizeClasses_holdEachLength_withLessThanHalfToSpare() {
+        Random rnd = new Random(3);
+        for (int i = 0; i < 10_000; i++) {
+            int length = i < 100 ? i : 1 + rnd.nextInt(i % 2 == 0 ? 1 << 21 : 1 << 30);
+            int capacity = Syncer.SpareBuffers.capacityFor(length);
+            assertTrue(capacity >= length && capacity >= Syncer.MIN_RANGE_BUFFER, length + " -> " + capacity);
+            if (length > Syncer.MIN_RANGE_BUFFER) {
+                assertTrue(capacity < length + length / 2, length + " -> " + capacity);
+            }
+            assertEquals(capacity, Syncer.SpareBuffers.capacityFor(capacity), "a class's size is its own class");
+            assertTrue(Syncer.SpareBuffers.classOf(capacity) >= 0);
+        }
+        assertEquals(-1, Syncer.SpareBuffers.classOf(Syncer.MIN_RANGE_BUFFER + 1), "not a class size");
+        assertEquals(Syncer.SpareBuffers.classOf(1 << 20) + 1, Syncer.SpareBuffers.classOf(3 << 19));
+    }
+
+    /** What made a cold edge allocate: small files of every size, each its own range, between big files' ranges. */
+    @Test
+    void rangesOfMixedSizes_reuseTheirClassesBuffers() {
+        Syncer.SpareBuffers spare = new Syncer.SpareBuffers(Syncer.BUFFERED_KIB);
+        Random rnd = new Random(5);
+        java.util.Set<ByteBuffer> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.ArrayDeque<ByteBuffer> writing = new java.util.ArrayDeque<>();
+        int taken = 0;
+        for (int i = 0; i < 20_000; i++) {
+            int length = rnd.nextInt(10) == 0 ? (int) Syncer.MAX_RANGE_BYTES : 1 + rnd.nextInt(200_000);
+            ByteBuffer b = spare.take(length);
+            assertEquals(length, b.remaining());
+            seen.add(b);
+            taken++;
+            writing.add(b);
+            if (writing.size() == 16) { // writers finish in order, 16 ranges behind
+                spare.give(writing.poll());
+            }
+            assertTrue(spare.kib() <= Syncer.BUFFERED_KIB);
+        }
+        assertTrue(seen.size() < taken / 50, seen.size() + " buffers allocated for " + taken + " ranges");
+    }
+
+    @Test
+    void aFullBudget_dropsSparesOfOtherSizes_forTheOneGivenBack() {
+        Syncer.SpareBuffers spare = new Syncer.SpareBuffers(1024); // 1 MiB
+        java.util.List<ByteBuffer> small = new java.util.ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            small.add(spare.take(10_000));
+        }
+        small.forEach(spare::give);
+        assertEquals(1024, spare.kib(), "64 spares of 16 KiB fill the budget");
+        ByteBuffer big = spare.take((int) Syncer.MAX_RANGE_BYTES);
+        spare.give(big);
+        assertEquals(1024, spare.kib());
+        assertSame(big, spare.take((int) Syncer.MAX_RANGE_BYTES), "the big one was kept, the small ones dropped");
+        assertEquals(0, spare.kib());
     }
 
     @Test
