@@ -326,21 +326,19 @@ public final class ManifestDelta {
         }
         Manifest target = new Manifest(partial.dataset(), partial.version(), partial.parentVersion(),
                 partial.createdMillis(), partial.chunker(), entries, true); // a merge of two ordered lists
-        long size = ManifestCodec.encodedSize(target);
-        if (size > limits.maxManifestBytes() || size > Integer.MAX_VALUE - 8) {
-            throw new ManifestFormatException(-1, "manifest delta yields a manifest of " + size
-                    + " bytes, over the limit of " + Math.min(limits.maxManifestBytes(), Integer.MAX_VALUE - 8));
-        }
         int[] starts = baseEncoded == null ? null : ManifestEncoder.entryStarts(baseEncoded, kept.size());
         byte[] encoded = null;
         if (starts != null) {
+            long size = ManifestEncoder.splicedSize(target, fromBase, starts);
+            checkSize(size, limits);
             try {
-                encoded = ManifestEncoder.toArraySpliced(target, fromBase, baseEncoded, starts);
+                encoded = ManifestEncoder.toArraySpliced(target, fromBase, baseEncoded, starts, size);
             } catch (IllegalArgumentException | IllegalStateException notTheBase) {
                 encoded = null; // the entries' lengths disagree with the base's: encode afresh
             }
         }
         if (encoded == null) {
+            checkSize(ManifestCodec.encodedSize(target), limits);
             encoded = new ManifestCodec().encode(target);
         }
         byte[] root = ManifestCodec.rootDigest(encoded);
@@ -349,6 +347,13 @@ public final class ManifestDelta {
                     + Sha256.hex(targetRoot).substring(0, 16) + "…");
         }
         return new Applied(target, encoded, root);
+    }
+
+    private static void checkSize(long size, ManifestLimits limits) throws ManifestFormatException {
+        if (size > limits.maxManifestBytes() || size > Integer.MAX_VALUE - 8) {
+            throw new ManifestFormatException(-1, "manifest delta yields a manifest of " + size
+                    + " bytes, over the limit of " + Math.min(limits.maxManifestBytes(), Integer.MAX_VALUE - 8));
+        }
     }
 
     // ---- the patch section ----------------------------------------------------------------------

@@ -87,6 +87,35 @@ class ManifestDeltaTest {
         assertEquals(1, ManifestDelta.baseVersion(delta));
     }
 
+    /** The rebuilt manifest's size is measured from the base's bytes when spliced: the limit holds all the same. */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aRebuiltManifestOverTheSizeLimit_isRejected_splicedOrNot(boolean spliced) throws Exception {
+        Random r = new Random(9);
+        Manifest base = tree(r, 1, 200);
+        List<Entry> es = new ArrayList<>(base.entries());
+        for (int i = 0; i < 10; i++) {
+            int k = 1 + r.nextInt(es.size() - 1);
+            es.set(k, file(r, es.get(k).path()));
+        }
+        Manifest target = new Manifest("site", 2, 1, 2000, ChunkerParams.DEFAULT, es);
+        byte[] delta = ManifestDelta.encode(base, target);
+        byte[] baseBytes = spliced ? CODEC.encode(base) : null;
+        int size = CODEC.encode(target).length;
+        ManifestLimits d = ManifestLimits.DEFAULT;
+        ManifestLimits exact = new ManifestLimits(d.maxEntries(), d.maxChunksPerFile(), d.maxTotalChunks(),
+                d.maxStringBytes(), size);
+        ManifestLimits under = new ManifestLimits(d.maxEntries(), d.maxChunksPerFile(), d.maxTotalChunks(),
+                d.maxStringBytes(), size - 1);
+
+        assertEquals(size, ManifestDelta.applyEncoded(base, baseBytes, CODEC.rootDigest(base), delta, exact)
+                .encoded().length);
+        ManifestFormatException e = assertThrows(ManifestFormatException.class,
+                () -> ManifestDelta.applyEncoded(base, baseBytes, CODEC.rootDigest(base), delta, under));
+        assertTrue(e.getMessage().contains("manifest delta yields a manifest of " + size + " bytes, over the limit of "
+                + (size - 1)), e.getMessage());
+    }
+
     @Test
     void apply_rejectsAnotherBaseCorruptionAndTruncation() throws Exception {
         Random r = new Random(1);

@@ -87,6 +87,7 @@ public final class Follower implements AutoCloseable {
                         if (wake.isEmpty()) { // idle: make the next sync cost what changes, not the tree
                             syncer.prepareMirror(dataset, () -> closed || !wake.isEmpty());
                             syncer.prepareIndex(dataset, () -> closed || !wake.isEmpty());
+                            syncer.rehearse(dataset, () -> closed || !wake.isEmpty());
                         }
                     }
                 }

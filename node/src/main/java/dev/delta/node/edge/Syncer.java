@@ -435,6 +435,44 @@ public final class Syncer {
         });
     }
 
+    /**
+     * While idle, once per process: rehearses an update of the current release in memory
+     * ({@link Rehearsal}), so that the first real update runs compiled code. The inputs are read
+     * under the dataset's lock; the rehearsal runs outside it. Off with
+     * {@code -Ddelta.edge.rehearse=false} (for measuring what it saves).
+     */
+    public void rehearse(String dataset, java.util.function.BooleanSupplier abort) {
+        if (!REHEARSE || rehearsed.get()) {
+            return;
+        }
+        Object[] in = new Object[3];
+        whileIdle(dataset, abort, "a rehearsal of an update", (store, v, t0) -> {
+            in[0] = retained(store, v);
+            in[1] = store.manifestBytes(v);
+            in[2] = store.rootDigest(v);
+        });
+        if (in[0] == null || abort.getAsBoolean() || !rehearsed.compareAndSet(false, true)) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            Rehearsal.Result r = Rehearsal.run((Manifest) in[0], (byte[]) in[1], (byte[]) in[2], MAX_RANGE_BYTES,
+                    abort);
+            if (r == null) {
+                rehearsed.set(false); // cut short or nothing to edit: another idle pass tries again
+                return;
+            }
+            LOG.debug("{}: rehearsed an update of {} of {} files in memory in {} ms (JIT warm-up)", dataset,
+                    r.filesEdited(), ((Manifest) in[0]).fileCount(), ms(t0, System.nanoTime()));
+        } catch (dev.delta.engine.manifest.ManifestFormatException | RuntimeException e) {
+            LOG.warn("{}: the rehearsal of an update failed (nothing depends on it)", dataset, e);
+        }
+    }
+
+    /** See {@link #rehearse}. */
+    private static final boolean REHEARSE = Boolean.parseBoolean(System.getProperty("delta.edge.rehearse", "true"));
+    private final java.util.concurrent.atomic.AtomicBoolean rehearsed = new java.util.concurrent.atomic.AtomicBoolean();
+
     /** The index {@link #prepareIndex} built, if the store still retains exactly its releases; else null. */
     private ChunkIndex takeIndex(DatasetStore store) throws IOException {
         PreparedIndex p = preparedIndexes.remove(store.dataset());
