@@ -451,7 +451,20 @@ public final class Syncer {
             in[1] = store.manifestBytes(v);
             in[2] = store.rootDigest(v);
         });
-        if (in[0] == null || abort.getAsBoolean() || !rehearsed.compareAndSet(false, true)) {
+        if (in[0] == null || abort.getAsBoolean()) {
+            return;
+        }
+        // It holds a second copy of the manifest for a moment (as an update does, but beside the
+        // index kept for the next one): never where that could run the heap out.
+        Runtime rt = Runtime.getRuntime();
+        long room = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (((byte[]) in[1]).length * REHEARSAL_HEAP_FACTOR > room) {
+            LOG.debug("{}: no rehearsal of an update: a {}-byte manifest, {} bytes of heap free", dataset,
+                    ((byte[]) in[1]).length, room);
+            rehearsed.set(true);
+            return;
+        }
+        if (!rehearsed.compareAndSet(false, true)) {
             return;
         }
         long t0 = System.nanoTime();
@@ -469,6 +482,13 @@ public final class Syncer {
         }
     }
 
+    /**
+     * Free heap a rehearsal asks for, as a multiple of the manifest's encoded size (an estimate
+     * with a margin, not a measurement: for the spec tree's 8.8 MB manifest, two more encodings,
+     * the delta, the edited and rebuilt entry lists, whose entries are mostly shared, and an index
+     * of the release's chunks).
+     */
+    static final long REHEARSAL_HEAP_FACTOR = 8;
     /** See {@link #rehearse}. */
     private static final boolean REHEARSE = Boolean.parseBoolean(System.getProperty("delta.edge.rehearse", "true"));
     private final java.util.concurrent.atomic.AtomicBoolean rehearsed = new java.util.concurrent.atomic.AtomicBoolean();
