@@ -103,7 +103,7 @@ public final class Lz4Blocks {
             } else {
                 // a block that spans socket reads: join it in a pooled buffer, piece by piece
                 // (nioBuffer, and writeBytes of the whole view, copy it into a new heap array:
-                // ~35% of a cold edge's allocation)
+                // ~13% of what a cold edge allocated)
                 joined = alloc.directBuffer(n, n);
                 block.getBytes(block.readerIndex(), joined, 0, n);
                 src = joined.nioBuffer(0, n);
