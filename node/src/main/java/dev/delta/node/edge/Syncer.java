@@ -445,22 +445,20 @@ public final class Syncer {
         if (!REHEARSE || rehearsed.get()) {
             return;
         }
-        Object[] in = new Object[3];
-        whileIdle(dataset, abort, "a rehearsal of an update", (store, v, t0) -> {
-            in[0] = retained(store, v);
-            in[1] = store.manifestBytes(v);
-            in[2] = store.rootDigest(v);
-        });
-        if (in[0] == null || abort.getAsBoolean()) {
+        AtomicReference<Rehearsed> read = new AtomicReference<>();
+        whileIdle(dataset, abort, "a rehearsal of an update", (store, v, t0) ->
+                read.set(new Rehearsed(retained(store, v), store.manifestBytes(v), store.rootDigest(v))));
+        Rehearsed in = read.get();
+        if (in == null || abort.getAsBoolean()) {
             return;
         }
         // It holds a second copy of the manifest for a moment (as an update does, but beside the
         // index kept for the next one): never where that could run the heap out.
         Runtime rt = Runtime.getRuntime();
         long room = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        if (((byte[]) in[1]).length * REHEARSAL_HEAP_FACTOR > room) {
+        if (in.encoded().length * REHEARSAL_HEAP_FACTOR > room) {
             LOG.debug("{}: no rehearsal of an update: a {}-byte manifest, {} bytes of heap free", dataset,
-                    ((byte[]) in[1]).length, room);
+                    in.encoded().length, room);
             rehearsed.set(true);
             return;
         }
@@ -469,14 +467,13 @@ public final class Syncer {
         }
         long t0 = System.nanoTime();
         try {
-            Rehearsal.Result r = Rehearsal.run((Manifest) in[0], (byte[]) in[1], (byte[]) in[2], MAX_RANGE_BYTES,
-                    abort);
+            Rehearsal.Result r = Rehearsal.run(in.manifest(), in.encoded(), in.root(), MAX_RANGE_BYTES, abort);
             if (r == null) {
                 rehearsed.set(false); // cut short or nothing to edit: another idle pass tries again
                 return;
             }
             LOG.debug("{}: rehearsed an update of {} of {} files in memory in {} ms (JIT warm-up)", dataset,
-                    r.filesEdited(), ((Manifest) in[0]).fileCount(), ms(t0, System.nanoTime()));
+                    r.filesEdited(), in.manifest().fileCount(), ms(t0, System.nanoTime()));
         } catch (dev.delta.engine.manifest.ManifestFormatException | RuntimeException e) {
             LOG.warn("{}: the rehearsal of an update failed (nothing depends on it)", dataset, e);
         }
@@ -489,6 +486,10 @@ public final class Syncer {
      * of the release's chunks).
      */
     static final long REHEARSAL_HEAP_FACTOR = 8;
+    /** What {@link #rehearse} reads of the current release under the lock. */
+    private record Rehearsed(Manifest manifest, byte[] encoded, byte[] root) {
+    }
+
     /** See {@link #rehearse}. */
     private static final boolean REHEARSE = Boolean.parseBoolean(System.getProperty("delta.edge.rehearse", "true"));
     private final java.util.concurrent.atomic.AtomicBoolean rehearsed = new java.util.concurrent.atomic.AtomicBoolean();
