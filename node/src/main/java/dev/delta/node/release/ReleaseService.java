@@ -105,6 +105,14 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger serving = new java.util.concurrent.atomic.AtomicInteger();
     /** See {@link #quietNanos}. */
     private static final long SERVING_GRACE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /**
+     * Updates under way: manifests given to a peer that held another version, less the checks that
+     * came from a peer already at the version it would be given (what an edge asks right after it
+     * switched). Not per peer: a count, forgotten after {@link #updateGraceNanos} with no request.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger updating = new java.util.concurrent.atomic.AtomicInteger();
+    /** See {@link #updating}. */
+    private volatile long updateGraceNanos = TimeUnit.SECONDS.toNanos(10);
     private final ScheduledExecutorService poller;
     /** Watches the directories of subscribed datasets for {@code current} being replaced; null if unsupported. */
     private final java.nio.file.WatchService watcher;
@@ -187,11 +195,31 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
      * Nanoseconds since a peer last asked this node for a manifest, a file or files, or since the
      * last file being served was done with; 0 while one is (a long answer is one request), unless
      * nothing was asked for {@link #SERVING_GRACE_NANOS} (a source never closed does not hold
-     * background work off for good).
+     * background work off for good); 0 too while an update is under way (see {@link #updateGrace}).
      */
     public long quietNanos() {
         long since = System.nanoTime() - lastRequest;
-        return serving.get() > 0 && since < SERVING_GRACE_NANOS ? 0 : since;
+        if (serving.get() > 0 && since < SERVING_GRACE_NANOS) {
+            return 0;
+        }
+        if (updating.get() > 0) {
+            if (since < updateGraceNanos) {
+                return 0;
+            }
+            updating.set(0); // a peer that stopped half-way, or a one-shot sync: no check will come
+        }
+        return since;
+    }
+
+    /**
+     * How long an update under way (a manifest given to a peer that held another version, not yet
+     * followed by its check at the new one) holds background work off after the last request:
+     * between its requests an edge copies locally, hashes and commits, for seconds on a large
+     * file, and an origin's packing beside it took CPU from it where the two share a machine.
+     * Default 10 s.
+     */
+    public void updateGrace(java.time.Duration grace) {
+        this.updateGraceNanos = grace.toNanos();
     }
 
     /** The decoded manifest of a retained version, from the cache the serving path keeps. */
@@ -298,6 +326,11 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                 throw new DatasetException(ErrorCode.VERSION_MISMATCH, dataset + " v" + v + " is not retained here");
             }
             byte[] root = s.rootDigest(v); // recorded beside the manifest at commit
+            if (haveVersion == v) {
+                updating.updateAndGet(n -> Math.max(0, n - 1)); // a peer at v checking: its update is done
+            } else {
+                updating.updateAndGet(n -> n < Integer.MAX_VALUE ? n + 1 : n);
+            }
             ManifestSignature sig = signature(s, v);
             byte[] body = null;
             ManifestKind kind = ManifestKind.FULL;

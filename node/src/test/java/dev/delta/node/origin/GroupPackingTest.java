@@ -145,16 +145,17 @@ class GroupPackingTest {
             Files.writeString(src.resolve("a/f3.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
             Files.writeString(src.resolve("big/data.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
             age(src);
-            p.publish(src);
+            long v = p.publish(src).version();
             assertFalse(contentPacked(data, "site", "big/data.txt"), "left to the node");
 
-            // busy: a request every 200 ms for 2 s; nothing is packed meanwhile
+            // busy: a request every 200 ms for 2 s (an edge at the current version checking, so
+            // no update under way); nothing is packed meanwhile
             int waiting = packed(data, "site").missing().size();
             assertTrue(waiting >= 1, "left to the node");
             long busyUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
             long quietFrom = 0;
             while (System.nanoTime() < busyUntil) {
-                service.openManifest("site", 0, 0).content().close();
+                service.openManifest("site", 0, v).content().close();
                 quietFrom = System.nanoTime();
                 assertEquals(waiting, packed(data, "site").missing().size(), "packed while requests were coming in");
                 assertFalse(contentPacked(data, "site", "big/data.txt"), "packed while requests were coming in");
@@ -196,6 +197,66 @@ class GroupPackingTest {
             }
             assertTrue(System.nanoTime() - closed >= TimeUnit.MILLISECONDS.toNanos(300),
                     "the quiet time counts from the end of the answer");
+        }
+    }
+    @Test
+    void anUpdateUnderWay_holdsThePackerOff_untilThatEdgeChecksInAtTheNewVersion() throws Exception {
+        Path src = tmp.resolve("src");
+        bigFile(src.resolve("big/data.txt"), 5, 400_000);
+        age(src);
+        Path data = tmp.resolve("data");
+        Publisher p = new Publisher(data, "site");
+        long v1 = p.publish(src).version();
+        try (ReleaseService service = new ReleaseService(data, "k", new byte[32], List.of());
+             IdlePacker packer = new IdlePacker(data, List.of(), service, 300).start()) {
+            service.updateGrace(java.time.Duration.ofSeconds(60));
+            Files.writeString(src.resolve("big/data.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
+            age(src);
+            long v2 = p.publish(src).version();
+            assertFalse(contentPacked(data, "site", "big/data.txt"), "left to the node");
+            // an edge at v1 takes the manifest of v2, then works locally without asking anything
+            service.openManifest("site", 0, v1).content().close();
+            Thread.sleep(1500); // well past the quiet time
+            assertEquals(0, service.quietNanos(), "busy while an update is under way");
+            assertFalse(contentPacked(data, "site", "big/data.txt"), "packed while an edge was updating");
+            // its check at v2, right after it switched: the update is over
+            service.openManifest("site", 0, v2).content().close();
+            long checked = System.nanoTime();
+            long deadline = checked + TimeUnit.SECONDS.toNanos(20);
+            while (!contentPacked(data, "site", "big/data.txt")) {
+                assertTrue(System.nanoTime() < deadline, "the idle node never packed the file");
+                Thread.sleep(20);
+            }
+            assertTrue(System.nanoTime() - checked >= TimeUnit.MILLISECONDS.toNanos(300),
+                    "the quiet time counts from the check");
+        }
+    }
+
+    @Test
+    void anUpdateThatNeverChecksIn_holdsThePackerOffOnlyForTheGrace() throws Exception {
+        Path src = tmp.resolve("src");
+        bigFile(src.resolve("big/data.txt"), 5, 400_000);
+        age(src);
+        Path data = tmp.resolve("data");
+        Publisher p = new Publisher(data, "site");
+        long v1 = p.publish(src).version();
+        try (ReleaseService service = new ReleaseService(data, "k", new byte[32], List.of());
+             IdlePacker packer = new IdlePacker(data, List.of(), service, 200).start()) {
+            service.updateGrace(java.time.Duration.ofMillis(1200));
+            Files.writeString(src.resolve("big/data.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
+            age(src);
+            p.publish(src);
+            // two edges take the new manifest (one of them a cold one); neither ever checks in
+            service.openManifest("site", 0, v1).content().close();
+            service.openManifest("site", 0, 0).content().close();
+            long asked = System.nanoTime();
+            long deadline = asked + TimeUnit.SECONDS.toNanos(20);
+            while (!contentPacked(data, "site", "big/data.txt")) {
+                assertTrue(System.nanoTime() < deadline, "a stalled update held the packer off for good");
+                Thread.sleep(20);
+            }
+            assertTrue(System.nanoTime() - asked >= TimeUnit.MILLISECONDS.toNanos(1200),
+                    "packed before the grace of an update under way was up");
         }
     }
 }
