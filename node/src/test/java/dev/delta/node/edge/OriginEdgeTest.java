@@ -503,6 +503,33 @@ class OriginEdgeTest {
     }
 
     @Test
+    void afterARestart_theFirstIdlePassKeepsTheCurrentManifest_andOnlyThatOne() throws Exception {
+        Publisher pub = new Publisher(originData, "site");
+        pub.publish(src);
+        editMiddles(4, "a second release\n");
+        pub.publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        try (DeltaClient c = client()) {
+            new Syncer(c, edgeData).sync("site", 1);
+            new Syncer(c, edgeData).sync("site", 2);
+            Syncer restarted = new Syncer(c, edgeData); // a node started again: nothing decoded yet
+            assertFalse(restarted.knows("site", 2));
+            restarted.prepareMirror("site", () -> true); // a version arrived meanwhile: nothing read
+            assertFalse(restarted.knows("site", 2));
+            restarted.prepareMirror("site", () -> false);
+            assertTrue(restarted.knows("site", 2), "the current release's manifest is kept for the next sync");
+            restarted.prepareIndex("site", () -> false);
+            assertFalse(restarted.knows("site", 1), "a retained release decoded for the index is not kept");
+            editMiddles(3, "a third release\n");
+            pub.publish(src);
+            SyncResult r = restarted.sync("site", 0);
+            assertEquals(3, r.version());
+            assertMatches(edgeData, src);
+            assertTrue(restarted.knows("site", 3));
+        }
+    }
+
+    @Test
     void aBigFileWithEdits_copiesItsLocalChunksWhileItsRangesAreFetched() throws Exception {
         Path img = src.resolve("lib/deep/disk.img");
         byte[] b = new byte[9 << 20];
