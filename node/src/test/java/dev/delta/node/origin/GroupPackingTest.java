@@ -171,48 +171,33 @@ class GroupPackingTest {
         }
         assertFalse(ServingLock.isHeld(DatasetStore.open(data, "site").root()), "released when the node stops");
     }
+
     @Test
     void aFileBeingServed_holdsThePackerOff_untilItIsClosed() throws Exception {
-        Path src = tmp.resolve("src");
-        bigFile(src.resolve("big/data.txt"), 5, 400_000);
-        age(src);
-        Path data = tmp.resolve("data");
-        Publisher p = new Publisher(data, "site");
-        p.publish(src);
+        BigFileSite site = BigFileSite.publish(tmp);
+        Path data = site.data();
         try (ReleaseService service = new ReleaseService(data, "k", new byte[32], List.of());
              IdlePacker packer = new IdlePacker(data, List.of(), service, 300).start()) {
-            Files.writeString(src.resolve("big/data.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
-            age(src);
-            long v = p.publish(src).version();
+            long v = site.publishEdit();
             var source = service.openFile("site", v - 1, "big/data.txt"); // a long answer in progress
             assertEquals(0, service.quietNanos(), "busy while a file is being served");
             Thread.sleep(1500); // well past the quiet time, with no new request
             assertFalse(contentPacked(data, "site", "big/data.txt"), "packed while a file was being served");
             source.close();
-            long closed = System.nanoTime();
-            long deadline = closed + TimeUnit.SECONDS.toNanos(20);
-            while (!contentPacked(data, "site", "big/data.txt")) {
-                assertTrue(System.nanoTime() < deadline, "the idle node never packed the file");
-                Thread.sleep(20);
-            }
-            assertTrue(System.nanoTime() - closed >= TimeUnit.MILLISECONDS.toNanos(300),
+            awaitBigFilePacked(data, System.nanoTime(), 300, "the idle node never packed the file",
                     "the quiet time counts from the end of the answer");
         }
     }
+
     @Test
     void anUpdateUnderWay_holdsThePackerOff_untilThatEdgeChecksInAtTheNewVersion() throws Exception {
-        Path src = tmp.resolve("src");
-        bigFile(src.resolve("big/data.txt"), 5, 400_000);
-        age(src);
-        Path data = tmp.resolve("data");
-        Publisher p = new Publisher(data, "site");
-        long v1 = p.publish(src).version();
+        BigFileSite site = BigFileSite.publish(tmp);
+        Path data = site.data();
+        long v1 = site.v1();
         try (ReleaseService service = new ReleaseService(data, "k", new byte[32], List.of());
              IdlePacker packer = new IdlePacker(data, List.of(), service, 300).start()) {
             service.updateGrace(java.time.Duration.ofSeconds(60));
-            Files.writeString(src.resolve("big/data.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
-            age(src);
-            long v2 = p.publish(src).version();
+            long v2 = site.publishEdit();
             assertFalse(contentPacked(data, "site", "big/data.txt"), "left to the node");
             // an edge at v1 takes the manifest of v2, then works locally without asking anything
             service.openManifest("site", 0, v1).content().close();
@@ -221,42 +206,57 @@ class GroupPackingTest {
             assertFalse(contentPacked(data, "site", "big/data.txt"), "packed while an edge was updating");
             // its check at v2, right after it switched: the update is over
             service.openManifest("site", 0, v2).content().close();
-            long checked = System.nanoTime();
-            long deadline = checked + TimeUnit.SECONDS.toNanos(20);
-            while (!contentPacked(data, "site", "big/data.txt")) {
-                assertTrue(System.nanoTime() < deadline, "the idle node never packed the file");
-                Thread.sleep(20);
-            }
-            assertTrue(System.nanoTime() - checked >= TimeUnit.MILLISECONDS.toNanos(300),
+            awaitBigFilePacked(data, System.nanoTime(), 300, "the idle node never packed the file",
                     "the quiet time counts from the check");
         }
     }
 
     @Test
     void anUpdateThatNeverChecksIn_holdsThePackerOffOnlyForTheGrace() throws Exception {
-        Path src = tmp.resolve("src");
-        bigFile(src.resolve("big/data.txt"), 5, 400_000);
-        age(src);
-        Path data = tmp.resolve("data");
-        Publisher p = new Publisher(data, "site");
-        long v1 = p.publish(src).version();
+        BigFileSite site = BigFileSite.publish(tmp);
+        Path data = site.data();
+        long v1 = site.v1();
         try (ReleaseService service = new ReleaseService(data, "k", new byte[32], List.of());
              IdlePacker packer = new IdlePacker(data, List.of(), service, 200).start()) {
             service.updateGrace(java.time.Duration.ofMillis(1200));
-            Files.writeString(src.resolve("big/data.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
-            age(src);
-            p.publish(src);
+            site.publishEdit();
             // two edges take the new manifest (one of them a cold one); neither ever checks in
             service.openManifest("site", 0, v1).content().close();
             service.openManifest("site", 0, 0).content().close();
-            long asked = System.nanoTime();
-            long deadline = asked + TimeUnit.SECONDS.toNanos(20);
-            while (!contentPacked(data, "site", "big/data.txt")) {
-                assertTrue(System.nanoTime() < deadline, "a stalled update held the packer off for good");
-                Thread.sleep(20);
-            }
-            assertTrue(System.nanoTime() - asked >= TimeUnit.MILLISECONDS.toNanos(1200),
+            awaitBigFilePacked(data, System.nanoTime(), 1200, "a stalled update held the packer off for good",
                     "packed before the grace of an update under way was up");
         }
+    }
+
+    /** A source holding one 400 kB file, published once (v1) into {@code data} as "site". */
+    private record BigFileSite(Path src, Path data, Publisher publisher, long v1) {
+        static BigFileSite publish(Path tmp) throws IOException {
+            Path src = tmp.resolve("src");
+            bigFile(src.resolve("big/data.txt"), 5, 400_000);
+            age(src);
+            Publisher p = new Publisher(tmp.resolve("data"), "site");
+            return new BigFileSite(src, tmp.resolve("data"), p, p.publish(src).version());
+        }
+
+        /** Appends to the file and publishes; returns the new version. */
+        long publishEdit() throws IOException {
+            Files.writeString(src.resolve("big/data.txt"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
+            age(src);
+            return publisher.publish(src).version();
+        }
+    }
+
+    /**
+     * Waits up to 20 s from {@code from} for the node to pack {@code big/data.txt} of "site", and
+     * asserts that it took at least {@code minMillis} from {@code from}.
+     */
+    private static void awaitBigFilePacked(Path data, long from, long minMillis, String never, String tooEarly)
+            throws Exception {
+        long deadline = from + TimeUnit.SECONDS.toNanos(20);
+        while (!contentPacked(data, "site", "big/data.txt")) {
+            assertTrue(System.nanoTime() < deadline, never);
+            Thread.sleep(20);
+        }
+        assertTrue(System.nanoTime() - from >= TimeUnit.MILLISECONDS.toNanos(minMillis), tooEarly);
     }
 }
