@@ -517,13 +517,6 @@ public final class Syncer {
     }
 
     /**
-     * A retained release's decoded manifest: kept from an earlier sync while its root digest
-     * holds, else decoded now and not kept. The manifests this node synced share the entries of
-     * every file that did not change (each was rebuilt from the one before); decoded apart, each
-     * is a copy of all of them (~37 MB at 80,000 files), and five retained releases of that size
-     * once put an edge restarted mid-update out of its 256 MB heap.
-     */
-    /**
      * The decoded manifest of {@code version}, the dataset's current release, kept in
      * {@link #known}: the next sync diffs against it, and a following node keeps it there after
      * every sync anyway. After a restart the first idle pass decodes it once for the mirror, the
@@ -548,6 +541,13 @@ public final class Syncer {
         return known.containsKey(key(dataset, version));
     }
 
+    /**
+     * A retained release's decoded manifest: kept from an earlier sync while its root digest
+     * holds, else decoded now and not kept. The manifests this node synced share the entries of
+     * every file that did not change (each was rebuilt from the one before); decoded apart, each
+     * is a copy of all of them (~37 MB at 80,000 files), and five retained releases of that size
+     * once put an edge restarted mid-update out of its 256 MB heap.
+     */
     private Manifest retained(DatasetStore store, long version) {
         try {
             byte[] root = store.rootDigest(version);
