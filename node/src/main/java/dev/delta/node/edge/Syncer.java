@@ -526,14 +526,18 @@ public final class Syncer {
      */
     private Manifest current(DatasetStore store, long version) throws IOException {
         byte[] root = store.rootDigest(version);
-        String key = key(store.dataset(), version);
-        Known k = known.get(key);
-        if (k != null && MessageDigest.isEqual(k.root(), root)) {
-            return k.manifest();
+        Manifest m = kept(store, version, root);
+        if (m == null) {
+            m = store.manifest(version);
+            known.put(key(store.dataset(), version), new Known(root, m));
         }
-        Manifest m = store.manifest(version);
-        known.put(key, new Known(root, m));
         return m;
+    }
+
+    /** The manifest of {@code version} kept in {@link #known}, if it was checked against {@code root}; else null. */
+    private Manifest kept(DatasetStore store, long version, byte[] root) {
+        Known k = known.get(key(store.dataset(), version));
+        return k != null && MessageDigest.isEqual(k.root(), root) ? k.manifest() : null;
     }
 
     /** Whether the decoded manifest of {@code dataset} {@code version} is kept; for tests. */
@@ -550,12 +554,8 @@ public final class Syncer {
      */
     private Manifest retained(DatasetStore store, long version) {
         try {
-            byte[] root = store.rootDigest(version);
-            Known k = known.get(key(store.dataset(), version));
-            if (k != null && MessageDigest.isEqual(k.root(), root)) {
-                return k.manifest();
-            }
-            return store.manifest(version);
+            Manifest m = kept(store, version, store.rootDigest(version));
+            return m != null ? m : store.manifest(version);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
