@@ -107,7 +107,11 @@ public final class PackedBlocks {
         Files.createDirectories(dir);
         List<Entry> toPack = new ArrayList<>();
         Set<String> seen = new HashSet<>();
+        int looked = 0;
         for (Entry e : m.entries()) {
+            if ((looked++ & (Pacer.EVERY - 1)) == 0) {
+                pacer.await(); // looking for what to pack is a stat per file: 80,000 of them for a big tree
+            }
             if (e.isFile() && e.size() > 0 && which.test(e) && seen.add(Sha256.hex(e.sha256()))
                     && !Files.exists(fileFor(e.sha256()), LinkOption.NOFOLLOW_LINKS)) {
                 toPack.add(e);
@@ -139,10 +143,14 @@ public final class PackedBlocks {
     }
 
     /**
-     * Waits, before each group or block of a file is compressed, for a moment the packing may take
-     * (it may throw to stop it).
+     * Waits, before each group or block of a file is compressed, and every {@link #EVERY} files or
+     * groups looked at in the search for those, for a moment the packing may take (it may throw to
+     * stop it).
      */
     public interface Pacer {
+        /** How many files or groups the search for work to do looks at between two calls. */
+        int EVERY = 256;
+
         void await() throws IOException;
     }
 
@@ -156,7 +164,11 @@ public final class PackedBlocks {
         List<int[]> toPack = new ArrayList<>();
         List<byte[]> keys = new ArrayList<>();
         Set<String> seen = new HashSet<>();
+        int looked = 0;
         for (int[] g : FileGroups.of(m)) {
+            if ((looked++ & (Pacer.EVERY - 1)) == 0) {
+                pacer.await();
+            }
             if (!which.test(g)) {
                 continue;
             }

@@ -192,8 +192,8 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     }
 
     /**
-     * Nanoseconds since a peer last asked this node for a manifest, a file or files, or since the
-     * last file being served was done with; 0 while one is (a long answer is one request), unless
+     * Nanoseconds since a peer last asked this node for a manifest, a file or files, since the
+     * last file being served was done with, or since a new version was announced to subscribers; 0 while one is (a long answer is one request), unless
      * nothing was asked for {@link #SERVING_GRACE_NANOS} (a source never closed does not hold
      * background work off for good); 0 too while an update is under way (see {@link #updateGrace}).
      */
@@ -745,6 +745,10 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                 return;
             }
             Bytes32 root = Bytes32.of(s.rootDigest(v));
+            // Its subscribers ask for the manifest at once, and their update begins: the quiet time
+            // restarts here, so that background work (the packer) does not start in the moment
+            // between the switch and their first request.
+            lastRequest = System.nanoTime();
             LOG.info("{}: announcing v{} to {} subscriber(s)", dataset, v, ls.size());
             for (AnnounceListener l : ls) {
                 l.announce(dataset, v, root);

@@ -261,4 +261,37 @@ class PackedBlocksTest {
         assertTrue(Files.exists(fresh), "another process's packing in progress is left alone");
         assertFalse(Files.exists(stale), "a dead process's temporary file is removed");
     }
+
+    @Test
+    void theSearchForWorkIsPacedToo_soThatATreeAlreadyPackedYieldsToRequestsAsItIsLookedAt() throws IOException {
+        Path tree = Files.createDirectories(tmp.resolve("tree"));
+        int files = 3 * PackedBlocks.Pacer.EVERY;
+        for (int i = 0; i < files; i++) {
+            Files.writeString(tree.resolve("f" + i + ".txt"), "file " + i + " ".repeat(i % 50));
+        }
+        Manifest m = scan(tree);
+        PackedBlocks packs = new PackedBlocks(tmp.resolve("ds"));
+        packs.packRelease(m, tree, 1);
+        packs.packGroups(m, tree, 1);
+
+        // everything is packed: no block to compress, yet the pacer is asked while the files are looked at
+        int[] asked = new int[1];
+        assertEquals(0, packs.packRelease(m, tree, 1, e -> true, () -> asked[0]++));
+        assertTrue(asked[0] >= files / PackedBlocks.Pacer.EVERY, "asked " + asked[0] + " times over " + files + " files");
+        asked[0] = 0;
+        assertEquals(0, packs.packGroups(m, tree, 1, g -> true, () -> asked[0]++));
+        assertTrue(asked[0] >= 1, "the groups' search asks the pacer too");
+
+        // and a pacer that stops (a request came, or a new version) stops the search at once
+        int[] looked = new int[1];
+        java.io.InterruptedIOException stop = org.junit.jupiter.api.Assertions.assertThrows(
+                java.io.InterruptedIOException.class, () -> packs.packRelease(m, tree, 1, e -> {
+                    looked[0]++;
+                    return true;
+                }, () -> {
+                    throw new java.io.InterruptedIOException("busy");
+                }));
+        assertEquals("busy", stop.getMessage());
+        assertEquals(0, looked[0], "files were looked at after the pacer said stop");
+    }
 }

@@ -51,6 +51,28 @@ class ReleaseServiceAnnounceTest {
     }
 
     @Test
+    void anAnnouncement_restartsTheQuietTime_beforeItsSubscribersHaveAskedAnything() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("a.txt"), "one");
+        Path data = tmp.resolve("data");
+        Publisher pub = new Publisher(data, "site");
+        pub.publish(src);
+        BlockingQueue<Long> seen = new LinkedBlockingQueue<>();
+        try (ReleaseService svc = new ReleaseService(data, "default", SECRET, List.of(), TimeUnit.HOURS.toMillis(1));
+             AutoCloseable sub = svc.subscribe("site", (dataset, version, root) -> seen.add(version))) {
+            assertEquals(1L, seen.poll(10, TimeUnit.SECONDS));
+            Thread.sleep(600); // no request since
+            assertTrue(svc.quietNanos() >= TimeUnit.MILLISECONDS.toNanos(500), "quiet before the publish");
+            Files.writeString(src.resolve("a.txt"), "two");
+            pub.publish(src);
+            assertEquals(2L, seen.poll(10, TimeUnit.SECONDS));
+            // the edges' update begins with the announcement, before their first request arrives
+            assertTrue(svc.quietNanos() < TimeUnit.MILLISECONDS.toNanos(400),
+                    "the announcement of a new version did not restart the quiet time");
+        }
+    }
+
+    @Test
     void decodedManifests_areKeptWithinTheirBounds_leastRecentlyUsedDroppedFirst() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src"));
         Path data = tmp.resolve("data");
