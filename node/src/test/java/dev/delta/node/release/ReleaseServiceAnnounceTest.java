@@ -25,11 +25,9 @@ class ReleaseServiceAnnounceTest {
 
     @Test
     void publish_isAnnouncedAtOnce_withoutWaitingForThePoll() throws Exception {
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        Files.writeString(src.resolve("a.txt"), "one");
+        Publisher pub = publishedOnce();
+        Path src = tmp.resolve("src");
         Path data = tmp.resolve("data");
-        Publisher pub = new Publisher(data, "site");
-        pub.publish(src);
         BlockingQueue<Long> seen = new LinkedBlockingQueue<>();
         // a poll once an hour: only the directory watch can announce v2 and v3 within the test
         try (ReleaseService svc = new ReleaseService(data, "default", SECRET, List.of(), TimeUnit.HOURS.toMillis(1));
@@ -52,13 +50,11 @@ class ReleaseServiceAnnounceTest {
 
     @Test
     void anAnnouncement_restartsTheQuietTime_beforeItsSubscribersHaveAskedAnything() throws Exception {
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        Files.writeString(src.resolve("a.txt"), "one");
-        Path data = tmp.resolve("data");
-        Publisher pub = new Publisher(data, "site");
-        pub.publish(src);
+        Publisher pub = publishedOnce();
+        Path src = tmp.resolve("src");
         BlockingQueue<Long> seen = new LinkedBlockingQueue<>();
-        try (ReleaseService svc = new ReleaseService(data, "default", SECRET, List.of(), TimeUnit.HOURS.toMillis(1));
+        try (ReleaseService svc = new ReleaseService(tmp.resolve("data"), "default", SECRET, List.of(),
+                TimeUnit.HOURS.toMillis(1));
              AutoCloseable sub = svc.subscribe("site", (dataset, version, root) -> seen.add(version))) {
             assertEquals(1L, seen.poll(10, TimeUnit.SECONDS));
             Thread.sleep(600); // no request since
@@ -70,6 +66,15 @@ class ReleaseServiceAnnounceTest {
             assertTrue(svc.quietNanos() < TimeUnit.MILLISECONDS.toNanos(400),
                     "the announcement of a new version did not restart the quiet time");
         }
+    }
+
+    /** "site" published once into {@code tmp/data} from {@code tmp/src}, which holds a.txt = "one". */
+    private Publisher publishedOnce() throws java.io.IOException {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("a.txt"), "one");
+        Publisher pub = new Publisher(tmp.resolve("data"), "site");
+        pub.publish(src);
+        return pub;
     }
 
     @Test
