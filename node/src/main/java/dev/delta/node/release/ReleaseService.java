@@ -193,9 +193,10 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
 
     /**
      * Nanoseconds since a peer last asked this node for a manifest, a file or files, since the
-     * last file being served was done with, or since a new version was announced to subscribers; 0 while one is (a long answer is one request), unless
-     * nothing was asked for {@link #SERVING_GRACE_NANOS} (a source never closed does not hold
-     * background work off for good); 0 too while an update is under way (see {@link #updateGrace}).
+     * last file being served was done with, or since a new version was announced to subscribers;
+     * 0 while a file is being served (a long answer is one request), unless nothing was asked for
+     * {@link #SERVING_GRACE_NANOS} (a source never closed does not hold background work off for
+     * good); 0 too while an update is under way (see {@link #updateGrace}).
      */
     public long quietNanos() {
         long since = System.nanoTime() - lastRequest;
