@@ -230,10 +230,8 @@ public final class Syncer {
         /** The decoded manifest of the current release, or null. */
         Manifest manifest() throws IOException {
             if (manifest == null && version > 0) {
-                Known k = owner.known.get(key(store.dataset(), version));
-                if (k != null && MessageDigest.isEqual(k.root(), root())) {
-                    manifest = k.manifest();
-                } else {
+                manifest = owner.kept(store, version, root());
+                if (manifest == null) {
                     try {
                         manifest = new ManifestCodec().decode(bytes());
                     } catch (ManifestFormatException e) {
