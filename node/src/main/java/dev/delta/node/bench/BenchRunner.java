@@ -15,7 +15,8 @@ import java.util.Optional;
  * Runs the end-to-end benchmark: for each scenario, generate the trees, measure Delta and (when
  * asked and available) rsync plain and rsync with zstd, check every receiver, and collect the
  * figures into a {@link BenchReport}. Everything happens under one working directory, removed at
- * the end unless {@code keep}; no process outlives a scenario.
+ * the end unless {@code keep}; finished steps' trees stay there until then, unless the disk runs
+ * short (see {@link Leftovers}). No process outlives a scenario.
  */
 public final class BenchRunner {
     /**
@@ -29,10 +30,12 @@ public final class BenchRunner {
 
     private final Options options;
     private final PrintWriter out;
+    private final Leftovers leftovers;
 
     public BenchRunner(Options options, PrintWriter out) {
         this.options = options;
         this.out = out;
+        this.leftovers = new Leftovers(Leftovers.freeSpaceOf(options.work()), out);
     }
 
     /** Runs every scenario and returns the report; failures are recorded in it, not thrown. */
@@ -90,25 +93,29 @@ public final class BenchRunner {
         Manifest want = TreeCheck.scan(trees.newTree());
         List<ToolResult> results = new ArrayList<>();
         long settle = options.scale().settleMillis();
+        long room = roomFor(trees);
+        leftovers.makeRoom(room);
         results.add(measure(s, "delta", () -> DeltaSide.run(s, trees, work.resolve("delta"), want, settle)));
-        cleanUp(work.resolve("delta"));
+        leftovers.retire(work.resolve("delta"));
         if (s.publishesNewVersion()) { // unchanged, a publish makes no version: a following edge has nothing to do
+            leftovers.makeRoom(room);
             results.add(measure(s, DeltaSide.EDGE_TOOL, () -> DeltaSide.runFollowing(s, trees,
                     work.resolve(DeltaSide.EDGE_TOOL), want, settle)));
-            cleanUp(work.resolve(DeltaSide.EDGE_TOOL));
+            leftovers.retire(work.resolve(DeltaSide.EDGE_TOOL));
         }
         if (rsync.isPresent()) {
             Rsync r = rsync.get();
             try (Rsync.Daemon daemon = r.daemon(trees.newTree(), Files.createDirectories(work.resolve("rsyncd")))) {
                 for (boolean compressed : new boolean[]{false, true}) {
                     String tool = compressed ? "rsync-zstd" : "rsync";
+                    leftovers.makeRoom(room);
                     results.add(measure(s, tool,
                             () -> r.run(compressed, s, trees, work.resolve(tool), daemon, want, settle)));
-                    cleanUp(work.resolve(tool));
+                    leftovers.retire(work.resolve(tool));
                 }
             }
         }
-        cleanUp(work.resolve("data"));
+        leftovers.retire(work.resolve("data"));
         return new BenchReport.ScenarioResult(s, trees.files(), trees.bytes(), results);
     }
 
@@ -126,10 +133,12 @@ public final class BenchRunner {
         return r;
     }
 
-    private void cleanUp(Path dir) throws IOException {
-        if (!options.keep() && Files.exists(dir)) {
-            DatasetStore.deleteTree(dir);
-        }
+    /**
+     * Room one step may take: a receiver's old and new trees, the origin's releases and compressed
+     * copies, and a margin.
+     */
+    private static long roomFor(BenchData.Trees trees) {
+        return 4 * trees.bytes() + (1L << 30);
     }
 
     /** One measured step of a scenario. */

@@ -29,21 +29,16 @@ final class Shell {
      * (the balloon device of most cloud VMs) hands memory freed more than about two seconds ago
      * back to its host, and writing a new file into such memory costs the guest a host fault per
      * page: on the 2-core VM of our results, 2.1 s of system time to write 482 MiB, against 0.12 s
-     * into memory freed just before. A step that followed a big delete (the previous tool's
-     * clean-up) wrote into fast memory, one that followed a long setup into slow memory (run by
-     * hand, rsync's update of the release tar took 1.4 s in the first case and 1.9-2.2 s in the
-     * second). The same pause for every tool keeps the ratios fair; it does not guarantee that
-     * every byte freed before it has gone back to the host.</li>
+     * into memory freed just before. A step that followed a big delete (then the previous tool's
+     * clean-up, now left to the end: see Leftovers) wrote into fast memory, one that followed a
+     * long setup into slow memory (run by hand, rsync's update of the release tar took 1.4 s in
+     * the first case and 1.9-2.2 s in the second). The same pause for every tool keeps the ratios
+     * fair; it does not guarantee that every byte freed before it has gone back to the host.</li>
      * </ul>
      */
     static void settle(long quietMillis) throws IOException, InterruptedException {
         run(List.of("sync"));
         Thread.sleep(quietMillis);
-    }
-
-    /** Removes a tree with {@code rm -rf}. */
-    static void deleteTree(Path dir) throws IOException, InterruptedException {
-        run(List.of("rm", "-rf", "--", dir.toString()));
     }
 
     /** Runs a command to completion and returns its stdout; fails with its output on a non-zero exit. */

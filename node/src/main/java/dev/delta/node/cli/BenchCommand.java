@@ -34,7 +34,11 @@ import java.util.concurrent.Callable;
                         + "switch to theirs).",
                 "Every tool's step starts the same way: dirty pages written back (sync), then, at the medium, "
                         + "full and spec scales, 5 s with nothing running, so that no tool inherits memory another "
-                        + "one freed just before (a VM hands such memory back to its host after ~2 s).",
+                        + "one freed just before (a VM hands such memory back to its host after ~2 s). No step "
+                        + "deletes another's trees: they stay until the run ends (about 25 GB for the spec scale's "
+                        + "source-tree, release-tar and cold), or go early, with a note, when the disk runs short. "
+                        + "On ext4 without a journal, files created within minutes of a big delete are much slower "
+                        + "to make, and whichever tool ran next would pay for it.",
                 "Scenarios: source-tree, big-file-scattered, big-file-insert, release-tar, no-change, "
                         + "cold, rename-heavy, fanout-4."})
 final class BenchCommand implements Callable<Integer> {
