@@ -202,6 +202,9 @@ class PackedBlocksTest {
         try (PackedBlocks.Reader r = packs.open(e.sha256(), e.size())) {
             assertNotNull(r);
             assertTrue(r.inMemory());
+            // the file's bytes (and one to notice a longer file), not its content's bound
+            assertTrue(r.heldBytes() <= good.length + 1 && good.length < content.length * 3 / 4,
+                    r.heldBytes() + " bytes held for a copy of " + good.length);
             Files.delete(f); // nothing is read from the file any more
             for (long off = 0; off < content.length; off += r.pieceLength(off, 1 << 20)) {
                 int len = r.pieceLength(off, 1 << 20);
