@@ -96,12 +96,12 @@ public final class BenchRunner {
         long room = roomFor(trees);
         leftovers.makeRoom(room);
         results.add(measure(s, "delta", () -> DeltaSide.run(s, trees, work.resolve("delta"), want, settle)));
-        leftovers.retire(work.resolve("delta"));
+        retire(work.resolve("delta"));
         if (s.publishesNewVersion()) { // unchanged, a publish makes no version: a following edge has nothing to do
             leftovers.makeRoom(room);
             results.add(measure(s, DeltaSide.EDGE_TOOL, () -> DeltaSide.runFollowing(s, trees,
                     work.resolve(DeltaSide.EDGE_TOOL), want, settle)));
-            leftovers.retire(work.resolve(DeltaSide.EDGE_TOOL));
+            retire(work.resolve(DeltaSide.EDGE_TOOL));
         }
         if (rsync.isPresent()) {
             Rsync r = rsync.get();
@@ -111,11 +111,11 @@ public final class BenchRunner {
                     leftovers.makeRoom(room);
                     results.add(measure(s, tool,
                             () -> r.run(compressed, s, trees, work.resolve(tool), daemon, want, settle)));
-                    leftovers.retire(work.resolve(tool));
+                    retire(work.resolve(tool));
                 }
             }
         }
-        leftovers.retire(work.resolve("data"));
+        retire(work.resolve("data"));
         return new BenchReport.ScenarioResult(s, trees.files(), trees.bytes(), results);
     }
 
@@ -131,6 +131,13 @@ public final class BenchRunner {
                 : "FAIL: " + String.join("; ", r.problems()));
         out.flush();
         return r;
+    }
+
+    /** Leaves a finished step's tree for the end of the run (with {@code keep}, for good). */
+    private void retire(Path dir) {
+        if (!options.keep()) {
+            leftovers.retire(dir);
+        }
     }
 
     /**

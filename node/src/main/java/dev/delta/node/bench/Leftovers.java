@@ -19,9 +19,10 @@ import java.util.function.LongSupplier;
  * over all the recently freed inodes of its group. A step that creates 80,000 files within minutes
  * of the previous step's {@code rm -rf} of 80,000 others is quadratic in the kernel: measured here,
  * a cold edge sync of the spec tree took 55-60 s with 49-60 s of system time right after such a
- * delete, and 18.5 s with 11 s of system time six minutes later, with {@code recently_deleted}
- * under 0.1% of the samples instead of 60% of the writer threads'. Which tool ran first after a
- * delete decided its time; kept until the end, no step pays for another's clean-up.
+ * delete, and 15.5-19.7 s with 7-11 s of system time when nothing had been deleted for three to
+ * nine minutes ({@code recently_deleted} in 0.4% of the writer threads' perf samples instead of
+ * 60%). Which tool ran first after a delete decided its time; kept until the end, no step pays
+ * for another's clean-up. With {@code --keep} nothing is deleted at all.
  *
  * <p>When the disk runs short of room for the next step, the leftovers go at once, with a note
  * that the following steps may be slowed.
