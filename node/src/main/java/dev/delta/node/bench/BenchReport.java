@@ -90,6 +90,8 @@ public final class BenchReport {
             g.writeBooleanField("rsync_zstd", rsyncZstd);
             g.writeStringField("scale", options.scale().name());
             g.writeNumberField("seed", options.seed());
+            // each step started with memory just used (Shell.settle); absent in runs before session 15
+            g.writeBooleanField("warm_start", options.scale().settleMillis() > 0);
             g.writeBooleanField("all_correct", allCorrect());
             g.writeArrayFieldStart("scenarios");
             for (ScenarioResult s : scenarios) {

@@ -92,7 +92,11 @@ public final class BenchRunner {
         BenchData.Trees trees = new BenchData(options.seed(), options.scale()).prepare(s, work.resolve("data"));
         Manifest want = TreeCheck.scan(trees.newTree());
         List<ToolResult> results = new ArrayList<>();
-        long settle = options.scale().settleMillis();
+        Settle settle = Settle.of(options.scale().settleMillis(), s.receivers(), trees.bytes());
+        if (settle.warmBytes() > 0) {
+            out.printf("%s: each step starts after %d s quiet, with up to %d MiB of memory just used "
+                    + "(see --help)%n", s.label(), settle.quietMillis() / 1000, settle.warmBytes() >> 20);
+        }
         long room = roomFor(trees);
         leftovers.makeRoom(room);
         results.add(measure(s, "delta", () -> DeltaSide.run(s, trees, work.resolve("delta"), want, settle)));

@@ -48,7 +48,7 @@ final class DeltaSide {
     }
 
     /** Runs the scenario's measured step through Delta and checks every edge against {@code want}. */
-    static ToolResult run(Scenario s, BenchData.Trees trees, Path work, Manifest want, long settleMillis)
+    static ToolResult run(Scenario s, BenchData.Trees trees, Path work, Manifest want, Settle settle)
             throws IOException, InterruptedException {
         Files.createDirectories(work);
         String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
@@ -77,7 +77,7 @@ final class DeltaSide {
                 }
             }
             PublishResult published = pub.publish(trees.newTree());
-            Shell.settle(settleMillis); // the step starts with nothing of the setup's writes pending
+            settle.apply(work); // the step starts with nothing of the setup's writes pending
             ProcessHandle originHandle = ProcessHandle.of(origin.pid()).orElse(null);
             ProcessMeter.Batch b = ProcessMeter.run(syncs, work, "sync", originHandle, TIMEOUT_MINUTES);
             return result(b, published, edges, want);
@@ -86,7 +86,7 @@ final class DeltaSide {
 
     /** Runs the scenario's step with running edge nodes that follow the origin; checks every edge. */
     static ToolResult runFollowing(Scenario s, BenchData.Trees trees, Path work, Manifest want,
-                                   long settleMillis)
+                                   Settle settle)
             throws IOException, InterruptedException {
         Files.createDirectories(work);
         String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
@@ -109,7 +109,7 @@ final class DeltaSide {
                     awaitMirror(work.resolve(e.name()), deadline);
                 }
             }
-            Shell.settle(settleMillis); // the publish's own writes are the step's; the setup's are not
+            settle.apply(work); // the publish's own writes are the step's; the setup's are not
             long[] cpu0 = new long[edges.size()];
             for (int i = 0; i < edges.size(); i++) {
                 cpu0[i] = ProcFs.cpuMillis(Long.toString(edges.get(i).pid()), true);

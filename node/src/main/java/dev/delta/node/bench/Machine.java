@@ -25,10 +25,19 @@ final class Machine {
 
     /** Total memory in bytes, or -1. */
     static long memoryBytes() {
+        return meminfo("MemTotal:");
+    }
+
+    /** Memory no one uses, not even the page cache ({@code MemFree}), in bytes, or -1. */
+    static long freeBytes() {
+        return meminfo("MemFree:");
+    }
+
+    private static long meminfo(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    return Long.parseLong(line.substring(9).replace("kB", "").trim()) * 1024;
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.substring(field.length()).replace("kB", "").trim()) * 1024;
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -73,7 +73,7 @@ final class Rsync {
      * new tree from the daemon at once; then checks each receiver against {@code want}.
      */
     ToolResult run(boolean compressed, Scenario s, BenchData.Trees trees, Path work, Daemon daemon, Manifest want,
-                   long settleMillis)
+                   Settle settle)
             throws IOException, InterruptedException {
         String tool = compressed ? "rsync-zstd" : "rsync";
         Files.createDirectories(work);
@@ -98,7 +98,7 @@ final class Rsync {
             cmd.add(d + "/");
             cmds.add(cmd);
         }
-        Shell.settle(settleMillis); // the copies of the old tree just made are the setup's, not the step's
+        settle.apply(work); // the copies of the old tree just made are the setup's, not the step's
         ProcessMeter.Batch b = ProcessMeter.run(cmds, work, tool, daemon.handle(), TIMEOUT_MINUTES);
         List<String> problems = new ArrayList<>();
         long up = 0;

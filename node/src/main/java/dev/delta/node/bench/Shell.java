@@ -1,9 +1,12 @@
 package dev.delta.node.bench;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -19,26 +22,64 @@ final class Shell {
     }
 
     /**
-     * Brings the machine to the state a real update finds it in, long after the previous one, so
-     * that every tool's step starts from the same state whatever ran just before it:
+     * Brings the machine to the same state before every tool's step, whatever ran just before it:
      * <ul>
      * <li>every dirty page of the page cache is written back to disk ({@code sync}): without it, the
      * step pays for the write-back of the trees its setup just wrote (hundreds of MB at full scale),
      * and whichever tool runs after a big write pays most;</li>
-     * <li>then nothing runs for {@code quietMillis}. A virtual machine with free page reporting
-     * (the balloon device of most cloud VMs) hands memory freed more than about two seconds ago
-     * back to its host, and writing a new file into such memory costs the guest a host fault per
-     * page: on the 2-core VM of our results, 2.1 s of system time to write 482 MiB, against 0.12 s
-     * into memory freed just before. A step that followed a big delete (then the previous tool's
-     * clean-up, now left to the end: see Leftovers) wrote into fast memory, one that followed a
-     * long setup into slow memory (run by hand, rsync's update of the release tar took 1.4 s in
-     * the first case and 1.9-2.2 s in the second). The same pause for every tool keeps the ratios
-     * fair; it does not guarantee that every byte freed before it has gone back to the host.</li>
+     * <li>nothing runs for {@code quietMillis}, so that what the setup started winds down;</li>
+     * <li>then {@link #warmMemory} makes {@code warmBytes} of memory the guest has just used the
+     * first the step's writes get. On a virtual machine with free page reporting (the balloon
+     * device of most cloud VMs), memory the guest has not touched lately, or freed a while ago,
+     * belongs to the host, and writing a file into it costs a host fault per page: on the 2-core
+     * VM of our results, {@code cp} of a 1.3 GB file in the page cache took 4.0-5.5 s into such
+     * memory and 0.25-0.28 s right after 2.5 GB were written and freed (session 15). Which memory
+     * a step got depended on what ran before it and how long ago; the same warm start for every
+     * tool takes that out of the ratios, and is what a server that has been up a while has.</li>
      * </ul>
      */
-    static void settle(long quietMillis) throws IOException, InterruptedException {
+    static void settle(long quietMillis, long warmBytes, Path scratchDir) throws IOException, InterruptedException {
         run(List.of("sync"));
         Thread.sleep(quietMillis);
+        if (warmBytes > 0) {
+            warmMemory(warmBytes, Machine.freeBytes(), List.of(Path.of("/dev/shm"), scratchDir));
+        }
+    }
+
+    /** Memory left alone by {@link #warmMemory}: the trees' page cache must not be pushed out for it. */
+    static final long WARM_SPARE = 1L << 30;
+
+    /**
+     * Writes up to {@code wanted} bytes into a scratch file in the first of {@code dirs} with room
+     * for them ({@code /dev/shm} first: memory, never written back to a disk), then deletes it:
+     * the pages freed are the first the next writes get. Never more than {@code freeBytes} less
+     * {@link #WARM_SPARE}. Returns the bytes written (0 when there was no room).
+     */
+    static long warmMemory(long wanted, long freeBytes, List<Path> dirs) throws IOException {
+        long n = Math.min(wanted, freeBytes - WARM_SPARE);
+        if (n <= 0) {
+            return 0;
+        }
+        for (Path dir : dirs) {
+            if (!Files.isDirectory(dir) || !Files.isWritable(dir) || Files.getFileStore(dir).getUsableSpace() < n) {
+                continue;
+            }
+            Path scratch = Files.createTempFile(dir, "delta-bench-warm-", ".tmp");
+            long written = 0;
+            try (FileChannel ch = FileChannel.open(scratch, StandardOpenOption.WRITE)) {
+                ByteBuffer block = ByteBuffer.allocateDirect(1 << 20);
+                while (written < n) {
+                    block.clear().limit((int) Math.min(block.capacity(), n - written));
+                    while (block.hasRemaining()) {
+                        written += ch.write(block);
+                    }
+                }
+            } finally {
+                Files.deleteIfExists(scratch);
+            }
+            return written;
+        }
+        return 0;
     }
 
     /** Runs a command to completion and returns its stdout; fails with its output on a non-zero exit. */

@@ -33,8 +33,10 @@ import java.util.concurrent.Callable;
                         + "'delta-edge', running 'delta serve' edges following the origin (from the origin's "
                         + "switch to theirs).",
                 "Every tool's step starts the same way: dirty pages written back (sync), then, at the medium, "
-                        + "full and spec scales, 5 s with nothing running, so that no tool inherits memory another "
-                        + "one freed just before (a VM hands such memory back to its host after ~2 s). No step "
+                        + "full and spec scales, 5 s with nothing running and a scratch file the size of every "
+                        + "receiver's and the origin's copy of the new tree written to /dev/shm and deleted, so "
+                        + "that the step writes into memory the machine has just used (a VM hands memory it has "
+                        + "not touched lately to its host, and each page written there costs a host fault). No step "
                         + "deletes another's trees: they stay until the run ends (about 25 GB for the spec scale's "
                         + "source-tree, release-tar and cold), or go early, with a note, when the disk runs short. "
                         + "On ext4 without a journal, files created within minutes of a big delete are much slower "
