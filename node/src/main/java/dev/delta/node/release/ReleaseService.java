@@ -17,6 +17,8 @@ import dev.delta.protocol.server.StoredPatch;
 import dev.delta.protocol.wire.Bytes32;
 import dev.delta.protocol.wire.ErrorCode;
 import dev.delta.protocol.wire.ManifestKind;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -520,6 +522,18 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
             }
             try {
                 return packed.block(offset, length);
+            } catch (IOException ex) {
+                return null; // the plain bytes serve it
+            }
+        }
+
+        @Override
+        public ByteBuf precompressed(ByteBufAllocator alloc, long offset, int length) {
+            if (packed == null) {
+                return null;
+            }
+            try {
+                return packed.block(alloc, offset, length);
             } catch (IOException ex) {
                 return null; // the plain bytes serve it
             }

@@ -6,6 +6,9 @@ import dev.delta.engine.manifest.Entry;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.scan.ScanOptions;
 import dev.delta.engine.scan.Scanner;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4SafeDecompressor;
 import org.junit.jupiter.api.Test;
@@ -47,6 +50,12 @@ class PackedBlocksTest {
         System.arraycopy(noise, 0, all, text.length, noise.length);
         System.arraycopy(text, 0, all, text.length + noise.length, text.length);
         return all;
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
     }
 
     private Manifest scan(Path dir) throws IOException {
@@ -212,8 +221,8 @@ class PackedBlocksTest {
                 if (b != null) {
                     compressed++;
                     byte[] out = new byte[len];
-                    assertEquals(len, d.decompress(b.array(), b.arrayOffset() + b.position(), b.remaining(), out, 0,
-                            len));
+                    byte[] stored = bytes(b);
+                    assertEquals(len, d.decompress(stored, 0, stored.length, out, 0, len));
                     assertArrayEquals(Arrays.copyOfRange(content, (int) off, (int) off + len), out);
                 }
             }
@@ -296,5 +305,52 @@ class PackedBlocksTest {
                 }));
         assertEquals("busy", stop.getMessage());
         assertEquals(0, looked[0], "files were looked at after the pacer said stop");
+    }
+
+    /**
+     * A block handed out for sending may still be on its way to an edge when the request's reader
+     * is closed: it stays whole until its last holder lets go, and then the copy's memory is freed.
+     */
+    @Test
+    void pooledBlocks_outliveTheirReader_andFreeTheCopyWithTheLastHolder() throws IOException {
+        Path tree = Files.createDirectories(tmp.resolve("tree"));
+        byte[] content = Arrays.copyOfRange(mixed(6), 0, 150_000);
+        Files.write(tree.resolve("small.txt"), content);
+        Files.write(tree.resolve("big.bin"), mixed(7));
+        Manifest m = scan(tree);
+        PackedBlocks packs = new PackedBlocks(tmp.resolve("ds"));
+        packs.packRelease(m, tree, 1);
+        for (String name : new String[] {"small.txt", "big.bin"}) {
+            Entry e = m.get(name);
+            java.util.List<ByteBuf> held = new java.util.ArrayList<>();
+            java.util.List<byte[]> expected = new java.util.ArrayList<>();
+            PackedBlocks.Reader r = packs.open(e.sha256(), e.size());
+            assertNotNull(r);
+            assertEquals(name.equals("small.txt"), r.inMemory());
+            for (long off = 0; off < e.size(); off += r.pieceLength(off, 1 << 20)) {
+                int n = r.pieceLength(off, 1 << 20);
+                ByteBuffer plain = r.block(off, n);
+                ByteBuf b = r.block(ByteBufAllocator.DEFAULT, off, n);
+                assertEquals(plain == null, b == null, "the same blocks either way, at " + off);
+                if (b != null) {
+                    expected.add(bytes(plain));
+                    held.add(b);
+                }
+            }
+            assertFalse(held.isEmpty(), name + " has stored blocks");
+            int before = r.references();
+            r.close();
+            r.close(); // a second close lets go of nothing more
+            assertNull(r.block(ByteBufAllocator.DEFAULT, 0, r.pieceLength(0, 1 << 20)), "closed: nothing handed out");
+            assertEquals(r.inMemory() ? before - 1 : 0, r.references());
+            for (int i = 0; i < held.size(); i++) {
+                assertArrayEquals(expected.get(i), ByteBufUtil.getBytes(held.get(i)), name + " block " + i);
+                held.get(i).release();
+            }
+            assertEquals(0, r.references(), name + ": the copy read whole is freed with its last block");
+            for (ByteBuf b : held) {
+                assertEquals(0, b.refCnt());
+            }
+        }
     }
 }

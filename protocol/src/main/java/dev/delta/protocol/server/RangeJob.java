@@ -98,26 +98,33 @@ final class RangeJob extends OutboundJob {
             int flags = end | FrameLayout.FLAG_PATCH | (stored.compressed() ? FrameLayout.FLAG_COMPRESSED : 0);
             return new Data(requestId(), flags, rangeIndex, offset, len, Unpooled.wrappedBuffer(stored.content()));
         }
-        ByteBuffer pre = null;
+        ByteBuf pre = null; // owned here until handed to a Data
         pieceRead = false;
         if (reference != null) {
             int known = source.precompressedLength(offset, len);
             if (known < 0) {
-                pre = source.precompressed(offset, len);
-                known = pre != null && pre.remaining() > 0 ? pre.remaining() : len;
+                pre = source.precompressed(alloc, offset, len);
+                known = pre != null && pre.isReadable() ? pre.readableBytes() : len;
             }
-            Data d = patched(alloc, rangeIndex, offset, len, end, Math.min(known, len));
+            Data d;
+            try {
+                d = patched(alloc, rangeIndex, offset, len, end, Math.min(known, len));
+            } catch (IOException | DatasetException | RuntimeException e) {
+                release(pre);
+                throw e;
+            }
             if (d != null) {
+                release(pre);
                 return d;
             }
         }
         if (pre == null) {
-            pre = source.precompressed(offset, len);
+            pre = source.precompressed(alloc, offset, len);
         }
-        if (pre != null && pre.remaining() > 0 && pre.remaining() < len) {
-            return new Data(requestId(), end | FrameLayout.FLAG_COMPRESSED, rangeIndex, offset, len,
-                    Unpooled.wrappedBuffer(pre));
+        if (pre != null && pre.isReadable() && pre.readableBytes() < len) {
+            return new Data(requestId(), end | FrameLayout.FLAG_COMPRESSED, rangeIndex, offset, len, pre);
         }
+        release(pre);
         ByteBuffer view = source.view(offset, len);
         ByteBuf raw = view != null && view.remaining() == len ? Unpooled.wrappedBuffer(view)
                 : pieceRead ? alloc.directBuffer(len, len).writeBytes(SCRATCH.get()[0], 0, len) // read for a patch
@@ -195,6 +202,12 @@ final class RangeJob extends OutboundJob {
         }
         int packed = source.precompressedLength(offset, len);
         return packed >= 0 && packed <= p.content().remaining() ? null : p;
+    }
+
+    private static void release(ByteBuf b) {
+        if (b != null) {
+            b.release();
+        }
     }
 
     private static byte[] room(byte[] b, int n) {

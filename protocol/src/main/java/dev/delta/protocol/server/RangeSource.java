@@ -1,5 +1,9 @@
 package dev.delta.protocol.server;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -44,6 +48,16 @@ public interface RangeSource extends Closeable {
      */
     default ByteBuffer precompressed(long offset, int length) {
         return null;
+    }
+
+    /**
+     * {@link #precompressed(long, int)} as a buffer the caller owns and releases, valid after the
+     * source is closed: a source holding its blocks in pooled memory hands out retained slices
+     * of it, one reading them allocates from {@code alloc}. By default the plain block, wrapped.
+     */
+    default ByteBuf precompressed(ByteBufAllocator alloc, long offset, int length) {
+        ByteBuffer b = precompressed(offset, length);
+        return b == null ? null : Unpooled.wrappedBuffer(b);
     }
 
     /**

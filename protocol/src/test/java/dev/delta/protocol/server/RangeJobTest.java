@@ -274,4 +274,61 @@ class RangeJobTest {
             d.release();
         }
     }
+
+    /**
+     * A source may hand out its packed blocks as buffers the job owns (pooled memory): one sent
+     * goes with its DATA, one not sent (no smaller than the piece, or beaten by a patch) is
+     * released at once.
+     */
+    @Test
+    void ownedPackedBlocks_goWithTheirDataOrAreReleased() throws Exception {
+        byte[] old = Content.text(20_000, 3).array();
+        byte[] neu = old.clone();
+        neu[100] ^= 1;
+        int[] blockLength = {1_000};
+        List<io.netty.buffer.ByteBuf> handedOut = new java.util.ArrayList<>();
+        RangeSource target = new RangeSource() {
+            @Override
+            public long size() {
+                return neu.length;
+            }
+
+            @Override
+            public int read(long offset, ByteBuffer dst) {
+                int n = (int) Math.min(dst.remaining(), neu.length - offset);
+                dst.put(ByteBuffer.wrap(neu, (int) offset, n));
+                return n;
+            }
+
+            @Override
+            public io.netty.buffer.ByteBuf precompressed(io.netty.buffer.ByteBufAllocator alloc, long offset,
+                                                         int length) {
+                io.netty.buffer.ByteBuf b = alloc.directBuffer(blockLength[0]).writeZero(blockLength[0]);
+                handedOut.add(b);
+                return b;
+            }
+        };
+        RangeJob job = new RangeJob(1, target, List.of(new ByteRange(0, neu.length)), PIECE);
+        Data d = (Data) job.next(ALLOC);
+        assertTrue(d.compressed());
+        assertEquals(blockLength[0], d.content().readableBytes());
+        assertEquals(1, handedOut.get(0).refCnt(), "sent: held by its DATA");
+        d.release();
+        assertEquals(0, handedOut.get(0).refCnt());
+
+        blockLength[0] = neu.length; // no smaller than the piece: not sent
+        d = (Data) new RangeJob(2, target, List.of(new ByteRange(0, neu.length)), PIECE).next(ALLOC);
+        assertFalse(d.compressed() && d.content().readableBytes() == blockLength[0]);
+        assertEquals(0, handedOut.get(1).refCnt(), "not sent: released by the job");
+        d.release();
+
+        blockLength[0] = 5_000; // read to be weighed against a patch (no length known ahead), and beaten
+        RangeJob.Reference ref = new RangeJob.Reference(viewOf(ByteBuffer.wrap(old)),
+                List.of(new dev.delta.protocol.wire.RangeReference.Window(0, old.length)));
+        d = (Data) new RangeJob(3, target, List.of(new ByteRange(0, neu.length)), PIECE, ref).next(ALLOC);
+        assertTrue(d.patch());
+        assertEquals(3, handedOut.size());
+        assertEquals(0, handedOut.get(2).refCnt(), "beaten by a patch: released by the job");
+        d.release();
+    }
 }
