@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -149,5 +150,19 @@ class BufferReuseTest {
             assertEquals(12_288, r.read(0, 9_000).capacity(), "grows to a window that does not fit");
             assertEquals(24_576, r.read(0, 13_000).capacity(), "or at least doubles, for a file of many windows");
         }
+    }
+
+    /** Windows are read into pooled direct memory, given back when the request's reader is closed. */
+    @Test
+    void referenceReader_givesItsPooledBufferBackWhenClosed() throws Exception {
+        Files.createDirectories(tmp.resolve("v1"));
+        Files.write(tmp.resolve("v1/f.bin"), new byte[50_000]);
+        FileReferenceReader r = new FileReferenceReader(tmp.resolve("v1"), "f.bin");
+        assertFalse(r.holdsBuffer(), "nothing before the first window");
+        assertTrue(r.read(0, 10_000).isDirect());
+        assertTrue(r.read(0, 40_000).isDirect(), "grown: the smaller one went back");
+        assertTrue(r.holdsBuffer());
+        r.close();
+        assertFalse(r.holdsBuffer());
     }
 }
