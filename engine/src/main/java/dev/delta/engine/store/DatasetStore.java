@@ -144,6 +144,28 @@ public final class DatasetStore {
         }
     }
 
+    Path envelopeFile(long version) {
+        return manifestsDir().resolve("v" + version + ".dme");
+    }
+
+    /**
+     * Stores what an origin sends a cold edge for release {@code version}: its manifest in the
+     * node's envelope (compressed once, with the signature if any), so that a node serves it
+     * without compressing it on the first request. Removed with the release.
+     */
+    public void writeEnvelope(long version, byte[] envelope) throws IOException {
+        writeAtomically(envelopeFile(version), envelope);
+    }
+
+    /** The stored envelope of release {@code version}'s manifest, or null when there is none. */
+    public byte[] readEnvelope(long version) throws IOException {
+        try {
+            return Files.readAllBytes(envelopeFile(version));
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
     Path rootFile(long version) {
         return manifestsDir().resolve("v" + version + ".root");
     }
@@ -392,6 +414,7 @@ public final class DatasetStore {
             }
             Files.delete(manifestFile(ver)); // first: a release without a manifest is no longer listed
             Files.deleteIfExists(rootFile(ver));
+            Files.deleteIfExists(envelopeFile(ver));
             deleteTree(releaseDir(ver));
             removed.add(ver);
             excess--;

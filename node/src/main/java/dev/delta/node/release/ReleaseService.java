@@ -372,6 +372,10 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
             }
             byte[] payload = cache.computeIfAbsent(key, k -> {
                 try {
+                    byte[] stored = delta == null ? storedEnvelope(s, target, root, sig) : null;
+                    if (stored != null) {
+                        return stored;
+                    }
                     return new ManifestEnvelope(sig, delta != null ? delta : s.manifestBytes(target)).encode();
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
@@ -381,6 +385,34 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new DatasetException(ErrorCode.INTERNAL, dataset + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The envelope {@code delta publish} stored for release {@code v} ({@link DatasetStore#writeEnvelope}),
+     * if it holds the manifest of root digest {@code root} and the signature served now; else
+     * null (none, damaged, or signed since), and the caller compresses the manifest itself. The
+     * check costs a decompression and a SHA-256 of the manifest, about 20 ms at 80,000 files,
+     * against 300 ms for LZ4 HC on a cold edge's first request.
+     */
+    static byte[] storedEnvelope(DatasetStore s, long v, byte[] root, ManifestSignature sig) {
+        try {
+            byte[] stored = s.readEnvelope(v);
+            if (stored == null) {
+                return null;
+            }
+            ManifestEnvelope env = ManifestEnvelope.decode(stored);
+            String had = env.signature() == null ? null : env.signature().toText();
+            if (java.util.Objects.equals(had, sig == null ? null : sig.toText())
+                    && MessageDigest.isEqual(ManifestCodec.rootDigest(env.body()), root)) {
+                return stored;
+            }
+            LOG.warn("{} v{}: the stored manifest envelope does not match the release; compressing it anew",
+                    s.dataset(), v);
+        } catch (IOException | RuntimeException e) { // ManifestFormatException is an IOException
+            LOG.warn("{} v{}: the stored manifest envelope cannot be used ({}); compressing it anew", s.dataset(), v,
+                    e.getMessage());
+        }
+        return null;
     }
 
     private static ManifestSignature signature(DatasetStore s, long v) throws IOException {
