@@ -35,6 +35,27 @@ class RangeJobTest {
         return all.flip().asReadOnlyBuffer();
     }
 
+    /** A source over a byte array, read (not viewed) like a file; tests override the rest. */
+    private static class BytesSource implements RangeSource {
+        private final byte[] data;
+
+        BytesSource(byte[] data) {
+            this.data = data;
+        }
+
+        @Override
+        public long size() {
+            return data.length;
+        }
+
+        @Override
+        public int read(long offset, ByteBuffer dst) {
+            int n = (int) Math.min(dst.remaining(), data.length - offset);
+            dst.put(ByteBuffer.wrap(data, (int) offset, n));
+            return n;
+        }
+    }
+
     private static RangeSource viewOf(ByteBuffer data) {
         return new RangeSource() {
             @Override
@@ -141,19 +162,7 @@ class RangeJobTest {
         neu[10_000] ^= 1; // one byte changed: the patch is a few bytes
         int[] reads = new int[1];
         int[] packedLength = {5_000};
-        RangeSource target = new RangeSource() {
-            @Override
-            public long size() {
-                return neu.length;
-            }
-
-            @Override
-            public int read(long offset, ByteBuffer dst) {
-                int n = (int) Math.min(dst.remaining(), neu.length - offset);
-                dst.put(ByteBuffer.wrap(neu, (int) offset, n));
-                return n;
-            }
-
+        RangeSource target = new BytesSource(neu) {
             @Override
             public int precompressedLength(long offset, int length) {
                 return packedLength[0];
@@ -202,18 +211,11 @@ class RangeJobTest {
         StoredPatch first = new StoredPatch(encoding.compressed(), ByteBuffer.wrap(encoding.content()));
         int[] reads = new int[1];
         int[] packedLength = {-1};
-        RangeSource target = new RangeSource() {
-            @Override
-            public long size() {
-                return neu.length;
-            }
-
+        RangeSource target = new BytesSource(neu) {
             @Override
             public int read(long offset, ByteBuffer dst) {
                 reads[0]++;
-                int n = (int) Math.min(dst.remaining(), neu.length - offset);
-                dst.put(ByteBuffer.wrap(neu, (int) offset, n));
-                return n;
+                return super.read(offset, dst);
             }
 
             @Override
@@ -287,19 +289,7 @@ class RangeJobTest {
         neu[100] ^= 1;
         int[] blockLength = {1_000};
         List<io.netty.buffer.ByteBuf> handedOut = new java.util.ArrayList<>();
-        RangeSource target = new RangeSource() {
-            @Override
-            public long size() {
-                return neu.length;
-            }
-
-            @Override
-            public int read(long offset, ByteBuffer dst) {
-                int n = (int) Math.min(dst.remaining(), neu.length - offset);
-                dst.put(ByteBuffer.wrap(neu, (int) offset, n));
-                return n;
-            }
-
+        RangeSource target = new BytesSource(neu) {
             @Override
             public io.netty.buffer.ByteBuf precompressed(io.netty.buffer.ByteBufAllocator alloc, long offset,
                                                          int length) {
