@@ -35,7 +35,8 @@ final class Shell {
      * VM of our results, {@code cp} of a 1.3 GB file in the page cache took 4.0-5.5 s into such
      * memory and 0.25-0.28 s right after 2.5 GB were written and freed (session 15). Which memory
      * a step got depended on what ran before it and how long ago; the same warm start for every
-     * tool takes that out of the ratios, and is what a server that has been up a while has.</li>
+     * tool takes the order of the steps out of the ratios (not all of the VM's variance: see
+     * docs/bench.md), and is what a server that has been up a while has.</li>
      * </ul>
      */
     static void settle(long quietMillis, long warmBytes, Path scratchDir) throws IOException, InterruptedException {

@@ -391,8 +391,9 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
      * The envelope {@code delta publish} stored for release {@code v} ({@link DatasetStore#writeEnvelope}),
      * if it holds the manifest of root digest {@code root} and the signature served now; else
      * null (none, damaged, or signed since), and the caller compresses the manifest itself. The
-     * check costs a decompression and a SHA-256 of the manifest, about 20 ms at 80,000 files,
-     * against 300 ms for LZ4 HC on a cold edge's first request.
+     * check costs a decompression and a SHA-256 of the manifest; compressing it took 300 ms of
+     * LZ4 HC at 80,000 files on a cold edge's first request (its wait for the manifest fell from
+     * 0.89-0.94 s to 0.47-0.50 s, session 15).
      */
     static byte[] storedEnvelope(DatasetStore s, long v, byte[] root, ManifestSignature sig) {
         try {
