@@ -6,6 +6,7 @@ import dev.delta.protocol.RawPeer;
 import dev.delta.protocol.auth.HmacProof;
 import dev.delta.protocol.server.DatasetException;
 import dev.delta.protocol.server.DeltaServer;
+import dev.delta.protocol.server.BytesSource;
 import dev.delta.protocol.server.RangeSource;
 import dev.delta.protocol.server.ServerConfig;
 import dev.delta.protocol.wire.Auth;
@@ -89,25 +90,14 @@ class FileGroupTransferTest {
     }
 
     /** The files as one source; the whole as one prepared block when there is one. */
-    private final class Sequence implements RangeSource {
+    private final class Sequence extends BytesSource {
         private final byte[] all;
         private final byte[] block;
 
         Sequence(byte[] all, byte[] block) {
+            super(all);
             this.all = all;
             this.block = block;
-        }
-
-        @Override
-        public long size() {
-            return all.length;
-        }
-
-        @Override
-        public int read(long offset, ByteBuffer dst) {
-            int n = Math.min(dst.remaining(), all.length - (int) offset);
-            dst.put(all, (int) offset, n);
-            return n;
         }
 
         @Override

@@ -35,27 +35,6 @@ class RangeJobTest {
         return all.flip().asReadOnlyBuffer();
     }
 
-    /** A source over a byte array, read (not viewed) like a file; tests override the rest. */
-    private static class BytesSource implements RangeSource {
-        private final byte[] data;
-
-        BytesSource(byte[] data) {
-            this.data = data;
-        }
-
-        @Override
-        public long size() {
-            return data.length;
-        }
-
-        @Override
-        public int read(long offset, ByteBuffer dst) {
-            int n = (int) Math.min(dst.remaining(), data.length - offset);
-            dst.put(ByteBuffer.wrap(data, (int) offset, n));
-            return n;
-        }
-    }
-
     private static RangeSource viewOf(ByteBuffer data) {
         return new RangeSource() {
             @Override
