@@ -165,7 +165,9 @@ public final class Publisher {
             sig.write(store.root().resolve(".delta/manifests/v" + m.version() + ".dm.sig"));
         }
         boolean signed = sig != null;
-        storeEnvelope(store, m, sig, encoded);
+        if (prev == null) { // every edge of a first release is cold: ready before they are told
+            storeEnvelope(store, m, sig, encoded);
+        }
         storeDelta(store, prev, m, root);
         storePatches(store, prev, m);
         // Packed and signed before current moves: the announcement reaches edges only once what
@@ -173,7 +175,11 @@ public final class Publisher {
         pack(store, m, e -> isNewPath(prev, e.path()), "new content");
         packGroups(store, m, newPathsOnly(prev, m), "small files in groups of new paths");
         store.switchTo(m.version());
-        // After the switch: what only cold edges need (see pack and packGroups).
+        // After the switch: what only cold edges need (see pack and packGroups, and the envelope:
+        // following edges get a delta, and a cold one meanwhile gets the manifest compressed anew).
+        if (prev != null) {
+            storeEnvelope(store, m, sig, encoded);
+        }
         if (prev != null && ServingLock.isHeld(store.root())) {
             LOG.info("{}: the serving node packs the updated files and the other groups of small files of v{} once "
                     + "it is idle", dataset, m.version());
@@ -195,8 +201,9 @@ public final class Publisher {
     /**
      * Stores the manifest as a node sends it to a cold edge (compressed, with its signature), so
      * that the node does not compress it on the first request: 300 ms of LZ4 HC at 80,000 files,
-     * on that edge's critical path. An optimization: a failure is logged, and the node compresses
-     * the manifest when asked.
+     * on that edge's critical path. Before the switch only for a first release; for an update
+     * after it, so that it does not delay the following edges, which get a delta. An
+     * optimization: a failure is logged, and the node compresses the manifest when asked.
      */
     private void storeEnvelope(DatasetStore store, Manifest m, ManifestSignature sig, byte[] encoded) {
         try {
@@ -374,8 +381,8 @@ public final class Publisher {
                 sig.write(store.root().resolve(".delta/manifests/v" + m.version() + ".dm.sig"));
             }
             boolean signed = sig != null;
-            storeEnvelope(store, m, sig, encoded);
             store.switchTo(m.version()); // after the signature: edges that require one find it
+            storeEnvelope(store, m, sig, encoded); // after: the edges that follow get a delta
             store.prune(retention);
             LOG.info("{}: republished v{} as v{}", dataset, version, next);
             return new PublishResult(next, true, ManifestDiff.between(prev, m), m.totalBytes(), 0, Sha256.hex(root),

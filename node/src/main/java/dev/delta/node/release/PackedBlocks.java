@@ -636,12 +636,17 @@ public final class PackedBlocks {
 
         private static ByteBuffer readFully(FileChannel ch, long pos, int len) throws IOException {
             ByteBuffer b = ByteBuffer.allocate(len);
-            while (b.hasRemaining()) {
-                if (ch.read(b, pos + b.position()) < 0) {
-                    return null;
+            return readFully(ch, pos, b) ? b.flip() : null;
+        }
+
+        /** Fills {@code dst} from {@code pos} on; false when the file ends first. */
+        private static boolean readFully(FileChannel ch, long pos, ByteBuffer dst) throws IOException {
+            while (dst.hasRemaining()) {
+                if (ch.read(dst, pos + dst.position()) < 0) {
+                    return false;
                 }
             }
-            return b.flip();
+            return true;
         }
 
         /** Index of the block that contains {@code offset}. */
@@ -671,8 +676,8 @@ public final class PackedBlocks {
          * table, without reading it, or -1 when there is none.
          */
         public int blockLength(long offset, int length) {
-            int b = blockAt(offset);
-            return offsets[b] == offset && lengths[b] == length && stored[b] != 0 ? stored[b] : -1;
+            int b = stored(offset, length);
+            return b < 0 ? -1 : stored[b];
         }
 
         /** The stored LZ4 block of exactly {@code [offset, offset + length)}, or null; valid until closed. */
@@ -704,14 +709,8 @@ public final class PackedBlocks {
             ByteBuf buf = alloc.directBuffer(stored[b]);
             boolean ok = false;
             try {
-                ByteBuffer dst = buf.nioBuffer(0, stored[b]);
-                while (dst.hasRemaining()) {
-                    if (ch.read(dst, dataPos[b] + dst.position()) < 0) {
-                        return null;
-                    }
-                }
-                buf.writerIndex(stored[b]);
-                ok = intact(b, buf.nioBuffer());
+                ok = readFully(ch, dataPos[b], buf.nioBuffer(0, stored[b]))
+                        && intact(b, buf.writerIndex(stored[b]).nioBuffer());
                 return ok ? buf : null;
             } finally {
                 if (!ok) {
