@@ -25,9 +25,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * An origin node's background packing (LZ4 HC, {@link PackedBlocks}) of what only cold edges need
- * of each dataset's current release, done while no peer asks for anything: the packed copies of
- * files that were at their path in the previous release, and the groups of small files
- * ({@code FileGroups}) that hold such a file.
+ * of each dataset's current release, done while no peer asks for anything: the full manifest's
+ * envelope, the packed copies of files that were at their path in the previous release, and the
+ * groups of small files ({@code FileGroups}) that hold such a file.
  *
  * <p>Why: following edges get those files as patches against their old copy, so their packed
  * copies and groups serve only cold edges; but compressing them is seconds of LZ4 HC (a 2% release
@@ -159,6 +159,12 @@ public final class IdlePacker implements AutoCloseable {
             }
             awaitQuiet();
             long t0 = System.nanoTime();
+            if (service.storeEnvelope(dataset, v)) {
+                LOG.info("{}: stored the manifest envelope of v{} while idle, in {} ms", dataset, v,
+                        (System.nanoTime() - t0) / 1_000_000);
+                awaitQuiet();
+                t0 = System.nanoTime();
+            }
             Manifest m = service.decoded(dataset, v);
             PackedBlocks.Pacer pacer = () -> {
                 awaitQuiet();

@@ -416,6 +416,31 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         return null;
     }
 
+    /**
+     * Stores the full manifest's envelope of {@code dataset}'s release {@code v} as a cold edge
+     * will be sent it ({@link DatasetStore#writeEnvelope}), unless one that matches the release
+     * and its signature is stored already. An origin node does this while idle for an update
+     * published while it served the dataset: that publish leaves it to the node, so that the
+     * LZ4 HC of the manifest does not take CPU from the edges following the update.
+     *
+     * @return whether an envelope was written
+     */
+    public boolean storeEnvelope(String dataset, long v) throws IOException {
+        DatasetStore s;
+        try {
+            s = store(dataset);
+        } catch (DatasetException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        byte[] root = s.rootDigest(v);
+        ManifestSignature sig = signature(s, v);
+        if (storedEnvelope(s, v, root, sig) != null) {
+            return false;
+        }
+        s.writeEnvelope(v, new ManifestEnvelope(sig, s.manifestBytes(v)).encode());
+        return true;
+    }
+
     private static ManifestSignature signature(DatasetStore s, long v) throws IOException {
         Path f = s.root().resolve(".delta/manifests/v" + v + ".dm.sig");
         if (!Files.exists(f)) {

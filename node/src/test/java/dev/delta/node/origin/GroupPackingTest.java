@@ -4,6 +4,7 @@ import dev.delta.engine.hash.Sha256;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.plan.FileGroups;
 import dev.delta.engine.store.DatasetStore;
+import dev.delta.node.release.ManifestEnvelope;
 import dev.delta.node.release.ReleaseService;
 import dev.delta.node.release.ServingLock;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -117,6 +119,8 @@ class GroupPackingTest {
             assertTrue(after.missing().stream().allMatch(f -> f.startsWith("a/")), after.missing().toString());
             assertTrue(after.missing().size() < aGroups, "groups of a/ the edit did not touch stay packed: " + after);
             assertTrue(after.packed().stream().anyMatch(f -> f.startsWith("b/")), "the new directory's groups are ready");
+            assertNotNull(store.readEnvelope(1), "a first release's envelope is stored before its switch");
+            assertNull(store.readEnvelope(2), "an update's envelope is left to the node");
         } finally {
             lock.close();
         }
@@ -128,6 +132,9 @@ class GroupPackingTest {
         p.publish(src);
         assertTrue(packed(data, "site").missing().isEmpty(), "no node serves: the publish packs every group itself");
         assertTrue(contentPacked(data, "site", "big/data.txt"), "and every file");
+        byte[] env = store.readEnvelope(3);
+        assertNotNull(env, "and stores the envelope");
+        assertArrayEquals(store.manifestBytes(3), ManifestEnvelope.decode(env).body());
     }
 
     @Test
@@ -150,6 +157,8 @@ class GroupPackingTest {
 
             // busy: a request every 200 ms for 2 s (an edge at the current version checking, so
             // no update under way); nothing is packed meanwhile
+            DatasetStore store = DatasetStore.open(data, "site");
+            assertNull(store.readEnvelope(v), "the envelope is left to the node");
             int waiting = packed(data, "site").missing().size();
             assertTrue(waiting >= 1, "left to the node");
             long busyUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
@@ -159,6 +168,7 @@ class GroupPackingTest {
                 quietFrom = System.nanoTime();
                 assertEquals(waiting, packed(data, "site").missing().size(), "packed while requests were coming in");
                 assertFalse(contentPacked(data, "site", "big/data.txt"), "packed while requests were coming in");
+                assertNull(store.readEnvelope(v), "stored while requests were coming in");
                 Thread.sleep(200);
             }
             long deadline = quietFrom + TimeUnit.SECONDS.toNanos(20);
@@ -168,6 +178,9 @@ class GroupPackingTest {
             }
             assertTrue(System.nanoTime() - quietFrom >= TimeUnit.MILLISECONDS.toNanos(700),
                     "packed before the quiet time was up");
+            byte[] env = store.readEnvelope(v);
+            assertNotNull(env, "the idle node stored the envelope");
+            assertArrayEquals(store.manifestBytes(v), ManifestEnvelope.decode(env).body());
         }
         assertFalse(ServingLock.isHeld(DatasetStore.open(data, "site").root()), "released when the node stops");
     }

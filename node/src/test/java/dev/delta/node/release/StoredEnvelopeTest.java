@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The publish stores the full manifest as a node sends it to a cold edge (compressed, signed);
@@ -112,5 +113,34 @@ class StoredEnvelopeTest {
         assertNotNull(sig, "the stored envelope carries the signature");
         assertHolds(store, 1, stored, sig);
         assertArrayEquals(stored, served(1));
+    }
+
+    @Test
+    void nodeStoresTheEnvelope_onlyWhereNoneThatMatchesIsStored() throws Exception {
+        data = tmp.resolve("data");
+        publishOne(new Publisher(data, "site"));
+        DatasetStore store = DatasetStore.open(data, "site");
+        byte[] published = store.readEnvelope(1);
+        try (ReleaseService svc = new ReleaseService(data, "default", SECRET, List.of())) {
+            assertFalse(svc.storeEnvelope("site", 1), "a matching envelope is kept");
+            assertArrayEquals(published, store.readEnvelope(1));
+
+            Files.delete(store.root().resolve(".delta/manifests/v1.dme"));
+            assertTrue(svc.storeEnvelope("site", 1), "a missing one is stored");
+            assertHolds(store, 1, store.readEnvelope(1), null);
+
+            byte[] bad = store.readEnvelope(1).clone();
+            bad[bad.length - 5] ^= 0x40;
+            store.writeEnvelope(1, bad);
+            assertTrue(svc.storeEnvelope("site", 1), "a damaged one is replaced");
+            assertHolds(store, 1, store.readEnvelope(1), null);
+
+            KeyPair keys = KeyFiles.generate();
+            ManifestSignature sig = ManifestSigner.sign(ManifestCodec.rootDigest(store.manifestBytes(1)), keys);
+            sig.write(store.root().resolve(".delta/manifests/v1.dm.sig"));
+            assertTrue(svc.storeEnvelope("site", 1), "an unsigned one is replaced once the release is signed");
+            assertHolds(store, 1, store.readEnvelope(1), sig);
+            assertFalse(svc.storeEnvelope("site", 1));
+        }
     }
 }
