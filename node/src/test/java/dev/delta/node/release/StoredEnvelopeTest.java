@@ -81,14 +81,33 @@ class StoredEnvelopeTest {
         assertNotNull(store.readEnvelope(2));
     }
 
-    @Test
-    void damagedOrStaleEnvelope_isNotServed_theNodeCompressesTheManifest() throws Exception {
+    /** v1 of "site" published, unsigned, into {@link #data}. */
+    private DatasetStore publishedV1() throws Exception {
         data = tmp.resolve("data");
         publishOne(new Publisher(data, "site"));
-        DatasetStore store = DatasetStore.open(data, "site");
+        return DatasetStore.open(data, "site");
+    }
+
+    /** The envelope with one bit flipped inside its compressed body. */
+    private static byte[] damaged(byte[] envelope) {
+        byte[] bad = envelope.clone();
+        bad[bad.length - 5] ^= 0x40;
+        return bad;
+    }
+
+    /** Signs v1 after its publish, as an operator adding a key later would. */
+    private static ManifestSignature signV1(DatasetStore store) throws Exception {
+        KeyPair keys = KeyFiles.generate();
+        ManifestSignature sig = ManifestSigner.sign(ManifestCodec.rootDigest(store.manifestBytes(1)), keys);
+        sig.write(store.root().resolve(".delta/manifests/v1.dm.sig"));
+        return sig;
+    }
+
+    @Test
+    void damagedOrStaleEnvelope_isNotServed_theNodeCompressesTheManifest() throws Exception {
+        DatasetStore store = publishedV1();
         byte[] good = store.readEnvelope(1);
-        byte[] bad = good.clone();
-        bad[bad.length - 5] ^= 0x40; // inside the compressed body
+        byte[] bad = damaged(good);
         store.writeEnvelope(1, bad);
         byte[] payload = served(1);
         assertFalse(java.util.Arrays.equals(bad, payload), "the damaged envelope is not sent");
@@ -96,9 +115,7 @@ class StoredEnvelopeTest {
 
         // signed after the publish: the stored, unsigned envelope is not what an edge must get
         store.writeEnvelope(1, good);
-        KeyPair keys = KeyFiles.generate();
-        ManifestSignature sig = ManifestSigner.sign(ManifestCodec.rootDigest(store.manifestBytes(1)), keys);
-        sig.write(store.root().resolve(".delta/manifests/v1.dm.sig"));
+        ManifestSignature sig = signV1(store);
         assertHolds(store, 1, served(1), sig);
     }
 
@@ -117,9 +134,7 @@ class StoredEnvelopeTest {
 
     @Test
     void nodeStoresTheEnvelope_onlyWhereNoneThatMatchesIsStored() throws Exception {
-        data = tmp.resolve("data");
-        publishOne(new Publisher(data, "site"));
-        DatasetStore store = DatasetStore.open(data, "site");
+        DatasetStore store = publishedV1();
         byte[] published = store.readEnvelope(1);
         try (ReleaseService svc = new ReleaseService(data, "default", SECRET, List.of())) {
             assertFalse(svc.storeEnvelope("site", 1), "a matching envelope is kept");
@@ -129,15 +144,11 @@ class StoredEnvelopeTest {
             assertTrue(svc.storeEnvelope("site", 1), "a missing one is stored");
             assertHolds(store, 1, store.readEnvelope(1), null);
 
-            byte[] bad = store.readEnvelope(1).clone();
-            bad[bad.length - 5] ^= 0x40;
-            store.writeEnvelope(1, bad);
+            store.writeEnvelope(1, damaged(store.readEnvelope(1)));
             assertTrue(svc.storeEnvelope("site", 1), "a damaged one is replaced");
             assertHolds(store, 1, store.readEnvelope(1), null);
 
-            KeyPair keys = KeyFiles.generate();
-            ManifestSignature sig = ManifestSigner.sign(ManifestCodec.rootDigest(store.manifestBytes(1)), keys);
-            sig.write(store.root().resolve(".delta/manifests/v1.dm.sig"));
+            ManifestSignature sig = signV1(store);
             assertTrue(svc.storeEnvelope("site", 1), "an unsigned one is replaced once the release is signed");
             assertHolds(store, 1, store.readEnvelope(1), sig);
             assertFalse(svc.storeEnvelope("site", 1));
