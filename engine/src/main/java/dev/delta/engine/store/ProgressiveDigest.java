@@ -15,7 +15,6 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -31,8 +30,11 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>One thread at a time hashes (it holds the token); a thread that completes a stretch while
  * another hashes only records it, and the hashing thread takes it in before it lets go. Local
- * copies made while the ranges arrive ({@link #completeLater}) hand the hashing to another thread,
- * so copying and hashing run on both cores.
+ * copies made while the ranges arrive are fed in file order, through memory, by the thread that
+ * reads them ({@link #feed}): from the first such piece on, the digest is that thread's to drive,
+ * and a range landing meanwhile is hashed by its writer only if it is exactly next (from memory,
+ * briefly), else recorded for the feeding thread, so that the copies' bytes are hashed from
+ * memory rather than read back by whichever writer happened to hold the token.
  */
 final class ProgressiveDigest {
     /** Read-back buffer, one per thread: never a fresh (and, at 1 MiB, humongous) array per file. */
@@ -48,6 +50,8 @@ final class ProgressiveDigest {
     private long hashed;
     /** Whether a thread is hashing (holds the token). */
     private boolean hashing;
+    /** Set by the first {@link #feed}: writers no longer drain (read back) stretches. */
+    private boolean fed;
     private IOException failed;
 
     /**
@@ -109,60 +113,131 @@ final class ProgressiveDigest {
                 stretch(from, to); // the thread hashing takes it in
                 return;
             }
-            hashing = true;
             if (data == null || from != hashed || to <= from) {
                 stretch(from, to);
+                if (fed) {
+                    return; // the feeding thread reads it back when the digest gets there
+                }
                 data = null;
             }
+            hashing = true;
         }
         if (data != null) {
-            digest().update(data.duplicate()); // in order: from memory, never read back
+            hashHeld(data, to); // in order: from memory, never read back
             synchronized (this) {
-                hashed = to;
+                if (fed) { // decided now: the feeding thread may have finished meanwhile
+                    hashing = false;
+                    notifyAll();
+                    return;
+                }
             }
         }
         drain();
     }
 
-    /** Same, for bytes copied locally: whatever became contiguous is hashed on {@code executor}, not by the caller. */
-    void completeLater(long from, long to, Executor executor) {
+    /**
+     * A locally copied piece {@code [from, to)}, in staging already and its bytes still in
+     * {@code data}, from the one thread that copies this file's LOCAL segments in file order:
+     * waits for a writer hashing a range, hashes what became contiguous before the piece (reading
+     * it back), then the piece itself from memory if the digest got to its start, else records it
+     * (ranges before it are still to land; it is read back when its turn comes), and whatever
+     * became contiguous after it.
+     */
+    void feed(long from, long to, ByteBuffer data) throws IOException {
         synchronized (this) {
-            stretch(from, to);
-            if (hashing || failed != null || done.firstKey() > hashed) {
+            fed = true;
+            while (hashing) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while hashing " + entry.path());
+                }
+            }
+            if (failed != null) {
+                throw failed;
+            }
+            hashing = true;
+        }
+        drain(from, to, data);
+    }
+
+    /** Hashes {@code data}, which ends at {@code to}, from memory; the caller holds the token (and loses it on a failure). */
+    private void hashHeld(ByteBuffer data, long to) {
+        try {
+            digest().update(data.duplicate());
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                failed = new IOException(e);
+                hashing = false;
+                notifyAll();
+            }
+            throw e;
+        }
+        synchronized (this) {
+            hashed = to;
+        }
+    }
+
+    /**
+     * The feeding thread has fed its last piece: writers drain again, and whatever became
+     * contiguous is hashed now unless another thread is hashing (that one takes it in).
+     */
+    void fedAll() throws IOException {
+        synchronized (this) {
+            fed = false;
+            if (hashing || failed != null) {
                 return;
             }
             hashing = true;
         }
-        executor.execute(() -> {
-            try {
-                drain();
-            } catch (IOException e) {
-                // recorded: verify() throws it
-            }
-        });
+        drain();
     }
 
     /** Hashes the stretches that start where the digest stands, then gives the token back; the caller holds it. */
     private void drain() throws IOException {
+        drain(0, 0, null);
+    }
+
+    /**
+     * Same, with a piece {@code [pieceFrom, pieceTo)} in staging whose bytes are {@code piece}:
+     * hashed from memory if the digest gets to its start, else recorded as a stretch.
+     */
+    private void drain(long pieceFrom, long pieceTo, ByteBuffer piece) throws IOException {
         try {
             while (true) {
                 long from;
                 long to;
                 synchronized (this) {
-                    Map.Entry<Long, Long> first = done == null ? null : done.firstEntry();
-                    if (first == null || first.getKey() > hashed) {
-                        hashing = false;
-                        notifyAll();
-                        return;
+                    if (piece != null && pieceFrom == hashed) {
+                        from = pieceFrom;
+                        to = pieceTo;
+                    } else {
+                        Map.Entry<Long, Long> first = done == null ? null : done.firstEntry();
+                        if (first == null || first.getKey() > hashed) {
+                            if (piece != null) { // not reachable yet: its turn comes once the gap fills
+                                stretch(pieceFrom, pieceTo);
+                                piece = null;
+                                continue;
+                            }
+                            hashing = false;
+                            notifyAll();
+                            return;
+                        }
+                        done.pollFirstEntry();
+                        if (first.getValue() <= hashed) {
+                            continue;
+                        }
+                        from = hashed;
+                        to = first.getValue();
                     }
-                    done.pollFirstEntry();
-                    if (first.getValue() <= hashed) {
-                        continue;
-                    }
-                    from = hashed;
-                    to = first.getValue();
                 }
-                hash(from, to); // only the token holder touches the digest
+                if (piece != null && from == pieceFrom) {
+                    digest().update(piece.duplicate()); // only the token holder touches the digest
+                    piece = null;
+                } else {
+                    hash(from, to);
+                }
                 synchronized (this) {
                     hashed = to;
                 }

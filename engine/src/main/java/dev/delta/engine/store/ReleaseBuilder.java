@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -623,16 +624,22 @@ public final class ReleaseBuilder {
         stopCopies = false;
         copier = new Thread(() -> {
             long t0 = System.nanoTime();
+            PieceHasher hasher = new PieceHasher();
             try {
                 for (FilePlan fp : files) {
                     if (stopCopies) {
                         return;
                     }
-                    copyDeferred(fp);
+                    copyDeferred(fp, hasher);
                 }
             } catch (IOException | RuntimeException e) {
                 copyFailure = e instanceof IOException io ? io : new IOException(e);
             } finally {
+                // nothing the copies handed over runs once this thread has ended
+                IOException late = hasher.finish();
+                if (late != null && copyFailure == null) {
+                    copyFailure = late;
+                }
                 copyNanos = System.nanoTime() - t0;
             }
         }, "release-copy");
@@ -684,41 +691,58 @@ public final class ReleaseBuilder {
         return copyNanos / 1_000_000;
     }
 
-    /** Copies one deferred file's LOCAL segments; the file is verified here if its ranges are all in already. */
-    private void copyDeferred(FilePlan fp) throws IOException {
+    /**
+     * Copies one deferred file's LOCAL segments; the file is verified here (or by {@code hasher},
+     * behind the last copy) if its ranges are all in already.
+     */
+    private void copyDeferred(FilePlan fp, PieceHasher hasher) throws IOException {
         Tracked t = remaining.get(fp.path()); // null: not tracked, verified at commit
         ProgressiveDigest p = t == null ? null : digestOf(t, fp.target());
         Map<String, FileChannel> sources = new HashMap<>();
-        // Hashed here, behind each copy, unless big: then on another thread, so both cores work.
-        boolean hashAlongside = fp.target().size() >= PROGRESSIVE_MIN_BYTES;
+        // A big file's copies go through memory, and its digest takes them from there on another
+        // thread: both cores work and nothing is read back (on a 1 GB tar's update the read-back
+        // was a third of the hashing thread's time). A small one is copied in the kernel and
+        // hashed here, behind each copy.
+        boolean throughMemory = p != null && fp.target().size() >= PROGRESSIVE_MIN_BYTES;
         // CREATE: made by its first copy or range, whichever comes first (see assembleLocal)
         try (FileChannel out = FileChannel.open(staging.resolve(fp.path()), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            for (Segment s : fp.segments()) {
-                if (s.kind() != Segment.Kind.LOCAL) {
-                    continue;
+            try {
+                for (Segment s : fp.segments()) {
+                    if (s.kind() != Segment.Kind.LOCAL) {
+                        continue;
+                    }
+                    if (stopCopies) {
+                        return;
+                    }
+                    String key = s.sourceVersion() + "/" + s.sourcePath();
+                    FileChannel in = sources.get(key);
+                    if (in == null) {
+                        in = FileChannel.open(store.releaseDir(s.sourceVersion()).resolve(s.sourcePath()),
+                                StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+                        sources.put(key, in);
+                    }
+                    if (throughMemory) {
+                        copyThroughMemory(in, s, out, fp.target(), t, p, hasher);
+                        continue;
+                    }
+                    transfer(in, s.sourcePath(), s.sourceOffset(), out, s.offset(), s.length());
+                    copiedAlongside.addAndGet(s.length());
+                    if (p != null) {
+                        p.complete(s.offset(), s.end(), null);
+                    }
+                    if (t != null && t.left.addAndGet(-s.length()) == 0) {
+                        p.verify(); // the ranges were all in already
+                        verified.add(fp.path());
+                        remaining.remove(fp.path());
+                    }
                 }
-                if (stopCopies) {
-                    return;
+                if (throughMemory) {
+                    hasher.submit(null, p::fedAll); // behind the file's last piece
                 }
-                String key = s.sourceVersion() + "/" + s.sourcePath();
-                FileChannel in = sources.get(key);
-                if (in == null) {
-                    in = FileChannel.open(store.releaseDir(s.sourceVersion()).resolve(s.sourcePath()),
-                            StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-                    sources.put(key, in);
-                }
-                transfer(in, s.sourcePath(), s.sourceOffset(), out, s.offset(), s.length());
-                copiedAlongside.addAndGet(s.length());
-                if (p != null && hashAlongside) {
-                    p.completeLater(s.offset(), s.end(), HASHERS);
-                } else if (p != null) {
-                    p.complete(s.offset(), s.end(), null);
-                }
-                if (t != null && t.left.addAndGet(-s.length()) == 0) {
-                    p.verify(); // the ranges were all in already
-                    verified.add(fp.path());
-                    remaining.remove(fp.path());
+            } finally {
+                if (throughMemory) {
+                    hasher.awaitHashed(); // one file at a time: its pieces are all counted before the next
                 }
             }
         } finally {
@@ -726,6 +750,166 @@ public final class ReleaseBuilder {
                 in.close();
             }
         }
+    }
+
+    /**
+     * Copies LOCAL segment {@code s} piece by piece through {@code hasher}'s buffers: each piece is
+     * read, written to staging, then handed to the hashing thread, which feeds it to the file's
+     * digest ({@link ProgressiveDigest#feed}: from memory when the digest gets to its start, else
+     * recorded and read back once the ranges before it land) and counts it as in; whoever counts
+     * the file's last byte verifies it.
+     */
+    private void copyThroughMemory(FileChannel in, Segment s, FileChannel out, Entry e, Tracked t,
+                                   ProgressiveDigest p, PieceHasher hasher) throws IOException {
+        for (long done = 0; done < s.length(); ) {
+            if (stopCopies) {
+                return;
+            }
+            ByteBuffer buf = hasher.take();
+            try {
+                buf.clear().limit((int) Math.min(buf.capacity(), s.length() - done));
+                while (buf.hasRemaining()) {
+                    if (in.read(buf, s.sourceOffset() + done + buf.position()) < 0) {
+                        throw new StoreException("short read copying " + s.length() + " bytes from "
+                                + s.sourcePath() + " at " + s.sourceOffset() + ": the source release is damaged");
+                    }
+                }
+                buf.flip();
+                ByteBuffer w = buf.duplicate();
+                long at = s.offset() + done;
+                while (w.hasRemaining()) {
+                    out.write(w, at + w.position());
+                }
+            } catch (IOException | RuntimeException ex) {
+                hasher.give(buf);
+                throw ex;
+            }
+            long from = s.offset() + done;
+            int n = buf.remaining();
+            done += n;
+            copiedAlongside.addAndGet(n);
+            hasher.submit(buf, () -> {
+                p.feed(from, from + n, buf);
+                if (t.left.addAndGet(-n) == 0) {
+                    p.verify(); // the ranges were all in already
+                    verified.add(e.path());
+                    remaining.remove(e.path());
+                }
+            });
+        }
+    }
+
+    /**
+     * The thread that hashes {@link #startLocalCopies()}'s pieces of big files, in the order they
+     * were copied, and the few direct buffers the pieces go through: the copier waits for a free
+     * buffer, so it runs at most {@link #PIECES} pieces ahead of the hashing.
+     */
+    private static final class PieceHasher {
+        static final int PIECES = 4;
+        static final int PIECE_BYTES = 1 << 20;
+        private final java.util.concurrent.BlockingQueue<ByteBuffer> free =
+                new java.util.concurrent.ArrayBlockingQueue<>(PIECES);
+        private int allocated;
+        private java.util.concurrent.ExecutorService thread;
+        private volatile IOException failure;
+
+        ByteBuffer take() throws IOException {
+            if (failure != null) {
+                throw failure;
+            }
+            ByteBuffer b = free.poll();
+            if (b != null) {
+                return b;
+            }
+            if (allocated < PIECES) {
+                allocated++;
+                return ByteBuffer.allocateDirect(PIECE_BYTES);
+            }
+            try {
+                return free.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while copying locally");
+            }
+        }
+
+        void give(ByteBuffer b) {
+            free.offer(b);
+        }
+
+        /** Runs {@code work} on the hashing thread, then frees {@code buf} (if any); a failure ends the copies. */
+        void submit(ByteBuffer buf, IoAction work) throws IOException {
+            if (failure != null) {
+                if (buf != null) {
+                    give(buf);
+                }
+                throw failure;
+            }
+            if (thread == null) {
+                thread = Executors.newSingleThreadExecutor(r -> {
+                    Thread th = new Thread(r, "release-hash");
+                    th.setDaemon(true);
+                    return th;
+                });
+            }
+            thread.execute(() -> {
+                try {
+                    if (failure == null) {
+                        work.run();
+                    }
+                } catch (IOException | RuntimeException e) {
+                    failure = e instanceof IOException io ? io : new IOException(e);
+                } finally {
+                    if (buf != null) {
+                        give(buf);
+                    }
+                }
+            });
+        }
+
+        /** Waits for the pieces handed over so far to be hashed (a failure shows at the next piece, or at the end). */
+        void awaitHashed() {
+            if (thread != null) {
+                java.util.concurrent.CountDownLatch hashed = new java.util.concurrent.CountDownLatch(1);
+                thread.execute(hashed::countDown);
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        hashed.await();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        /** Waits for the pieces handed over to be hashed and ends the thread; returns the first failure, if any. */
+        IOException finish() {
+            if (thread != null) {
+                thread.shutdown();
+                boolean interrupted = false;
+                while (!thread.isTerminated()) {
+                    try {
+                        thread.awaitTermination(1, TimeUnit.MINUTES);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return failure;
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoAction {
+        void run() throws IOException;
     }
 
     /** Adds the chunks of a FETCH segment that staging doesn't already hold to {@link #pending}. */
@@ -1149,12 +1333,4 @@ public final class ReleaseBuilder {
             done += n;
         }
     }
-
-    /** Threads that hash big files behind their local copies; they end when idle. */
-    private static final java.util.concurrent.ExecutorService HASHERS = new java.util.concurrent.ThreadPoolExecutor(
-            0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
-                Thread t = new Thread(r, "release-hash");
-                t.setDaemon(true);
-                return t;
-            });
 }

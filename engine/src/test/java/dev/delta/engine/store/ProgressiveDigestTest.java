@@ -9,9 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Queue;
 import java.util.Random;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -26,44 +24,96 @@ class ProgressiveDigestTest {
         return Entry.file("f", 0644, 0, content.length, sha, ChunkList.builder().add(content.length, 1, 2).build());
     }
 
+    private static java.nio.ByteBuffer slice(byte[] content, int from, int to) {
+        return java.nio.ByteBuffer.wrap(content, from, to - from).slice();
+    }
+
     @Test
-    void copiesCompletedLater_areHashedByTheExecutor_notByTheCaller() throws Exception {
+    void fedPieces_areHashedFromMemory_andOnlyAPieceAfterAGapIsReadBack() throws Exception {
         byte[] content = new byte[3_000_000];
         new Random(5).nextBytes(content);
-        Path f = Files.write(tmp.resolve("f"), content);
+        byte[] onDisk = content.clone();
+        java.util.Arrays.fill(onDisk, 0, 1_000_000, (byte) 0); // wrong on disk: passes only if hashed from memory
+        Path f = Files.write(tmp.resolve("f"), onDisk);
         Entry e = entry(content, Sha256.of(content));
-        FetchRange range = new FetchRange("f", 1_000_000, 1_000_000, 0, 1);
         List<Segment> copies = List.of(new Segment(Segment.Kind.LOCAL, 0, 1_000_000, "f", 1, 0),
                 new Segment(Segment.Kind.LOCAL, 2_000_000, 1_000_000, "f", 1, 2_000_000));
-        ProgressiveDigest d = new ProgressiveDigest(f, e, List.of(range), copies, new LongAdder());
-        Queue<Runnable> later = new ArrayDeque<>();
-        d.completeLater(0, 1_000_000, later::add);
-        assertEquals(0, d.hashedBytes(), "the caller (a copy) does not hash");
-        assertEquals(1, later.size());
-        later.poll().run();
+        LongAdder reread = new LongAdder();
+        ProgressiveDigest d = new ProgressiveDigest(f, e, List.of(new FetchRange("f", 1_000_000, 1_000_000, 0, 1)),
+                copies, reread);
+        d.feed(0, 1_000_000, slice(content, 0, 1_000_000));
         assertEquals(1_000_000, d.hashedBytes());
-        d.completeLater(2_000_000, 3_000_000, later::add);
-        assertEquals(0, later.size(), "not contiguous yet: nothing to hand over");
-        d.complete(1_000_000, 2_000_000, null); // the range lands: hashed in order through the copy after it
+        d.feed(2_000_000, 3_000_000, slice(content, 2_000_000, 3_000_000));
+        assertEquals(1_000_000, d.hashedBytes(), "after a gap: recorded, not hashed");
+        d.complete(1_000_000, 2_000_000, slice(content, 1_000_000, 2_000_000)); // a writer's range, exactly next
+        assertEquals(2_000_000, d.hashedBytes(), "the writer hashes its own range and leaves the rest to the feeder");
+        assertEquals(0, reread.sum());
+        d.fedAll();
         assertEquals(3_000_000, d.hashedBytes());
+        assertEquals(1_000_000, reread.sum(), "only the piece that came after the gap was read back");
         d.verify();
     }
 
     @Test
-    void aStretchRecordedWhileAnotherThreadHashes_isTakenInByThatThread() throws Exception {
+    void whileFed_aRangeOutOfOrderIsOnlyRecorded_andTheFeederReadsItBack() throws Exception {
         byte[] content = new byte[2_000_000];
         new Random(6).nextBytes(content);
         Path f = Files.write(tmp.resolve("f"), content);
-        byte[] wrong = Sha256.of(new byte[]{1});
-        ProgressiveDigest d = new ProgressiveDigest(f, entry(content, wrong),
-                List.of(new FetchRange("f", 0, 1_000_000, 0, 1), new FetchRange("f", 1_000_000, 1_000_000, 0, 1)),
-                new LongAdder());
-        Queue<Runnable> later = new ArrayDeque<>();
-        d.completeLater(0, 1_000_000, later::add); // token handed to the queued task
-        d.complete(1_000_000, 2_000_000, null); // recorded only: the token is taken
-        assertEquals(0, d.hashedBytes());
-        later.poll().run();
-        assertEquals(2_000_000, d.hashedBytes(), "the hashing thread took in what was recorded meanwhile");
+        LongAdder reread = new LongAdder();
+        ProgressiveDigest d = new ProgressiveDigest(f, entry(content, Sha256.of(content)),
+                List.of(new FetchRange("f", 1_000_000, 250_000, 0, 1), new FetchRange("f", 1_250_000, 250_000, 0, 1)),
+                List.of(new Segment(Segment.Kind.LOCAL, 0, 1_000_000, "f", 1, 0),
+                        new Segment(Segment.Kind.LOCAL, 1_500_000, 500_000, "f", 1, 1_500_000)),
+                reread);
+        d.feed(0, 1_000_000, slice(content, 0, 1_000_000));
+        d.complete(1_250_000, 1_500_000, slice(content, 1_250_000, 1_500_000)); // not next: recorded
+        d.feed(1_500_000, 2_000_000, slice(content, 1_500_000, 2_000_000)); // not next either
+        assertEquals(1_000_000, d.hashedBytes());
+        d.complete(1_000_000, 1_250_000, slice(content, 1_000_000, 1_250_000));
+        assertEquals(1_250_000, d.hashedBytes(), "the writer does not read back what follows its range");
+        assertEquals(0, reread.sum());
+        d.fedAll();
+        assertEquals(2_000_000, d.hashedBytes());
+        assertEquals(750_000, reread.sum());
+        d.verify();
+    }
+
+    @Test
+    void aPieceFedOnceAGapBeforeItFilled_catchesUpThenHashesItselfFromMemory() throws Exception {
+        byte[] content = new byte[2_000_000];
+        new Random(9).nextBytes(content);
+        byte[] onDisk = content.clone();
+        java.util.Arrays.fill(onDisk, 1_500_000, 2_000_000, (byte) 0); // the last piece: right only in memory
+        Path f = Files.write(tmp.resolve("f"), onDisk);
+        LongAdder reread = new LongAdder();
+        ProgressiveDigest d = new ProgressiveDigest(f, entry(content, Sha256.of(content)),
+                List.of(new FetchRange("f", 1_000_000, 250_000, 0, 1)),
+                List.of(new Segment(Segment.Kind.LOCAL, 0, 1_000_000, "f", 1, 0),
+                        new Segment(Segment.Kind.LOCAL, 1_250_000, 750_000, "f", 1, 1_250_000)),
+                reread);
+        d.feed(0, 1_000_000, slice(content, 0, 1_000_000));
+        d.feed(1_250_000, 1_500_000, slice(content, 1_250_000, 1_500_000)); // the range is not in: recorded
+        d.complete(1_000_000, 1_250_000, slice(content, 1_000_000, 1_250_000)); // the writer hashes only its range
+        assertEquals(1_250_000, d.hashedBytes());
+        d.feed(1_500_000, 2_000_000, slice(content, 1_500_000, 2_000_000));
+        assertEquals(2_000_000, d.hashedBytes(), "the next piece caught up with what was recorded, then hashed itself");
+        assertEquals(250_000, reread.sum());
+        d.fedAll();
+        d.verify();
+    }
+
+    @Test
+    void aFedPieceWhoseBytesDifferFromTheManifest_failsVerification() throws Exception {
+        byte[] content = new byte[1_500_000];
+        new Random(7).nextBytes(content);
+        Path f = Files.write(tmp.resolve("f"), content);
+        byte[] other = content.clone();
+        other[123_456] ^= 1;
+        ProgressiveDigest d = new ProgressiveDigest(f, entry(content, Sha256.of(content)), List.of(),
+                List.of(new Segment(Segment.Kind.LOCAL, 0, 1_500_000, "f", 1, 0)), new LongAdder());
+        d.feed(0, 1_000_000, slice(other, 0, 1_000_000));
+        d.feed(1_000_000, 1_500_000, slice(other, 1_000_000, 1_500_000));
+        d.fedAll();
         StoreException x = assertThrows(StoreException.class, d::verify);
         assertEquals(true, x.getMessage().contains("SHA-256"), x.getMessage());
     }

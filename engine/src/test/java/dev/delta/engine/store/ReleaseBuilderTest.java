@@ -571,6 +571,30 @@ class ReleaseBuilderTest {
         assertEquals(2, store.current().getAsLong());
     }
 
+    @Test
+    void bigFile_rangesInBeforeTheLocalCopies_onlyTheRangesAreReadBackToHash() throws Exception {
+        Path o = tmp.resolve("origin");
+        Manifest[] v = bigFileVersions(o);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        sync(store, v[0], bigFileV1(o, tmp.resolve("v1src")));
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, v[1], new ManifestCodec().encode(v[1]));
+            b.prepareLocal(true);
+            List<FetchRange> ranges = new java.util.ArrayList<>(b.pending());
+            long fetched = 0;
+            for (FetchRange r : ranges) { // all in before any copy: the copies find each range recorded
+                b.accept(r, read(o, r));
+                fetched += r.length();
+            }
+            b.startLocalCopies();
+            b.awaitLocalCopies();
+            assertEquals(fetched, b.bytesReread(),
+                    "the copied pieces were hashed from memory as they were copied; only the ranges were read back");
+            b.commit(true);
+        }
+        assertTreeMatches(v[1], store.currentLink());
+    }
+
     /** A store holding v1 of {@link #smallFileVersions}, and the origin's tree and manifest at v2. */
     private record SmallFiles(Path origin, Manifest v2, DatasetStore store) {
         ReleaseBuilder startV2() throws IOException {
