@@ -30,11 +30,11 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>One thread at a time hashes (it holds the token); a thread that completes a stretch while
  * another hashes only records it, and the hashing thread takes it in before it lets go. Local
- * copies made while the ranges arrive are fed in file order, through memory, by the thread that
- * reads them ({@link #feed}): from the first such piece on, the digest is that thread's to drive,
- * and a range landing meanwhile is hashed by its writer only if it is exactly next (from memory,
- * briefly), else recorded for the feeding thread, so that the copies' bytes are hashed from
- * memory rather than read back by whichever writer happened to hold the token.
+ * copies of a big file made while the ranges arrive are fed to it in file order, from memory, by
+ * one hashing thread ({@link #feed}): from the first such piece on, the digest is that thread's to
+ * drive, and a range landing meanwhile is hashed by its writer only if it is exactly next (from
+ * memory, briefly), else recorded for the feeding thread, so that the copies' bytes are hashed
+ * from memory rather than read back by whichever writer happened to hold the token.
  */
 final class ProgressiveDigest {
     /** Read-back buffer, one per thread: never a fresh (and, at 1 MiB, humongous) array per file. */
@@ -137,7 +137,7 @@ final class ProgressiveDigest {
 
     /**
      * A locally copied piece {@code [from, to)}, in staging already and its bytes still in
-     * {@code data}, from the one thread that copies this file's LOCAL segments in file order:
+     * {@code data}, from the one thread that hashes this file's local copies, in file order:
      * waits for a writer hashing a range, hashes what became contiguous before the piece (reading
      * it back), then the piece itself from memory if the digest got to its start, else records it
      * (ranges before it are still to land; it is read back when its turn comes), and whatever
