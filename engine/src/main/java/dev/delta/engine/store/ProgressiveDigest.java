@@ -146,14 +146,7 @@ final class ProgressiveDigest {
     void feed(long from, long to, ByteBuffer data) throws IOException {
         synchronized (this) {
             fed = true;
-            while (hashing) {
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted while hashing " + entry.path());
-                }
-            }
+            awaitToken("hashing");
             if (failed != null) {
                 throw failed;
             }
@@ -252,6 +245,18 @@ final class ProgressiveDigest {
         }
     }
 
+    /** Waits, holding the lock, until no thread holds the token. */
+    private void awaitToken(String doing) throws InterruptedIOException {
+        while (hashing) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while " + doing + " " + entry.path());
+            }
+        }
+    }
+
     /** Bytes hashed so far. */
     synchronized long hashedBytes() {
         return hashed;
@@ -260,14 +265,7 @@ final class ProgressiveDigest {
     /** Checks the digest once every byte is in, after any thread still hashing is done. */
     void verify() throws IOException {
         synchronized (this) {
-            while (hashing) {
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted while verifying " + entry.path());
-                }
-            }
+            awaitToken("verifying");
             if (failed != null) {
                 throw new StoreException("verification of " + entry.path() + " in staging failed: " + failed, failed);
             }

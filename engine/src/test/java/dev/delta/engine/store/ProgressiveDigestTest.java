@@ -28,19 +28,31 @@ class ProgressiveDigestTest {
         return java.nio.ByteBuffer.wrap(content, from, to - from).slice();
     }
 
+    private static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static Segment copy(long from, long length) {
+        return new Segment(Segment.Kind.LOCAL, from, length, "f", 1, from);
+    }
+
+    /** A digest of {@code content}, whose file holds {@code onDisk}. */
+    private ProgressiveDigest digest(byte[] content, byte[] onDisk, List<FetchRange> ranges, List<Segment> copies,
+                                     LongAdder reread) throws java.io.IOException {
+        Path f = Files.write(tmp.resolve("f"), onDisk);
+        return new ProgressiveDigest(f, entry(content, Sha256.of(content)), ranges, copies, reread);
+    }
+
     @Test
     void fedPieces_areHashedFromMemory_andOnlyAPieceAfterAGapIsReadBack() throws Exception {
-        byte[] content = new byte[3_000_000];
-        new Random(5).nextBytes(content);
+        byte[] content = random(3_000_000, 5);
         byte[] onDisk = content.clone();
         java.util.Arrays.fill(onDisk, 0, 1_000_000, (byte) 0); // wrong on disk: passes only if hashed from memory
-        Path f = Files.write(tmp.resolve("f"), onDisk);
-        Entry e = entry(content, Sha256.of(content));
-        List<Segment> copies = List.of(new Segment(Segment.Kind.LOCAL, 0, 1_000_000, "f", 1, 0),
-                new Segment(Segment.Kind.LOCAL, 2_000_000, 1_000_000, "f", 1, 2_000_000));
         LongAdder reread = new LongAdder();
-        ProgressiveDigest d = new ProgressiveDigest(f, e, List.of(new FetchRange("f", 1_000_000, 1_000_000, 0, 1)),
-                copies, reread);
+        ProgressiveDigest d = digest(content, onDisk, List.of(new FetchRange("f", 1_000_000, 1_000_000, 0, 1)),
+                List.of(copy(0, 1_000_000), copy(2_000_000, 1_000_000)), reread);
         d.feed(0, 1_000_000, slice(content, 0, 1_000_000));
         assertEquals(1_000_000, d.hashedBytes());
         d.feed(2_000_000, 3_000_000, slice(content, 2_000_000, 3_000_000));
@@ -56,15 +68,11 @@ class ProgressiveDigestTest {
 
     @Test
     void whileFed_aRangeOutOfOrderIsOnlyRecorded_andTheFeederReadsItBack() throws Exception {
-        byte[] content = new byte[2_000_000];
-        new Random(6).nextBytes(content);
-        Path f = Files.write(tmp.resolve("f"), content);
+        byte[] content = random(2_000_000, 6);
         LongAdder reread = new LongAdder();
-        ProgressiveDigest d = new ProgressiveDigest(f, entry(content, Sha256.of(content)),
+        ProgressiveDigest d = digest(content, content,
                 List.of(new FetchRange("f", 1_000_000, 250_000, 0, 1), new FetchRange("f", 1_250_000, 250_000, 0, 1)),
-                List.of(new Segment(Segment.Kind.LOCAL, 0, 1_000_000, "f", 1, 0),
-                        new Segment(Segment.Kind.LOCAL, 1_500_000, 500_000, "f", 1, 1_500_000)),
-                reread);
+                List.of(copy(0, 1_000_000), copy(1_500_000, 500_000)), reread);
         d.feed(0, 1_000_000, slice(content, 0, 1_000_000));
         d.complete(1_250_000, 1_500_000, slice(content, 1_250_000, 1_500_000)); // not next: recorded
         d.feed(1_500_000, 2_000_000, slice(content, 1_500_000, 2_000_000)); // not next either
@@ -80,17 +88,12 @@ class ProgressiveDigestTest {
 
     @Test
     void aPieceFedOnceAGapBeforeItFilled_catchesUpThenHashesItselfFromMemory() throws Exception {
-        byte[] content = new byte[2_000_000];
-        new Random(9).nextBytes(content);
+        byte[] content = random(2_000_000, 9);
         byte[] onDisk = content.clone();
         java.util.Arrays.fill(onDisk, 1_500_000, 2_000_000, (byte) 0); // the last piece: right only in memory
-        Path f = Files.write(tmp.resolve("f"), onDisk);
         LongAdder reread = new LongAdder();
-        ProgressiveDigest d = new ProgressiveDigest(f, entry(content, Sha256.of(content)),
-                List.of(new FetchRange("f", 1_000_000, 250_000, 0, 1)),
-                List.of(new Segment(Segment.Kind.LOCAL, 0, 1_000_000, "f", 1, 0),
-                        new Segment(Segment.Kind.LOCAL, 1_250_000, 750_000, "f", 1, 1_250_000)),
-                reread);
+        ProgressiveDigest d = digest(content, onDisk, List.of(new FetchRange("f", 1_000_000, 250_000, 0, 1)),
+                List.of(copy(0, 1_000_000), copy(1_250_000, 750_000)), reread);
         d.feed(0, 1_000_000, slice(content, 0, 1_000_000));
         d.feed(1_250_000, 1_500_000, slice(content, 1_250_000, 1_500_000)); // the range is not in: recorded
         d.complete(1_000_000, 1_250_000, slice(content, 1_000_000, 1_250_000)); // the writer hashes only its range
@@ -104,13 +107,10 @@ class ProgressiveDigestTest {
 
     @Test
     void aFedPieceWhoseBytesDifferFromTheManifest_failsVerification() throws Exception {
-        byte[] content = new byte[1_500_000];
-        new Random(7).nextBytes(content);
-        Path f = Files.write(tmp.resolve("f"), content);
+        byte[] content = random(1_500_000, 7);
         byte[] other = content.clone();
         other[123_456] ^= 1;
-        ProgressiveDigest d = new ProgressiveDigest(f, entry(content, Sha256.of(content)), List.of(),
-                List.of(new Segment(Segment.Kind.LOCAL, 0, 1_500_000, "f", 1, 0)), new LongAdder());
+        ProgressiveDigest d = digest(content, content, List.of(), List.of(copy(0, 1_500_000)), new LongAdder());
         d.feed(0, 1_000_000, slice(other, 0, 1_000_000));
         d.feed(1_000_000, 1_500_000, slice(other, 1_000_000, 1_500_000));
         d.fedAll();

@@ -541,14 +541,29 @@ class ReleaseBuilderTest {
         return dir;
     }
 
-    @Test
-    void bigFile_localCopiesDeferred_areMadeWhileItsRangesArrive() throws Exception {
+    /** A store holding v1 of {@link #bigFileVersions}, the origin's tree at v2, and both manifests. */
+    private record BigFile(Path origin, Manifest[] versions, DatasetStore store) {
+        ReleaseBuilder startV2() throws IOException {
+            return ReleaseBuilder.start(store, versions[1], new ManifestCodec().encode(versions[1]));
+        }
+    }
+
+    private BigFile bigFileAtV1() throws IOException {
         Path o = tmp.resolve("origin");
         Manifest[] v = bigFileVersions(o);
         DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
         sync(store, v[0], bigFileV1(o, tmp.resolve("v1src")));
+        return new BigFile(o, v, store);
+    }
+
+    @Test
+    void bigFile_localCopiesDeferred_areMadeWhileItsRangesArrive() throws Exception {
+        BigFile bf = bigFileAtV1();
+        Path o = bf.origin();
+        Manifest[] v = bf.versions();
+        DatasetStore store = bf.store();
         try (DatasetStore.Lock l = store.lock()) {
-            ReleaseBuilder b = ReleaseBuilder.start(store, v[1], new ManifestCodec().encode(v[1]));
+            ReleaseBuilder b = bf.startV2();
             b.prepareLocal(true);
             List<FetchRange> ranges = new java.util.ArrayList<>(b.pending());
             assertTrue(ranges.size() >= 3, "edits spread through the file: " + ranges);
@@ -573,17 +588,13 @@ class ReleaseBuilderTest {
 
     @Test
     void bigFile_rangesInBeforeTheLocalCopies_onlyTheRangesAreReadBackToHash() throws Exception {
-        Path o = tmp.resolve("origin");
-        Manifest[] v = bigFileVersions(o);
-        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
-        sync(store, v[0], bigFileV1(o, tmp.resolve("v1src")));
-        try (DatasetStore.Lock l = store.lock()) {
-            ReleaseBuilder b = ReleaseBuilder.start(store, v[1], new ManifestCodec().encode(v[1]));
+        BigFile bf = bigFileAtV1();
+        try (DatasetStore.Lock l = bf.store().lock()) {
+            ReleaseBuilder b = bf.startV2();
             b.prepareLocal(true);
-            List<FetchRange> ranges = new java.util.ArrayList<>(b.pending());
             long fetched = 0;
-            for (FetchRange r : ranges) { // all in before any copy: the copies find each range recorded
-                b.accept(r, read(o, r));
+            for (FetchRange r : List.copyOf(b.pending())) { // all in before any copy: each copy finds them recorded
+                b.accept(r, read(bf.origin(), r));
                 fetched += r.length();
             }
             b.startLocalCopies();
@@ -592,7 +603,7 @@ class ReleaseBuilderTest {
                     "the copied pieces were hashed from memory as they were copied; only the ranges were read back");
             b.commit(true);
         }
-        assertTreeMatches(v[1], store.currentLink());
+        assertTreeMatches(bf.versions()[1], bf.store().currentLink());
     }
 
     /** A store holding v1 of {@link #smallFileVersions}, and the origin's tree and manifest at v2. */
@@ -688,30 +699,27 @@ class ReleaseBuilderTest {
 
     @Test
     void bigFile_deferredCopyOfADamagedLocalFile_failsItsSha256_andCurrentStays() throws Exception {
-        Path o = tmp.resolve("origin");
-        Manifest[] v = bigFileVersions(o);
-        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
-        sync(store, v[0], bigFileV1(o, tmp.resolve("v1src")));
-        Path f = store.releaseDir(1).resolve("big.img");
+        BigFile bf = bigFileAtV1();
+        Path f = bf.store().releaseDir(1).resolve("big.img");
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
         try (FileChannel ch = FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[]{42}), 1000);
         }
-        try (DatasetStore.Lock l = store.lock()) {
-            ReleaseBuilder b = ReleaseBuilder.start(store, v[1], new ManifestCodec().encode(v[1]));
+        try (DatasetStore.Lock l = bf.store().lock()) {
+            ReleaseBuilder b = bf.startV2();
             b.prepareLocal(true);
             b.startLocalCopies();
             StoreException e = assertThrows(StoreException.class, () -> {
                 for (FetchRange r : b.pending()) {
-                    b.accept(r, read(o, r)); // the last one in, copies or range, finds the mismatch
+                    b.accept(r, read(bf.origin(), r)); // the last one in, copies or range, finds the mismatch
                 }
                 b.commit(true);
             });
             assertTrue(e.getMessage().contains("big.img") && e.getMessage().contains("SHA-256"), e.getMessage());
             b.abandonLocalCopies();
         }
-        assertEquals(1, store.current().getAsLong());
-        assertFalse(Files.exists(store.releaseDir(2)));
+        assertEquals(1, bf.store().current().getAsLong());
+        assertFalse(Files.exists(bf.store().releaseDir(2)));
     }
 
     @Test
