@@ -24,9 +24,9 @@ import java.util.concurrent.atomic.LongAdder;
  * range leaves only a short tail to hash instead of the whole file.
  *
  * <p>A range that lands exactly where the digest stands is hashed from the bytes just written,
- * still in memory; only stretches that became contiguous out of order (or were copied locally)
- * are read back from staging. A file fetched as one range, or whose ranges arrive in order, is
- * therefore never read again.
+ * still in memory; only stretches that became contiguous out of order (or were copied locally by
+ * the kernel, as a small file's copies are) are read back from staging. A file fetched as one
+ * range, or whose ranges arrive in order, is therefore never read again.
  *
  * <p>One thread at a time hashes (it holds the token); a thread that completes a stretch while
  * another hashes only records it, and the hashing thread takes it in before it lets go. Local
