@@ -707,48 +707,50 @@ public final class ReleaseBuilder {
         // CREATE: made by its first copy or range, whichever comes first (see assembleLocal)
         try (FileChannel out = FileChannel.open(staging.resolve(fp.path()), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            try {
-                for (Segment s : fp.segments()) {
-                    if (s.kind() != Segment.Kind.LOCAL) {
-                        continue;
-                    }
-                    if (stopCopies) {
-                        return;
-                    }
-                    String key = s.sourceVersion() + "/" + s.sourcePath();
-                    FileChannel in = sources.get(key);
-                    if (in == null) {
-                        in = FileChannel.open(store.releaseDir(s.sourceVersion()).resolve(s.sourcePath()),
-                                StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-                        sources.put(key, in);
-                    }
-                    if (throughMemory) {
-                        copyThroughMemory(in, s, out, fp.target(), t, p, hasher);
-                        continue;
-                    }
-                    transfer(in, s.sourcePath(), s.sourceOffset(), out, s.offset(), s.length());
-                    copiedAlongside.addAndGet(s.length());
-                    if (p != null) {
-                        p.complete(s.offset(), s.end(), null);
-                    }
-                    if (t != null && t.left.addAndGet(-s.length()) == 0) {
-                        p.verify(); // the ranges were all in already
-                        verified.add(fp.path());
-                        remaining.remove(fp.path());
-                    }
+            for (Segment s : fp.segments()) {
+                if (s.kind() != Segment.Kind.LOCAL) {
+                    continue;
+                }
+                if (stopCopies) {
+                    return;
+                }
+                String key = s.sourceVersion() + "/" + s.sourcePath();
+                FileChannel in = sources.get(key);
+                if (in == null) {
+                    in = FileChannel.open(store.releaseDir(s.sourceVersion()).resolve(s.sourcePath()),
+                            StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+                    sources.put(key, in);
                 }
                 if (throughMemory) {
-                    hasher.submit(null, p::fedAll); // behind the file's last piece
+                    copyThroughMemory(in, s, out, fp.target(), t, p, hasher);
+                    continue;
                 }
-            } finally {
-                if (throughMemory) {
-                    hasher.awaitHashed(); // one file at a time: its pieces are all counted before the next
+                transfer(in, s.sourcePath(), s.sourceOffset(), out, s.offset(), s.length());
+                copiedAlongside.addAndGet(s.length());
+                if (p != null) {
+                    p.complete(s.offset(), s.end(), null);
+                    countIn(t, p, fp.path(), s.length());
                 }
+            }
+            if (throughMemory) {
+                hasher.submit(null, p::fedAll); // behind the file's last piece
             }
         } finally {
             for (FileChannel in : sources.values()) {
                 in.close();
             }
+        }
+    }
+
+    /**
+     * Counts {@code n} bytes of {@code path} as in staging; the one that counts its last byte
+     * verifies it (its ranges and copies are all in).
+     */
+    private void countIn(Tracked t, ProgressiveDigest p, String path, long n) throws IOException {
+        if (t.left.addAndGet(-n) == 0) {
+            p.verify();
+            verified.add(path);
+            remaining.remove(path);
         }
     }
 
@@ -766,35 +768,29 @@ public final class ReleaseBuilder {
                 return;
             }
             ByteBuffer buf = hasher.take();
+            long from = s.offset() + done;
             try {
                 buf.clear().limit((int) Math.min(buf.capacity(), s.length() - done));
                 while (buf.hasRemaining()) {
                     if (in.read(buf, s.sourceOffset() + done + buf.position()) < 0) {
-                        throw new StoreException("short read copying " + s.length() + " bytes from "
-                                + s.sourcePath() + " at " + s.sourceOffset() + ": the source release is damaged");
+                        throw shortRead(s.sourcePath(), s.sourceOffset(), s.length());
                     }
                 }
                 buf.flip();
                 ByteBuffer w = buf.duplicate();
-                long at = s.offset() + done;
                 while (w.hasRemaining()) {
-                    out.write(w, at + w.position());
+                    out.write(w, from + w.position());
                 }
             } catch (IOException | RuntimeException ex) {
                 hasher.give(buf);
                 throw ex;
             }
-            long from = s.offset() + done;
             int n = buf.remaining();
             done += n;
             copiedAlongside.addAndGet(n);
             hasher.submit(buf, () -> {
                 p.feed(from, from + n, buf);
-                if (t.left.addAndGet(-n) == 0) {
-                    p.verify(); // the ranges were all in already
-                    verified.add(e.path());
-                    remaining.remove(e.path());
-                }
+                countIn(t, p, e.path(), n);
             });
         }
     }
@@ -865,26 +861,6 @@ public final class ReleaseBuilder {
                     }
                 }
             });
-        }
-
-        /** Waits for the pieces handed over so far to be hashed (a failure shows at the next piece, or at the end). */
-        void awaitHashed() {
-            if (thread != null) {
-                java.util.concurrent.CountDownLatch hashed = new java.util.concurrent.CountDownLatch(1);
-                thread.execute(hashed::countDown);
-                boolean interrupted = false;
-                while (true) {
-                    try {
-                        hashed.await();
-                        break;
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
         }
 
         /** Waits for the pieces handed over to be hashed and ends the thread; returns the first failure, if any. */
@@ -1013,11 +989,7 @@ public final class ReleaseBuilder {
             ProgressiveDigest p = digestOf(t, e);
             // before the count: the last range sees every one
             p.complete(r.offset(), r.offset() + r.length(), data.duplicate());
-            if (t.left.addAndGet(-r.length()) == 0) {
-                p.verify(); // every byte is in: check it now, off the commit path
-                verified.add(e.path());
-                remaining.remove(r.path());
-            }
+            countIn(t, p, e.path(), r.length()); // the last byte in: checked now, off the commit path
         }
     }
 
@@ -1320,6 +1292,11 @@ public final class ReleaseBuilder {
         }
     }
 
+    private static StoreException shortRead(Object from, long fromOffset, long length) {
+        return new StoreException("short read copying " + length + " bytes from " + from + " at " + fromOffset
+                + ": the source release is damaged");
+    }
+
     /** Copies in the kernel (sendfile between the two files). */
     private static void transfer(FileChannel in, Object from, long fromOffset, FileChannel out, long toOffset,
                                  long length) throws IOException {
@@ -1327,8 +1304,7 @@ public final class ReleaseBuilder {
         while (done < length) {
             long n = in.transferTo(fromOffset + done, length - done, out.position(toOffset + done));
             if (n <= 0) {
-                throw new StoreException("short read copying " + length + " bytes from " + from + " at "
-                        + fromOffset + ": the source release is damaged");
+                throw shortRead(from, fromOffset, length);
             }
             done += n;
         }
