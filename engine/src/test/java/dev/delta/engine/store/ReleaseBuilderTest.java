@@ -137,6 +137,33 @@ class ReleaseBuilderTest {
     }
 
     @Test
+    void coldSync_ofManyDirectoriesOnSeveralLevels_makesEveryOneWithItsModeAndTime() throws IOException {
+        // 1,500 directories on three levels, some read-only, some empty.
+        Path o = tmp.resolve("origin");
+        Random r = new Random(11);
+        for (int a = 0; a < 150; a++) {
+            for (int b = 0; b < 3; b++) {
+                for (int c = 0; c < 2; c++) {
+                    Path d = Files.createDirectories(o.resolve("a" + a + "/b" + b + "/c" + c));
+                    if (r.nextInt(4) > 0) {
+                        Files.writeString(d.resolve("f.txt"), "file " + a + b + c + "\n");
+                    } // else left empty
+                }
+            }
+            if (a % 10 == 0) {
+                Files.setPosixFilePermissions(o.resolve("a" + a + "/b0"), PosixFilePermissions.fromString("r-xr-x---"));
+            }
+        }
+        Manifest v1 = scan(o, 1);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+
+        sync(store, v1, o);
+
+        assertTreeMatches(v1, store.currentLink()); // every directory, file, mode and time
+        assertEquals(150 + 450 + 900, v1.entries().stream().filter(Entry::isDir).count());
+    }
+
+    @Test
     void update_renamedAndUnchangedFilesCostNothingAndShareInodes() throws IOException {
         Path o = origin();
         DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
