@@ -20,11 +20,23 @@ import java.nio.file.StandardOpenOption;
  */
 final class FileReferenceReader implements ReferenceReader {
     private final Path file;
+    private final ReadTime time;
     private FileChannel channel;
     private boolean unreadable;
 
+    /** Time spent and bytes read in windows, over all the readers of a sync (for its debug log). */
+    static final class ReadTime {
+        final java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+    }
+
     FileReferenceReader(Path releaseDir, String path) {
+        this(releaseDir, path, null);
+    }
+
+    FileReferenceReader(Path releaseDir, String path, ReadTime time) {
         this.file = releaseDir.resolve(path);
+        this.time = time;
     }
 
     /**
@@ -51,6 +63,7 @@ final class FileReferenceReader implements ReferenceReader {
             buffer = pooled.nioBuffer(0, capacity);
         }
         ByteBuffer b = buffer.clear().limit(length);
+        long t0 = time == null ? 0 : System.nanoTime();
         try {
             if (channel == null && !unreadable) {
                 channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
@@ -62,6 +75,10 @@ final class FileReferenceReader implements ReferenceReader {
             }
         } catch (IOException e) {
             unreadable = true;
+        }
+        if (time != null) {
+            time.nanos.addAndGet(System.nanoTime() - t0);
+            time.bytes.addAndGet(length);
         }
         return b.flip().limit(length); // past a short read: whatever the buffer held, as for a copy that shrank
     }

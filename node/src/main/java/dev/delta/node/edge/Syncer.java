@@ -130,6 +130,8 @@ public final class Syncer {
     /** Wire bytes of the extra connections syncs opened (each is closed when its fetch ends). */
     private final AtomicLong extraIn = new AtomicLong();
     private final AtomicLong extraOut = new AtomicLong();
+    /** The reference windows the last sync read for patches, on the connections' I/O threads. */
+    private volatile FileReferenceReader.ReadTime referenceReads = new FileReferenceReader.ReadTime();
 
     private record Known(byte[] root, Manifest manifest) {
     }
@@ -358,11 +360,12 @@ public final class Syncer {
             LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms; plan {} ms (chunk index {}), local {} ms, "
                             + "fetch {} ms over {} "
                             + "connection(s), {} group(s) of small files, {} round(s) (local copies alongside {} ms; {} "
-                            + "bytes read back to hash), commit {} ms ({})",
+                            + "bytes read back to hash; {} bytes of reference windows read in {} ms), commit {} ms ({})",
                     dataset, target.version(), ms(t0, tAnswer), ms(tAnswer, tManifest), ms(tManifest, tPlan),
                     lastIndexAhead ? "built ahead" : "built now",
                     ms(tPlan, tLocal), ms(tLocal, tFetch), lastConnections, lastGroups, lastRounds,
-                    b.localCopyMillis(), b.bytesReread(), ms(tFetch, tCommit), b.commitTimes());
+                    b.localCopyMillis(), b.bytesReread(), referenceReads.bytes.get(),
+                    referenceReads.nanos.get() / 1_000_000, ms(tFetch, tCommit), b.commitTimes());
             return r;
         }
     }
@@ -785,6 +788,7 @@ public final class Syncer {
         List<FetchRange> remaining = b.pending();
         lastGroups = 0;
         lastRounds = 0;
+        referenceReads = new FileReferenceReader.ReadTime();
         AtomicLong accepted = new AtomicLong();
         List<DeltaClient> pool = new ArrayList<>(List.of(client));
         // extra connections that failed a request: not used for the fetch's next rounds
@@ -1268,7 +1272,8 @@ public final class Syncer {
             DeltaClient via = pool.get(requests.size() % pool.size()); // requests spread evenly
             Receiver recv = new Receiver(rx, batch);
             java.util.function.Supplier<CompletableFuture<?>> send = () -> recv.settle(via.fetchRanges(dataset,
-                    version, path, wire, ref, ref == null ? null : new FileReferenceReader(base.dir(), path),
+                    version, path, wire, ref,
+                    ref == null ? null : new FileReferenceReader(base.dir(), path, referenceReads),
                     (index, offset, data) -> recv.onData(index, data)), via == client, shunned, via, false);
             CompletableFuture<?> before = lastOfFile.get(path);
             Entry e = b.target().get(path);

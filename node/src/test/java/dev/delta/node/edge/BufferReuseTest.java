@@ -165,4 +165,20 @@ class BufferReuseTest {
         r.close();
         assertFalse(r.holdsBuffer());
     }
+
+    /** The readers of a sync add up what they read, and the time it took, for its debug log. */
+    @Test
+    void referenceReaders_countTheirWindows() throws Exception {
+        Files.createDirectories(tmp.resolve("v1"));
+        Files.write(tmp.resolve("v1/a.bin"), new byte[50_000]);
+        FileReferenceReader.ReadTime time = new FileReferenceReader.ReadTime();
+        try (FileReferenceReader a = new FileReferenceReader(tmp.resolve("v1"), "a.bin", time);
+             FileReferenceReader gone = new FileReferenceReader(tmp.resolve("v1"), "missing.bin", time)) {
+            a.read(0, 10_000);
+            a.read(20_000, 5_000);
+            gone.read(0, 700); // unreadable: still the window asked for
+        }
+        assertEquals(15_700, time.bytes.get());
+        assertTrue(time.nanos.get() > 0);
+    }
 }
