@@ -1,5 +1,6 @@
 package dev.delta.node.cli;
 
+import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.store.DatasetStore;
 import dev.delta.node.config.ConfigException;
 import dev.delta.node.config.NodeConfig;
@@ -11,6 +12,8 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
@@ -23,7 +26,7 @@ import java.util.concurrent.Callable;
         description = {
                 "On an edge: point 'current' at a retained release (default: the one before current) at "
                         + "once, with no network, and hold it there until 'delta rollback --release' (or a newer "
-                        + "version, if the node follows).",
+                        + "version, when the edge's config says \"follow\": true).",
                 "With --origin: republish release N as the newest version, so edges follow (they hold N "
                         + "already: nothing crosses the wire)."})
 final class RollbackCommand implements Callable<Integer> {
@@ -64,6 +67,10 @@ final class RollbackCommand implements Callable<Integer> {
         }
         DatasetStore store;
         try {
+            Manifest.validateDataset(dataset);
+            if (!Files.isDirectory(dataDir.resolve(dataset).resolve("releases"), LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException("no releases of " + dataset + " in " + dataDir); // and nothing made there
+            }
             store = DatasetStore.open(dataDir, dataset);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
@@ -76,6 +83,11 @@ final class RollbackCommand implements Callable<Integer> {
         OptionalLong cur = store.current();
         try (DatasetStore.Lock lock = release || !origin ? store.lock() : null) {
             if (release) {
+                if (store.heldAt().isEmpty()) {
+                    out.printf("%s: no rollback hold to release; current is %s%n", dataset,
+                            cur.isPresent() ? "v" + cur.getAsLong() : "not set");
+                    return ExitCode.OK;
+                }
                 long newest = versions.get(versions.size() - 1);
                 store.switchTo(newest);
                 store.releaseHold();
@@ -89,8 +101,9 @@ final class RollbackCommand implements Callable<Integer> {
             if (!origin) {
                 store.switchTo(target);
                 store.hold(target);
-                out.printf("%s: current is now v%d (was v%s), held until 'delta rollback --release'%n", dataset, target,
-                        cur.isPresent() ? cur.getAsLong() : "-");
+                out.printf("%s: current is now v%d (was v%s), held until 'delta rollback --release'%s%n", dataset,
+                        target, cur.isPresent() ? cur.getAsLong() : "-", cfg != null && cfg.follow()
+                                ? " or a newer version (the config says follow: true)" : "");
                 return ExitCode.OK;
             }
         }
@@ -101,6 +114,10 @@ final class RollbackCommand implements Callable<Integer> {
         }
         long target = to != null ? to : previous(versions, cur);
         PublishResult r = p.republish(target);
+        if (!r.created()) {
+            out.printf("%s: v%d has the content of v%d already; no version created%n", dataset, r.version(), target);
+            return ExitCode.OK;
+        }
         out.printf("%s: republished v%d as v%d%s; edges following this origin switch to it%n", dataset, target,
                 r.version(), r.signed() ? " (signed)" : "");
         return ExitCode.OK;

@@ -52,6 +52,28 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        // SIGTERM and Ctrl-C stop the node here, and the process then exits 0 like any clean stop
+        // (left to the JVM, the same shutdown exits 128 + 15 = 143, which a service manager counts
+        // as a failure). The hook above still covers any other way the JVM is asked to exit.
+        CountDownLatch asked = new CountDownLatch(1);
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> asked.countDown());
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                // the JVM keeps this signal (-Xrs, say): the hook handles it, with the JVM's exit code
+            }
+        }
+        Thread waiter = new Thread(() -> {
+            try {
+                asked.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            node.close();
+            stopped.countDown();
+        }, "stop-on-signal");
+        waiter.setDaemon(true);
+        waiter.start();
         if (portFile != null) {
             java.nio.file.Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
             java.nio.file.Files.writeString(tmp, Integer.toString(node.port()));
@@ -59,6 +81,11 @@ final class ServeCommand implements Callable<Integer> {
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         stopped.await();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook); // stopped already
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook has run
+        }
         return ExitCode.OK;
     }
 }

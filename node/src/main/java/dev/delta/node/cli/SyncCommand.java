@@ -19,7 +19,14 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -68,6 +75,11 @@ final class SyncCommand implements Callable<Integer> {
             + "The new version is live before this starts; a running 'delta serve' edge does it by itself when idle.")
     boolean prepareNext;
 
+    @Option(names = "--follow", negatable = true, description = "A newer version ends a rollback hold here and goes "
+            + "live (default: the config's \"follow\", else no: a held edge stores the new version and stays on the "
+            + "held one until 'delta rollback --release').")
+    Boolean follow;
+
     @Option(names = "--connections", paramLabel = "N", defaultValue = "" + Syncer.DEFAULT_CONNECTIONS,
             description = "Connections a big fetch is spread over (default: ${DEFAULT-VALUE}); the upstream serves "
                     + "each on one of its cores.")
@@ -84,21 +96,33 @@ final class SyncCommand implements Callable<Integer> {
         if (version < 0) {
             throw new CommandLine.ParameterException(cl, "--version must be 1 or more (0 = latest)");
         }
+        if (retention != null && retention < 1) { // before anything changes
+            throw new CommandLine.ParameterException(cl, "--retention must keep at least 1 release, got " + retention);
+        }
         if (connections < 1 || connections > 16) {
             throw new CommandLine.ParameterException(cl, "--connections must be between 1 and 16");
         }
         ClientConfig clientConfig = upstream.clientConfig(cl, cfg);
         try (DeltaClient client = DeltaClient.connect(clientConfig)) {
             Syncer s = new Syncer(client, dataDir).retention(retention != null ? retention : cfg != null
-                    ? cfg.retention() : 5).connections(connections, () -> DeltaClient.connect(clientConfig));
+                    ? cfg.retention() : 5).connections(connections, () -> DeltaClient.connect(clientConfig))
+                    .follow(follow != null ? follow : cfg != null && cfg.follow());
             Path trusted = upstream.trusted(cfg);
             if (trusted != null) {
                 s.trust(trusted);
             }
             PrintWriter out = cl.getOut();
             if (dryRun) {
-                Syncer.Preview pv = s.preview(dataset, version);
-                print(out, pv.result(), pv.plan());
+                Path root = dataDir.resolve(dataset);
+                boolean existed = Files.exists(root, LinkOption.NOFOLLOW_LINKS);
+                try {
+                    Syncer.Preview pv = s.preview(dataset, version);
+                    print(out, pv.result(), pv.plan());
+                } finally {
+                    if (!existed) {
+                        removeEmptyDirs(root); // a dry run changes nothing, not even a new dataset's skeleton
+                    }
+                }
                 return ExitCode.OK;
             }
             SyncResult r;
@@ -114,6 +138,25 @@ final class SyncCommand implements Callable<Integer> {
                 s.prepareMirror(dataset, () -> false);
             }
             return ExitCode.OK;
+        }
+    }
+
+    /** Deletes {@code dir} and the directories under it, deepest first, as long as they are empty. */
+    static void removeEmptyDirs(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        List<Path> dirs;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            dirs = walk.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).collect(Collectors.toList());
+        }
+        Collections.reverse(dirs);
+        for (Path d : dirs) {
+            try {
+                Files.delete(d);
+            } catch (DirectoryNotEmptyException e) {
+                // holds something: kept
+            }
         }
     }
 

@@ -45,7 +45,12 @@ final class UpstreamOptions {
         }
         byte[] secret;
         if (secretFile != null) {
-            secret = Files.readString(secretFile).strip().getBytes(StandardCharsets.UTF_8);
+            try {
+                secret = Files.readString(secretFile).strip().getBytes(StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new CommandLine.ParameterException(cl, "--secret-file " + secretFile + ": "
+                        + NodeConfig.reason(e));
+            }
         } else if (System.getenv("DELTA_SECRET") != null) {
             secret = System.getenv("DELTA_SECRET").getBytes(StandardCharsets.UTF_8);
         } else if (cfg != null && cfg.secret() != null) {
@@ -54,8 +59,9 @@ final class UpstreamOptions {
             throw new CommandLine.ParameterException(cl,
                     "no shared secret: give --secret-file FILE, set DELTA_SECRET, or use --config");
         }
-        if (secret.length == 0) {
-            throw new CommandLine.ParameterException(cl, "the shared secret is empty");
+        if (secret.length < 16) { // as a node's config requires: the upstream would refuse it anyway
+            throw new CommandLine.ParameterException(cl, "the shared secret must be at least 16 bytes, got "
+                    + secret.length);
         }
         String id = keyId != null ? keyId : cfg != null ? cfg.keyId() : "default";
         ClientConfig c = ClientConfig.of(hp.host(), hp.port(), id, secret).withMaxInFlight(Syncer.MAX_IN_FLIGHT);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.delta.engine.chunk.ChunkerParams;
+import dev.delta.engine.manifest.KeyFiles;
 import dev.delta.engine.manifest.Manifest;
 
 import java.io.IOException;
@@ -33,18 +34,19 @@ import java.util.Set;
  *   "ignore": [".tmp", "cache/"],        // origin: ignore patterns for publish (gitignore syntax)
  *   "retention": 5,                      // releases kept per dataset
  *   "key_id": "default",                 // shared-secret identity
- *   "secret": "...", "secret_file": "..",// shared secret (one of them; required unless TLS alone)
+ *   "secret": "...", "secret_file": "..",// shared secret (one of them; required, with TLS too)
  *   "tls": {"cert": "node.pem", "key": "node.key", "ca": "ca.pem"},
  *   "signing_key": "origin.key",         // origin: sign manifests (public key: same name, .pub)
  *   "trusted_key": "origin.pub",         // edge: accept only manifests signed by this key
- *   "follow": true,                      // edge: a rollback hold is released by a newer version
+ *   "follow": false,                     // edge: true = a newer version ends a rollback hold
  *   "chunker": {"min": 1024, "avg": 4096, "max": 16384, "nc": 2}, // publish; these are the defaults
  *   "fetch_connections": 1               // edge: connections a big fetch is spread over (1-16)
  * }
  * }</pre>
  *
- * Relative paths are resolved against the config file's directory. Unknown fields are errors
- * (a typo must not silently turn a setting off).
+ * Relative paths are resolved against the config file's directory. Unknown fields (in {@code tls}
+ * and {@code chunker} too) and a field given twice are errors (a typo must not silently turn a
+ * setting off). Key files are read when the config is: a missing key fails the start.
  *
  * @param dataDir     data directory
  * @param listenHost  host to listen on
@@ -112,7 +114,7 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
     /** Defaults for a node with no config file. */
     public static NodeConfig defaults(Path dataDir, Role role) {
         return new NodeConfig(dataDir, "127.0.0.1", DEFAULT_PORT, role, null, List.of(), List.of(), 5, "default", null,
-                null, null, null, true, ChunkerParams.REPLICATION, 1);
+                null, null, null, false, ChunkerParams.REPLICATION, 1);
     }
 
     /** Reads and validates a config file. */
@@ -121,7 +123,7 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new ConfigException("cannot read config " + file + ": " + e.getMessage(), e);
+            throw new ConfigException("cannot read config " + file + ": " + reason(e), e);
         }
         String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         boolean yaml = name.endsWith(".yaml") || name.endsWith(".yml");
@@ -136,6 +138,7 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
     /** Parses config JSON; relative paths resolve against {@code base}. */
     public static NodeConfig parse(String json, Path base) throws ConfigException {
         ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.ALLOW_COMMENTS)
+                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         return fromTree(read(mapper, json, "JSON"), base);
     }
@@ -145,7 +148,9 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
      * this way); relative paths resolve against {@code base}.
      */
     public static NodeConfig parseYaml(String yaml, Path base) throws ConfigException {
-        return fromTree(read(new YAMLMapper(), yaml, "YAML"), base);
+        YAMLMapper mapper = new YAMLMapper();
+        mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        return fromTree(read(mapper, yaml, "YAML"), base);
     }
 
     private static JsonNode read(ObjectMapper mapper, String text, String format) throws ConfigException {
@@ -210,7 +215,7 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
             try {
                 secret = Files.readString(f).strip().getBytes(StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw new ConfigException("secret_file: cannot read " + f + ": " + e.getMessage(), e);
+                throw new ConfigException("secret_file: cannot read " + f + ": " + reason(e), e);
             }
         }
         if (secret != null && secret.length < 16) {
@@ -222,22 +227,41 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
             if (!t.isObject() || !t.has("cert") || !t.has("key") || !t.has("ca")) {
                 throw new ConfigException("tls: needs an object with \"cert\", \"key\" and \"ca\" PEM files");
             }
+            knownFields(t, "tls", Set.of("cert", "key", "ca"));
             tls = new Tls(base.resolve(t.get("cert").asText()), base.resolve(t.get("key").asText()),
                     base.resolve(t.get("ca").asText()));
         }
-        if (secret == null && tls == null) {
-            throw new ConfigException("secret: a shared secret (\"secret\" or \"secret_file\") or \"tls\" is required;"
-                    + " a node never serves unauthenticated peers");
+        if (secret == null) {
+            throw new ConfigException("secret: a shared secret (\"secret\" or \"secret_file\") is required, with or"
+                    + " without \"tls\": every peer proves it knows the secret (TLS encrypts the link, it does not"
+                    + " replace that); a node never serves unauthenticated peers");
         }
         Path signing = root.has("signing_key") ? base.resolve(str(root, "signing_key", null)) : null;
         Path trusted = root.has("trusted_key") ? base.resolve(str(root, "trusted_key", null)) : null;
-        boolean follow = !root.has("follow") || bool(root, "follow");
+        // Read now: a key that is missing or not a key is a mistake in this file, not something to
+        // find on the first sync (and then on every retry).
+        if (signing != null) {
+            try {
+                KeyFiles.readPrivateKey(signing);
+            } catch (IOException e) {
+                throw new ConfigException("signing_key: " + e.getMessage(), e);
+            }
+        }
+        if (trusted != null) {
+            try {
+                KeyFiles.readPublicKey(trusted);
+            } catch (IOException e) {
+                throw new ConfigException("trusted_key: " + e.getMessage(), e);
+            }
+        }
+        boolean follow = root.has("follow") && bool(root, "follow");
         ChunkerParams chunker = ChunkerParams.REPLICATION;
         if (root.has("chunker")) {
             JsonNode c = root.get("chunker");
             if (!c.isObject()) {
                 throw new ConfigException("chunker: must be an object with min, avg, max, nc");
             }
+            knownFields(c, "chunker", Set.of("min", "avg", "max", "nc"));
             try {
                 chunker = new ChunkerParams(integer(c, "min", chunker.min()), integer(c, "avg", chunker.avg()),
                         integer(c, "max", chunker.max()), integer(c, "nc", chunker.normalization()));
@@ -251,6 +275,34 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
         }
         return new NodeConfig(dataDir, listen.host(), listen.port(), role, upstream, datasets, strings(root, "ignore"),
                 retention, str(root, "key_id", "default"), secret, tls, signing, trusted, follow, chunker, connections);
+    }
+
+    /**
+     * Why a file could not be read, without the path the JDK repeats as the whole message of a
+     * missing file ("no such file", "permission denied", "Is a directory").
+     */
+    public static String reason(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+            return fse.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /** Rejects a field of the object {@code what} that is not one of {@code known}. */
+    private static void knownFields(JsonNode n, String what, Set<String> known) throws ConfigException {
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!known.contains(f)) {
+                throw new ConfigException(what + ": unknown field '" + f + "'; known fields: "
+                        + String.join(", ", new java.util.TreeSet<>(known)));
+            }
+        }
     }
 
     private static String str(JsonNode n, String f, String dflt) throws ConfigException {

@@ -56,7 +56,6 @@ public final class Follower implements AutoCloseable {
         while (!closed) {
             try (DeltaClient client = DeltaClient.connect(clientConfig(config))) {
                 LOG.info("{}: connected to upstream {}", dataset, config.upstream());
-                backoff = MIN_BACKOFF_MS;
                 Syncer syncer = new Syncer(client, config.dataDir()).retention(config.retention())
                         .follow(config.follow())
                         .connections(config.fetchConnections(), () -> DeltaClient.connect(clientConfig(config)));
@@ -84,6 +83,10 @@ public final class Follower implements AutoCloseable {
                             break;
                         }
                         last = syncer.sync(dataset, 0);
+                        // Only a sync that worked resets the wait: one that fails on a connection that
+                        // works (a dataset the upstream lacks, a signature that does not verify) would
+                        // otherwise be tried again every half second for as long as it fails.
+                        backoff = MIN_BACKOFF_MS;
                         if (wake.isEmpty()) { // idle: make the next sync cost what changes, not the tree
                             syncer.prepareMirror(dataset, () -> closed || !wake.isEmpty());
                             syncer.prepareIndex(dataset, () -> closed || !wake.isEmpty());
@@ -108,11 +111,21 @@ public final class Follower implements AutoCloseable {
             if (closed) {
                 return;
             }
+            // Waits on the queue, not in a sleep: close() offers a value and ends the wait at once. A
+            // value left by the connection just closed does not cut it short.
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
             try {
-                Thread.sleep(backoff);
+                for (long left = TimeUnit.MILLISECONDS.toNanos(backoff); !closed && left > 0;
+                     left = deadline - System.nanoTime()) {
+                    wake.poll(left, TimeUnit.NANOSECONDS);
+                }
             } catch (InterruptedException e) {
                 return;
             }
+            if (closed) {
+                return;
+            }
+            wake.clear(); // the next connection starts with its own first sync
             backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
         }
     }

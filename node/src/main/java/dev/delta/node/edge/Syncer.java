@@ -85,7 +85,7 @@ public final class Syncer {
     private final Path dataDir;
     private PublicKey trusted;
     private int retention = 5;
-    private boolean follow = true;
+    private boolean follow;
     private LongConsumer progress = b -> { };
     /**
      * Decoded manifests of this node's retained releases, kept between syncs (a following node
@@ -156,7 +156,7 @@ public final class Syncer {
         return this;
     }
 
-    /** Whether a newer version releases a rollback hold (default) or is only stored. */
+    /** Whether a newer version ends a rollback hold and goes live, or (the default) is only stored. */
     public Syncer follow(boolean f) {
         this.follow = f;
         return this;
@@ -354,9 +354,15 @@ public final class Syncer {
             SyncResult r = result(target.version(), target.totalBytes(), previous, false, switchNow, b.plan(), fetched,
                     b.bytesResumed(), t.manifestBytes(), wireIn0, wireOut0, t0);
             writeStatus(store, r);
-            LOG.info("{}: applied v{} ({} files, {} bytes; fetched {}, reused {} locally) in {} ms", dataset,
-                    r.version(), target.fileCount(), r.bytesTotal(), r.bytesFetched(), r.bytesReusedLocal(),
-                    r.durationMs());
+            if (switchNow) {
+                LOG.info("{}: applied v{} ({} files, {} bytes; fetched {}, reused {} locally) in {} ms", dataset,
+                        r.version(), target.fileCount(), r.bytesTotal(), r.bytesFetched(), r.bytesReusedLocal(),
+                        r.durationMs());
+            } else {
+                LOG.info("{}: stored v{} ({} files, {} bytes; fetched {}, reused {} locally) in {} ms; current stays "
+                        + "at v{}, held by a rollback", dataset, r.version(), target.fileCount(), r.bytesTotal(),
+                        r.bytesFetched(), r.bytesReusedLocal(), r.durationMs(), store.heldAt().getAsLong());
+            }
             LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms; plan {} ms (chunk index {}), local {} ms, "
                             + "fetch {} ms over {} "
                             + "connection(s), {} group(s) of small files, {} round(s) (local copies alongside {} ms; {} "

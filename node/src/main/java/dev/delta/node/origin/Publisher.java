@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -96,6 +97,17 @@ public final class Publisher {
 
     /** Publishes {@code source}; retries when files change while they are being published. */
     public PublishResult publish(Path source) throws IOException {
+        Path src = source.toRealPath();
+        Path data = dataDir.toAbsolutePath().normalize();
+        if (Files.exists(data)) {
+            data = data.toRealPath();
+        }
+        if (data.startsWith(src)) {
+            // Each release would hold the store, the releases before it included, again and again.
+            throw new StoreException("the data directory " + dataDir + " is inside the source " + source
+                    + ": publishing would copy the store into every release; keep the data directory outside the"
+                    + " tree you publish");
+        }
         DatasetStore store = DatasetStore.open(dataDir, dataset);
         try (DatasetStore.Lock lock = store.lock()) {
             // Chronicle Map starts on its own thread while the first scan walks the source.
@@ -367,6 +379,17 @@ public final class Publisher {
             long next = store.latest().getAsLong() + 1;
             OptionalLong cur = store.current();
             Manifest prev = cur.isPresent() ? store.manifest(cur.getAsLong()) : null;
+            if (prev != null && prev.entries().equals(old.entries()) && prev.chunker().equals(old.chunker())) {
+                // Edges hold it already: a version of the same content would only be noise.
+                return new PublishResult(prev.version(), false, ManifestDiff.between(prev, prev), prev.totalBytes(), 0,
+                        Sha256.hex(new ManifestCodec().rootDigest(prev)), false, (System.nanoTime() - t0) / 1_000_000);
+            }
+            if (signingKey == null && cur.isPresent()
+                    && Files.exists(store.root().resolve(".delta/manifests/v" + cur.getAsLong() + ".dm.sig"))) {
+                throw new StoreException("v" + cur.getAsLong() + " of " + dataset + " is signed; give the signing key"
+                        + " (--key FILE, or --config with signing_key) so that the republished version is signed too:"
+                        + " edges that trust the key refuse an unsigned one");
+            }
             Manifest m = old.withVersion(next, cur.isPresent() ? cur.getAsLong() : 0, System.currentTimeMillis());
             byte[] encoded = new ManifestCodec().encode(m);
             ReleaseBuilder b = ReleaseBuilder.start(store, m, encoded);

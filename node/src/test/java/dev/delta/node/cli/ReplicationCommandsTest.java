@@ -118,6 +118,50 @@ class ReplicationCommandsTest {
         JsonNode j3 = JSON.readTree(s3.out());
         assertEquals(3, j3.get("version").asLong());
         assertEquals(0, j3.get("bytes_fetched").asLong(), "edges already hold v1's content: " + j3);
+
+        CliRunner same = CliRunner.run("rollback", "--data", origin.toString(), "--dataset", "site", "--origin", "--to",
+                "3");
+        assertEquals(0, same.code(), same.toString());
+        assertTrue(same.out().contains("no version created"), same.out());
+        assertEquals(3, DatasetStore.open(origin, "site").latest().getAsLong(), "republishing current's content is a no-op");
+
+        // A hold outlives newer versions: a one-shot sync stores them and leaves current alone.
+        assertEquals(0, CliRunner.run("rollback", "--data", edge.toString(), "--dataset", "site", "--to", "2").code());
+        Files.writeString(src.resolve("d.txt"), "published while the edge is held");
+        assertEquals(0, CliRunner.run("publish", "--data", origin.toString(), "--dataset", "site",
+                tmp.resolve("src").toString()).code());
+        CliRunner badRetention = CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(),
+                "--dataset", "site", "--data", edge.toString(), "--retention", "0");
+        assertEquals(2, badRetention.code(), badRetention.toString());
+        assertTrue(badRetention.err().contains("--retention must keep at least 1"), badRetention.err());
+        assertFalse(Files.exists(edge.resolve("site/releases/v4")), "refused before anything was fetched");
+        CliRunner s4 = CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(), "--dataset",
+                "site", "--data", edge.toString(), "--json");
+        assertEquals(0, s4.code(), s4.toString());
+        JsonNode j4 = JSON.readTree(s4.out());
+        assertEquals(4, j4.get("version").asLong());
+        assertFalse(j4.get("switched").asBoolean(), "held: " + j4);
+        assertEquals(2, es.current().getAsLong());
+        assertEquals(2, es.heldAt().getAsLong());
+        assertTrue(Files.isDirectory(edge.resolve("site/releases/v4")));
+        CliRunner rel2 = CliRunner.run("rollback", "--data", edge.toString(), "--dataset", "site", "--release");
+        assertEquals(0, rel2.code(), rel2.toString());
+        assertEquals(4, es.current().getAsLong());
+        CliRunner none = CliRunner.run("rollback", "--data", edge.toString(), "--dataset", "site", "--release");
+        assertEquals(0, none.code(), none.toString());
+        assertTrue(none.out().contains("no rollback hold to release; current is v4"), none.out());
+
+        // Nothing is made where there was nothing: a dry run into a new directory, a rollback of nothing.
+        Path fresh = tmp.resolve("fresh");
+        Files.createDirectories(fresh);
+        CliRunner dryFresh = CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(),
+                "--dataset", "site", "--data", fresh.toString(), "--dry-run");
+        assertEquals(0, dryFresh.code(), dryFresh.toString());
+        assertTrue(dryFresh.out().contains("nothing changed"), dryFresh.out());
+        assertFalse(Files.exists(fresh.resolve("site")), "a dry run leaves no dataset skeleton behind");
+        CliRunner rbNone = CliRunner.run("rollback", "--data", fresh.toString(), "--dataset", "site");
+        assertTrue(rbNone.code() != 0 && rbNone.err().contains("no releases of site"), rbNone.toString());
+        assertFalse(Files.exists(fresh.resolve("site")));
     }
 
     @Test

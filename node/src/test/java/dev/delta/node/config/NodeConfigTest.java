@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +22,8 @@ class NodeConfigTest {
     @Test
     void load_fullEdgeConfigWithCommentsAndRelativePaths() throws Exception {
         Files.writeString(tmp.resolve("secret.txt"), "0123456789abcdef0123\n");
+        dev.delta.engine.manifest.KeyFiles.writePublicKey(dev.delta.engine.manifest.KeyFiles.generate().getPublic(),
+                tmp.resolve("origin.pub"));
         Path f = tmp.resolve("edge.json");
         Files.writeString(f, """
                 {
@@ -33,7 +36,7 @@ class NodeConfigTest {
                   "retention": 3,
                   "secret_file": "secret.txt",
                   "trusted_key": "origin.pub",
-                  "follow": false,
+                  "follow": true,
                   "chunker": {"avg": 8192, "min": 2048, "max": 32768},
                   "fetch_connections": 3
                 }""");
@@ -49,7 +52,7 @@ class NodeConfigTest {
         assertEquals(1, NodeConfig.defaults(tmp, NodeConfig.Role.EDGE).fetchConnections());
         assertEquals("0123456789abcdef0123", new String(c.secret()));
         assertEquals(tmp.resolve("origin.pub"), c.trustedKey());
-        assertEquals(false, c.follow());
+        assertTrue(c.follow());
         assertEquals(8192, c.chunker().avg());
         assertNull(c.tls());
     }
@@ -122,7 +125,7 @@ class NodeConfigTest {
         assertEquals("127.0.0.1", c.listenHost());
         assertEquals(5, c.retention());
         assertEquals(tmp.resolve("delta-data"), c.dataDir());
-        assertTrue(c.follow());
+        assertFalse(c.follow(), "a rollback hold holds unless the config says follow");
     }
 
     @ParameterizedTest
@@ -143,6 +146,12 @@ class NodeConfigTest {
             "[1, 2]|must be a JSON object",
             "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"fetch_connections\": 0}|fetch_connections: must be between 1 and 16",
             "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"fetch_connections\": 17}|fetch_connections: must be between 1 and 16",
+            "{\"role\": \"origin\", \"tls\": {\"cert\": \"c\", \"key\": \"k\", \"ca\": \"a\"}}|is required, with or without \"tls\"",
+            "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"chunker\": {\"avrg\": 8192}}|chunker: unknown field 'avrg'",
+            "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"tls\": {\"cert\": \"c\", \"key\": \"k\", \"ca\": \"a\", \"extra\": 1}}|tls: unknown field 'extra'",
+            "{\"role\": \"origin\", \"role\": \"edge\", \"secret\": \"a-long-enough-secret\"}|Duplicate field 'role'",
+            "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"trusted_key\": \"nokey.pub\"}|trusted_key: ",
+            "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"signing_key\": \"nokey.key\"}|signing_key: ",
     })
     void parse_rejectsBadConfigsNamingTheField(String json, String message) {
         ConfigException e = assertThrows(ConfigException.class, () -> NodeConfig.parse(json, tmp));
@@ -153,5 +162,25 @@ class NodeConfigTest {
     void load_missingFileNamesIt() {
         ConfigException e = assertThrows(ConfigException.class, () -> NodeConfig.load(tmp.resolve("nope.json")));
         assertTrue(e.getMessage().contains("nope.json"), e.getMessage());
+    }
+
+    @Test
+    void parseYaml_rejectsAFieldGivenTwice() {
+        ConfigException e = assertThrows(ConfigException.class, () -> NodeConfig.parseYaml(
+                "role: origin\nsecret: a-long-enough-secret\nrole: edge\n", tmp));
+        assertTrue(e.getMessage().contains("Duplicate field 'role'"), e.getMessage());
+    }
+
+    @Test
+    void parse_readsTheKeysItNames() throws Exception {
+        java.security.KeyPair kp = dev.delta.engine.manifest.KeyFiles.generate();
+        dev.delta.engine.manifest.KeyFiles.writePublicKey(kp.getPublic(), tmp.resolve("o.pub"));
+        NodeConfig c = NodeConfig.parse("{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", "
+                + "\"trusted_key\": \"o.pub\"}", tmp);
+        assertEquals(tmp.resolve("o.pub"), c.trustedKey());
+        Files.writeString(tmp.resolve("bad.pub"), "not a key");
+        ConfigException e = assertThrows(ConfigException.class, () -> NodeConfig.parse("{\"role\": \"origin\", "
+                + "\"secret\": \"a-long-enough-secret\", \"trusted_key\": \"bad.pub\"}", tmp));
+        assertTrue(e.getMessage().startsWith("trusted_key: "), e.getMessage());
     }
 }

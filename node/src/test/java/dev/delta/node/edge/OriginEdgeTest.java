@@ -205,6 +205,41 @@ class OriginEdgeTest {
         }
     }
 
+    /**
+     * A rollback hold holds: a newer version is fetched and stored (so that releasing the hold is
+     * instant) but current stays, unless the edge is told to follow, which ends the hold.
+     */
+    @Test
+    void aHeldEdgeStoresNewerVersionsWithoutSwitching_unlessItFollows() throws Exception {
+        Publisher pub = new Publisher(originData, "site");
+        pub.publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        try (DeltaClient c = client()) {
+            Syncer sync = new Syncer(c, edgeData);
+            assertTrue(sync.sync("site", 0).switched());
+            DatasetStore edge = DatasetStore.open(edgeData, "site");
+            edge.hold(1); // as 'delta rollback' leaves it
+
+            Files.writeString(src.resolve("lib/file3.txt"), "changed for v2\n");
+            pub.publish(src);
+            SyncResult held = sync.sync("site", 0);
+            assertEquals(2, held.version());
+            assertFalse(held.switched(), "current stays on the held release");
+            assertEquals(1, edge.current().getAsLong());
+            assertEquals(1, edge.heldAt().getAsLong(), "the hold is still there");
+            assertTrue(Files.isDirectory(edge.releaseDir(2)), "v2 is stored, ready for the release of the hold");
+            assertFalse(Files.readString(edge.currentLink().resolve("lib/file3.txt")).startsWith("changed"));
+
+            Files.writeString(src.resolve("lib/file4.txt"), "changed for v3\n");
+            pub.publish(src);
+            SyncResult followed = sync.follow(true).sync("site", 0);
+            assertTrue(followed.switched(), "an edge that follows takes the newer version");
+            assertEquals(3, edge.current().getAsLong());
+            assertTrue(edge.heldAt().isEmpty(), "and the hold is over");
+        }
+        assertMatches(edgeData, src);
+    }
+
     @Test
     void aBigFetchIsSpreadOverSeveralConnections_andOneThatCannotBeOpenedIsDoneWithout() throws Exception {
         new Publisher(originData, "site").publish(src);

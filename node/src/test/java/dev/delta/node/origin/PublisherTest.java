@@ -1,6 +1,7 @@
 package dev.delta.node.origin;
 
 import dev.delta.engine.manifest.KeyFiles;
+import dev.delta.engine.store.StoreException;
 import dev.delta.engine.manifest.ManifestSignature;
 import dev.delta.engine.manifest.ManifestSigner;
 import dev.delta.engine.plan.ChangeAction;
@@ -18,6 +19,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PublisherTest {
@@ -99,6 +101,24 @@ class PublisherTest {
         assertEquals("two ".repeat(3000), Files.readString(store.currentLink().resolve("two.txt")));
         ManifestSignature sig = ManifestSignature.read(store.root().resolve(".delta/manifests/v3.dm.sig"));
         ManifestSigner.verify(sig, HexFormat.of().parseHex(back.rootDigest()), keys.getPublic());
+
+        PublishResult again = p.republish(1);
+        assertFalse(again.created(), "v3 has v1's content already: no version of the same content");
+        assertEquals(3, again.version());
+        StoreException unsigned = assertThrows(StoreException.class,
+                () -> new Publisher(data, "site").retention(3).republish(2));
+        assertTrue(unsigned.getMessage().contains("v3 of site is signed; give the signing key"), unsigned.getMessage());
+        assertEquals(3, store.latest().getAsLong(), "refused before anything was made");
+    }
+
+    @Test
+    void publish_refusesASourceThatHoldsTheDataDirectory() throws IOException {
+        Path src = source();
+        Path data = src.resolve("a/delta-data");
+        StoreException e = assertThrows(StoreException.class, () -> new Publisher(data, "site").publish(src));
+        assertTrue(e.getMessage().contains("is inside the source"), e.getMessage());
+        assertFalse(Files.exists(data), "nothing made");
+        assertFalse(Files.exists(src.resolve("a/delta-data")));
     }
 
     @Test
