@@ -70,7 +70,11 @@ public final class DatasetStore {
         Path root = dataDir.resolve(dataset);
         DatasetStore s = new DatasetStore(dataset, root);
         for (Path d : new Path[]{root, s.releases, s.meta, s.manifestsDir(), s.stagingRoot()}) {
-            Files.createDirectories(d);
+            try {
+                Files.createDirectories(d);
+            } catch (java.nio.file.FileAlreadyExistsException e) { // a file where a directory must be
+                throw new StoreException(e.getFile() + " is not a directory; " + d + " cannot be made", e);
+            }
             if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
                 throw new StoreException(d + " must be a directory, not a symlink or file");
             }

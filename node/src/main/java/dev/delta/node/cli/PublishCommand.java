@@ -105,6 +105,7 @@ final class PublishCommand implements Callable<Integer> {
                 g.writeNumberField("files_added", r.diff().filesAdded());
                 g.writeNumberField("files_updated", r.diff().filesUpdated());
                 g.writeNumberField("files_deleted", r.diff().filesDeleted());
+                g.writeNumberField("metadata_changes", r.count(ChangeAction.METADATA));
                 g.writeNumberField("bytes_total", r.bytesTotal());
                 g.writeNumberField("bytes_new", r.bytesNew());
                 g.writeStringField("root_digest", r.rootDigest());

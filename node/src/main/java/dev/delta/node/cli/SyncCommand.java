@@ -93,6 +93,11 @@ final class SyncCommand implements Callable<Integer> {
         if (dataDir == null) {
             throw new CommandLine.ParameterException(cl, "give --data DIR (or --config with a data_dir)");
         }
+        try {
+            dev.delta.engine.manifest.Manifest.validateDataset(dataset);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage()); // a usage error, as in publish
+        }
         if (version < 0) {
             throw new CommandLine.ParameterException(cl, "--version must be 1 or more (0 = latest)");
         }

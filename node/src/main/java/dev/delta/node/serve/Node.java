@@ -39,7 +39,12 @@ public final class Node implements AutoCloseable {
 
     /** Starts serving (and following, on an edge). */
     public static Node start(NodeConfig config) throws IOException {
-        Files.createDirectories(config.dataDir());
+        try {
+            Files.createDirectories(config.dataDir());
+        } catch (java.nio.file.FileAlreadyExistsException e) { // a file where the data directory must be
+            throw new dev.delta.engine.store.StoreException("data_dir " + config.dataDir()
+                    + " is not a directory (" + e.getFile() + " is in the way)", e);
+        }
         ReleaseService service = new ReleaseService(config.dataDir(), config.keyId(), config.secret(), config.datasets());
         ServerConfig sc = ServerConfig.of(config.listenHost(), config.listenPort());
         if (config.tls() != null) {

@@ -188,6 +188,25 @@ class ReplicationCommandsTest {
         assertTrue(noConnections.err().contains("--connections must be between 1 and 16"), noConnections.err());
         CliRunner badDataset = CliRunner.run("publish", "--data", origin.toString(), "--dataset", "../etc", src.toString());
         assertEquals(2, badDataset.code(), badDataset.toString());
+        CliRunner badSyncDataset = CliRunner.run("sync", "--upstream", "127.0.0.1:" + server.port(), "--secret-file",
+                wrong.toString(), "--dataset", "../etc", "--data", tmp.resolve("edge").toString());
+        assertEquals(2, badSyncDataset.code(), "a usage error, as in publish: " + badSyncDataset);
+        CliRunner shortSecret = CliRunner.run("sync", "--upstream", "127.0.0.1:" + server.port(), "--secret-file",
+                Files.writeString(tmp.resolve("short"), "short").toString(), "--dataset", "site", "--data",
+                tmp.resolve("edge").toString());
+        assertEquals(2, shortSecret.code(), shortSecret.toString());
+        assertTrue(shortSecret.err().contains("at least 16 bytes"), shortSecret.err());
+        CliRunner dirSecret = CliRunner.run("sync", "--upstream", "127.0.0.1:" + server.port(), "--secret-file",
+                tmp.toString(), "--dataset", "site", "--data", tmp.resolve("edge").toString());
+        assertTrue(dirSecret.err().contains("--secret-file " + tmp + ": "), dirSecret.err());
+        Path aFile = Files.writeString(tmp.resolve("afile"), "x");
+        CliRunner fileAsData = CliRunner.run("publish", "--data", aFile.toString(), "--dataset", "site", src.toString());
+        assertEquals(3, fileAsData.code(), fileAsData.toString());
+        assertTrue(fileAsData.err().contains(aFile.toString()) && fileAsData.err().toLowerCase().contains(
+                "not a directory"), fileAsData.err());
+        CliRunner json = CliRunner.run("publish", "--data", origin.toString(), "--dataset", "site", src.toString(),
+                "--json");
+        assertTrue(JSON.readTree(json.out()).has("metadata_changes"), json.out());
     }
 
     private static long readyMirrors(Path dir, String prefix) throws java.io.IOException {
