@@ -184,7 +184,9 @@ public final class ReleaseBuilder {
             byte[] have = store.manifestBytes(target.version());
             if (!Arrays.equals(have, encoded)) {
                 throw new StoreException(store.dataset() + " v" + target.version()
-                        + " already exists here with different content; refusing to replace a committed release");
+                        + " already exists here with different content; refusing to replace a committed release"
+                        + " (the upstream is not the origin this data directory was synced from, or it was rebuilt"
+                        + " and numbers its versions again: sync into a new data directory)");
             }
         }
         String digest = Sha256.hex(rootDigest).substring(0, 16);

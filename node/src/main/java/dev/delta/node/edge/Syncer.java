@@ -268,7 +268,7 @@ public final class Syncer {
         DatasetStore store = DatasetStore.open(dataDir, dataset);
         Local local = new Local(this, store, false);
         ManifestBytes mb = DeltaClient.await(client.fetchManifest(dataset, version, local.version));
-        Target t = target(store, local, dataset, version, mb);
+        Target t = targetOrWhole(store, local, dataset, version, mb);
         Manifest currentManifest = local.manifest();
         RangePlan p = new RangePlanner().plan(currentManifest, store.chunkIndex(currentManifest), t.manifest());
         boolean same = local.version == t.manifest().version() && !p.diff().hasDifferences();
@@ -296,7 +296,7 @@ public final class Syncer {
                 return result(previous, total, previous, true, false, null, 0, 0, mb.bytes().length,
                         wireIn0, wireOut0, t0);
             }
-            Target t = target(store, local, dataset, version, mb);
+            Target t = targetOrWhole(store, local, dataset, version, mb);
             Manifest target = t.manifest();
             long tManifest = System.nanoTime();
             Base base = local.version > 0 ? new Base(local.version, local.manifest(), store.releaseDir(local.version))
@@ -615,6 +615,28 @@ public final class Syncer {
      * Rebuilds the target manifest from the upstream's answer (a delta against the local release,
      * or whole) and checks its root digest, dataset, version and signature.
      */
+    /**
+     * {@link #target}, asking for the whole manifest when the upstream's delta does not apply: its
+     * base has the number of a release held here but other content (this edge synced from another
+     * origin, or the origin was rebuilt and numbers its versions again). Without this the edge
+     * asked for the same delta at every sync and never moved. The plan then works from the
+     * content held here as always; a target whose number is taken here by other content is still
+     * refused by the build.
+     */
+    private Target targetOrWhole(DatasetStore store, Local local, String dataset, long version, ManifestBytes mb)
+            throws IOException, DeltaException {
+        try {
+            return target(store, local, dataset, version, mb);
+        } catch (ManifestFormatException e) {
+            if (mb.header().kind() != ManifestKind.DELTA) {
+                throw e;
+            }
+            LOG.warn("{}: the upstream's manifest delta does not apply to the releases held here ({}); asking for "
+                    + "the whole manifest", dataset, e.getMessage());
+            return target(store, local, dataset, version, DeltaClient.await(client.fetchManifest(dataset, version, 0)));
+        }
+    }
+
     Target target(DatasetStore store, Local local, String dataset, long version, ManifestBytes mb)
             throws IOException {
         ManifestEnvelope env = ManifestEnvelope.decode(mb.bytes());

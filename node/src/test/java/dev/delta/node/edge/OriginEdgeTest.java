@@ -206,6 +206,52 @@ class OriginEdgeTest {
     }
 
     /**
+     * An edge pointed at another origin (or at its origin rebuilt from scratch) holds a v1 that is
+     * not the upstream's v1: the upstream's delta against "v1" does not apply, and the edge asks for
+     * the whole manifest instead of failing every sync. A version whose number is taken here by
+     * other content is refused, and current stays as it was.
+     */
+    @Test
+    void anEdgeFromAnotherOrigin_getsTheWholeManifest_andNeverReplacesARelease() throws Exception {
+        new Publisher(originData, "site").publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        try (DeltaClient c = client()) {
+            new Syncer(c, edgeData).sync("site", 0);
+        }
+        server.close();
+        service.close();
+
+        Path otherData = tmp.resolve("other-origin");
+        Publisher other = new Publisher(otherData, "site");
+        Files.writeString(src.resolve("lib/file1.txt"), "the other origin's v1\n");
+        other.publish(src);
+        Files.writeString(src.resolve("lib/file2.txt"), "the other origin's v2\n");
+        other.publish(src);
+        startOrigin(new ReleaseService(otherData, "default", SECRET, List.of()));
+        try (DeltaClient c = client()) {
+            SyncResult r = new Syncer(c, edgeData).sync("site", 0);
+            assertEquals(2, r.version());
+            assertTrue(r.bytesReusedLocal() > 3 << 20, "the content held here still serves: " + r.bytesReusedLocal());
+        }
+        assertMatches(edgeData, src);
+        DatasetStore edge = DatasetStore.open(edgeData, "site");
+        byte[] v1Here = edge.rootDigest(1);
+        server.close();
+        service.close();
+
+        Path third = tmp.resolve("third-origin");
+        Files.writeString(src.resolve("lib/file5.txt"), "a third origin's v1\n");
+        new Publisher(third, "site").publish(src);
+        startOrigin(new ReleaseService(third, "default", SECRET, List.of()));
+        try (DeltaClient c = client()) {
+            StoreException e = assertThrows(StoreException.class, () -> new Syncer(c, edgeData).sync("site", 0));
+            assertTrue(e.getMessage().contains("v1 already exists here with different content"), e.getMessage());
+        }
+        assertEquals(2, edge.current().getAsLong(), "current is untouched");
+        assertTrue(java.util.Arrays.equals(v1Here, edge.rootDigest(1)), "and so is the v1 held here");
+    }
+
+    /**
      * A rollback hold holds: a newer version is fetched and stored (so that releasing the hold is
      * instant) but current stays, unless the edge is told to follow, which ends the hold.
      */
