@@ -437,6 +437,27 @@ public final class DatasetStore {
         return removed;
     }
 
+    /**
+     * Deletes {@code releases/vN} when it is not a release: a directory with no manifest beside it
+     * is what a prune cut short leaves (it deletes the manifest first, then the tree), or something
+     * put there by hand. Kept, with an error, when {@code current} or the hold names it. Call it
+     * holding the {@link #lock}; returns whether there was one to delete.
+     */
+    public boolean removeLeftoverRelease(long version) throws IOException {
+        Path dir = releaseDir(version);
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS) || Files.exists(manifestFile(version))) {
+            return false;
+        }
+        OptionalLong cur = current();
+        OptionalLong held = heldAt();
+        if ((cur.isPresent() && cur.getAsLong() == version) || (held.isPresent() && held.getAsLong() == version)) {
+            throw new StoreException(dir + " has no manifest, yet current or the rollback hold names it; "
+                    + "roll back to a retained release before syncing again");
+        }
+        deleteTree(dir);
+        return true;
+    }
+
     /** An exclusive lock on this dataset across processes; close it to release. */
     public Lock lock() throws IOException {
         FileChannel ch = FileChannel.open(meta.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);

@@ -1,6 +1,8 @@
 package dev.delta.engine.store;
 
 import dev.delta.engine.chunk.ChunkList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.delta.engine.hash.Sha256;
 import dev.delta.engine.manifest.Entry;
 import dev.delta.engine.manifest.Manifest;
@@ -58,6 +60,7 @@ import java.util.concurrent.TimeUnit;
  * write can follow a link the manifest created.
  */
 public final class ReleaseBuilder {
+    private static final Logger LOG = LoggerFactory.getLogger(ReleaseBuilder.class);
     private static final LongTupleHashFunction XX128 = LongTupleHashFunction.xx128();
     /**
      * A file this big is fetched as several ranges (tests use it for a file hashed progressively),
@@ -180,6 +183,10 @@ public final class ReleaseBuilder {
             throw new StoreException("manifest is for dataset " + target.dataset() + ", not " + store.dataset());
         }
         TreeCheck.requireClosedTree(target);
+        if (store.removeLeftoverRelease(target.version())) {
+            LOG.warn("{}: removed {}, a directory with no manifest (a prune cut short?), to build v{} there",
+                    store.dataset(), store.releaseDir(target.version()), target.version());
+        }
         if (Files.exists(store.releaseDir(target.version()), LinkOption.NOFOLLOW_LINKS)) {
             byte[] have = store.manifestBytes(target.version());
             if (!Arrays.equals(have, encoded)) {

@@ -184,6 +184,35 @@ class ReleaseBuilderTest {
         assertTreeMatches(v1, store.releaseDir(1));
     }
 
+    /**
+     * A releases/vN with no manifest is not a release (a prune cut short deletes the manifest
+     * first): building vN replaces it, where it used to fail every sync with "vN is not retained".
+     * One that current names is refused, and left as it is.
+     */
+    @Test
+    void aReleaseDirectoryWithNoManifest_isReplaced_unlessCurrentNamesIt() throws IOException {
+        Path o = origin();
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        sync(store, scan(o, 1), o);
+        Path junk = Files.createDirectories(store.releaseDir(2).resolve("half/pruned"));
+        Files.writeString(junk.resolve("left.txt"), "left by a prune cut short");
+        Files.createSymbolicLink(store.releaseDir(2).resolve("out"), tmp); // deleted, not followed
+
+        moveBigAndInsertALine(o);
+        Manifest v2 = scan(o, 2);
+        sync(store, v2, o);
+        assertEquals(2, store.current().getAsLong());
+        assertTreeMatches(v2, store.currentLink());
+        assertFalse(Files.exists(store.releaseDir(2).resolve("half")));
+        assertTrue(Files.exists(tmp.resolve("data")), "nothing outside the release was touched");
+
+        Files.delete(store.root().resolve(".delta/manifests/v2.dm")); // current now names a non-release
+        StoreException e = assertThrows(StoreException.class, () -> store.removeLeftoverRelease(2));
+        assertTrue(e.getMessage().contains("current or the rollback hold names it"), e.getMessage());
+        assertTrue(Files.isDirectory(store.releaseDir(2)), "kept");
+        assertFalse(store.removeLeftoverRelease(1), "a release with its manifest is not a leftover");
+    }
+
     @Test
     void sameVersionAgain_isAlreadyCommittedAndFetchesNothing() throws IOException {
         Path o = origin();

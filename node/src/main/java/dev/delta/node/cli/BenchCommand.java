@@ -18,7 +18,6 @@ import java.util.concurrent.Callable;
 
 /** {@code delta bench}: the end-to-end benchmark, Delta against rsync on loopback. */
 @Command(name = "bench",
-        mixinStandardHelpOptions = true,
         header = "Measure Delta end to end on generated, seeded datasets.",
         description = {
                 "Measure Delta end to end on generated, seeded datasets: an origin 'delta serve' process "
@@ -44,6 +43,9 @@ import java.util.concurrent.Callable;
                 "Scenarios: source-tree, big-file-scattered, big-file-insert, release-tar, no-change, "
                         + "cold, rename-heavy, fanout-4."})
 final class BenchCommand implements Callable<Integer> {
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -11,15 +11,15 @@ import picocli.CommandLine.Option;
  */
 final class ChunkerOptions {
     @Option(names = "--min", paramLabel = "BYTES", converter = SizeConverter.class,
-            description = "Minimum chunk size (default: 4KiB; 1KiB to publish). Accepts suffixes K, KiB, M, MiB.")
+            description = "Minimum chunk size (default: 1KiB for publish, 4KiB for manifest build). Accepts K, KiB, M, MiB.")
     Integer min;
 
     @Option(names = "--avg", paramLabel = "BYTES", converter = SizeConverter.class,
-            description = "Average chunk size, a power of two (default: 16KiB; 4KiB to publish).")
+            description = "Average chunk size, a power of two (default: 4KiB for publish, 16KiB for manifest build).")
     Integer avg;
 
     @Option(names = "--max", paramLabel = "BYTES", converter = SizeConverter.class,
-            description = "Maximum chunk size (default: 64KiB; 16KiB to publish; at most 16MiB).")
+            description = "Maximum chunk size, at most 16MiB (default: 16KiB for publish, 64KiB for manifest build).")
     Integer max;
 
     @Option(names = "--nc", paramLabel = "LEVEL", description = "FastCDC normalization level 0-3 (default: 2).")

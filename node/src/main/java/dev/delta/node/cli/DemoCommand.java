@@ -32,7 +32,6 @@ import java.util.concurrent.Callable;
  * checked, a summary table at the end, nothing left running.
  */
 @Command(name = "demo",
-        mixinStandardHelpOptions = true,
         header = "Run the tour in a temporary directory, checking every step.",
         description = "Run the tour in a temporary directory: start an origin and an edge ('delta serve' "
                 + "processes on 127.0.0.1), publish a generated dataset, watch the edge replicate it, edit "
@@ -40,6 +39,9 @@ import java.util.concurrent.Callable;
                 + "the edge back and forward, and check every step against the source. Exits 0 when every "
                 + "step checked out; leaves nothing running.")
 final class DemoCommand implements Callable<Integer> {
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @CommandLine.Spec

@@ -14,12 +14,14 @@ import java.util.concurrent.Callable;
 
 /** {@code delta keygen}: writes an Ed25519 key pair for signing manifests. */
 @Command(name = "keygen",
-        mixinStandardHelpOptions = true,
         header = "Write an Ed25519 key pair for signing manifests.",
         description = "Write an Ed25519 key pair: PREFIX.key (private, PKCS#8 PEM, mode 0600) and PREFIX.pub "
                 + "(public, X.509 PEM). The origin signs manifests with the private key; edges trust the "
                 + "public key. Never overwrites a file.")
 final class KeygenCommand implements Callable<Integer> {
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

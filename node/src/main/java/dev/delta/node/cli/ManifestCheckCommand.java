@@ -17,11 +17,13 @@ import java.util.concurrent.Callable;
 
 /** {@code delta manifest check FILE --pub PUB}: is the manifest signed by this key? */
 @Command(name = "check",
-        mixinStandardHelpOptions = true,
         description = {
                 "Check a manifest's detached signature against a trusted public key.",
                 "Exit code 0 when the signature is valid for this manifest and key, 1 when it is not."})
 final class ManifestCheckCommand implements Callable<Integer> {
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

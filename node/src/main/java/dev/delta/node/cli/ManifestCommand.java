@@ -5,9 +5,11 @@ import picocli.CommandLine.Command;
 
 /** {@code delta manifest …}: build, inspect, compare, verify and sign manifests (subcommands added by {@link Main}). */
 @Command(name = "manifest",
-        mixinStandardHelpOptions = true,
         description = "Build, inspect, compare, verify and sign block manifests.")
 final class ManifestCommand implements Runnable {
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

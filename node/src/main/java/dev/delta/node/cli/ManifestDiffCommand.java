@@ -23,7 +23,6 @@ import java.util.concurrent.Callable;
 
 /** {@code delta manifest diff OLD NEW}: per-path changes and what an edge holding OLD must fetch for NEW. */
 @Command(name = "diff",
-        mixinStandardHelpOptions = true,
         header = "Compare two manifests: per-path actions and the bytes to fetch.",
         description = {
                 "Compare two manifests: per-path actions (add, update, delete, metadata, type-change), "
@@ -31,6 +30,9 @@ import java.util.concurrent.Callable;
                         + "versus copy locally.",
                 "Exit code 1 when the manifests differ, 0 when they are the same."})
 final class ManifestDiffCommand implements Callable<Integer> {
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

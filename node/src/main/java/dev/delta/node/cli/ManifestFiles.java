@@ -25,16 +25,23 @@ final class ManifestFiles {
     }
 
     static Loaded read(Path file) throws IOException {
+        return read(file, Math.min(dev.delta.engine.manifest.ManifestLimits.DEFAULT.maxManifestBytes(),
+                Integer.MAX_VALUE - 16));
+    }
+
+    /** {@link #read(Path)} of a file of at most {@code max} bytes. */
+    static Loaded read(Path file, long max) throws IOException {
         if (Files.isDirectory(file)) {
             throw new IOException(file + ": is a directory, expected a manifest file");
         }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
-            long size = Files.size(file);
-            if (size > Integer.MAX_VALUE - 16) {
-                throw new IOException(file + ": manifest file too large (" + size + " bytes)");
-            }
-            bytes = in.readAllBytes();
+            // Read up to the limit, whatever the size says: a pipe or a device reports 0, and
+            // /dev/zero would otherwise fill the heap before anything is decoded.
+            bytes = in.readNBytes((int) max + 1);
+        }
+        if (bytes.length > max) {
+            throw new ManifestFormatException(max, file + ": longer than a manifest may be (" + max + " bytes)");
         }
         try {
             Manifest m = new ManifestCodec().decode(bytes);

@@ -21,11 +21,13 @@ import java.util.concurrent.Callable;
 
 /** {@code delta manifest show FILE}: the header and every entry, as a table or as JSON. */
 @Command(name = "show",
-        mixinStandardHelpOptions = true,
         header = "Print a manifest: header, then one line per path.",
         description = "Print a manifest: header, then one line per path (type, mode, size, mtime, chunks, "
                 + "SHA-256). With --json, everything including each chunk's offset, length and id.")
 final class ManifestShowCommand implements Callable<Integer> {
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
             .withZone(ZoneOffset.UTC);
 

@@ -12,15 +12,18 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.PrivateKey;
 import java.util.concurrent.Callable;
 
 /** {@code delta manifest sign FILE --key KEY}: a detached Ed25519 signature of the manifest's root digest. */
 @Command(name = "sign",
-        mixinStandardHelpOptions = true,
         header = "Sign a manifest: write FILE.sig, a detached Ed25519 signature.",
         description = "Sign a manifest: writes FILE.sig, a detached Ed25519 signature of the manifest's root "
                 + "digest (SHA-256 of its canonical encoding). The manifest is decoded and checked first.")
 final class ManifestSignCommand implements Callable<Integer> {
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -40,7 +43,8 @@ final class ManifestSignCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ManifestFiles.Loaded l = ManifestFiles.read(file);
         Path pubFile = pub != null ? pub : defaultPub(key);
-        KeyPair kp = new KeyPair(KeyFiles.readPublicKey(pubFile), KeyFiles.readPrivateKey(key));
+        PrivateKey priv = KeyFiles.readPrivateKey(key); // first: a wrong --key is named, not the .pub beside it
+        KeyPair kp = new KeyPair(KeyFiles.readPublicKey(pubFile), priv);
         ManifestSignature sig;
         try {
             sig = ManifestSigner.sign(l.rootDigest(), kp);

@@ -17,11 +17,13 @@ import java.util.concurrent.Callable;
 
 /** {@code delta manifest stats FILE}: counts, dedup ratio and the chunk-size histogram. */
 @Command(name = "stats",
-        mixinStandardHelpOptions = true,
         header = "Summarize a manifest: counts, dedup ratio, chunk-size histogram.",
         description = "Summarize a manifest: files, bytes, chunks, distinct chunks, dedup ratio, chunk-size "
                 + "histogram.")
 final class ManifestStatsCommand implements Callable<Integer> {
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -24,7 +24,6 @@ import java.util.concurrent.Callable;
 
 /** {@code delta manifest verify FILE DIR}: does DIR hold exactly what the manifest describes? */
 @Command(name = "verify",
-        mixinStandardHelpOptions = true,
         header = "Check that DIR matches the manifest exactly.",
         description = {
                 "Check that DIR matches the manifest exactly: same paths and types, same content (SHA-256 "
@@ -32,6 +31,9 @@ import java.util.concurrent.Callable;
                         + "apply as for build.",
                 "Lists each difference; exit code 0 when DIR matches, 1 when it differs."})
 final class ManifestVerifyCommand implements Callable<Integer> {
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

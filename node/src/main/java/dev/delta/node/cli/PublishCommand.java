@@ -23,7 +23,6 @@ import java.util.concurrent.Callable;
 
 /** {@code delta publish}: make SOURCE_DIR the next version of a dataset on this origin. */
 @Command(name = "publish",
-        mixinStandardHelpOptions = true,
         header = "Publish SOURCE_DIR as the next version of a dataset.",
         description = "Publish SOURCE_DIR as the next version of a dataset: scan it (incrementally), build "
                 + "release vN+1 (unchanged files hard-linked from vN, new bytes copied and checked), sign "
@@ -31,6 +30,9 @@ import java.util.concurrent.Callable;
                 + "'delta serve' announces it to its edges. Publishing an unchanged tree creates no "
                 + "version.")
 final class PublishCommand implements Callable<Integer> {
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -21,7 +21,6 @@ import java.util.concurrent.Callable;
 
 /** {@code delta rollback}: switch to a retained release at once, without the network. */
 @Command(name = "rollback",
-        mixinStandardHelpOptions = true,
         header = "Point an edge at a retained release, or republish one (--origin).",
         description = {
                 "On an edge: point 'current' at a retained release (default: the one before current) at "
@@ -30,6 +29,9 @@ import java.util.concurrent.Callable;
                 "With --origin: republish release N as the newest version, so edges follow (they hold N "
                         + "already: nothing crosses the wire)."})
 final class RollbackCommand implements Callable<Integer> {
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

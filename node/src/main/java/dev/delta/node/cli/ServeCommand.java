@@ -13,13 +13,15 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code delta serve}: run a node until it is stopped (SIGTERM or Ctrl-C). */
 @Command(name = "serve",
-        mixinStandardHelpOptions = true,
         header = "Run a node: serve releases and, as an edge, follow the upstream.",
         description = "Run a node: serve this node's releases to authenticated peers and, as an edge, follow "
                 + "the upstream (sync at start, on every announcement, and after reconnecting). Stops "
                 + "cleanly on SIGTERM; a sync cut short resumes from its staging area at the next start. "
                 + "Logs one line per event on stderr.")
 final class ServeCommand implements Callable<Integer> {
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

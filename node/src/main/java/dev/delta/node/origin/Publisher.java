@@ -431,6 +431,7 @@ public final class Publisher {
 
     /** Reads a key pair from PREFIX.key / PREFIX.pub style files. */
     public static KeyPair loadKeys(Path privateKey, Path publicKey) throws IOException {
-        return new KeyPair(KeyFiles.readPublicKey(publicKey), KeyFiles.readPrivateKey(privateKey));
+        java.security.PrivateKey priv = KeyFiles.readPrivateKey(privateKey); // first: the key asked for is named
+        return new KeyPair(KeyFiles.readPublicKey(publicKey), priv);
     }
 }

@@ -207,6 +207,15 @@ class ReplicationCommandsTest {
         CliRunner json = CliRunner.run("publish", "--data", origin.toString(), "--dataset", "site", src.toString(),
                 "--json");
         assertTrue(JSON.readTree(json.out()).has("metadata_changes"), json.out());
+        // '--version N' where '--to N' was meant: refused, not a silent no-op that exits 0
+        CliRunner versionTypo = CliRunner.run("rollback", "--data", origin.toString(), "--dataset", "site",
+                "--version", "1");
+        assertEquals(2, versionTypo.code(), versionTypo.toString());
+        assertTrue(versionTypo.err().contains("Unknown options: '--version', '1'"), versionTypo.err());
+        CliRunner noKey = CliRunner.run("publish", "--data", origin.toString(), "--dataset", "site", src.toString(),
+                "--key", tmp.resolve("nokey.key").toString());
+        assertEquals(3, noKey.code(), noKey.toString());
+        assertTrue(noKey.err().contains("nokey.key: does not exist"), "the key asked for is named: " + noKey.err());
     }
 
     private static long readyMirrors(Path dir, String prefix) throws java.io.IOException {
