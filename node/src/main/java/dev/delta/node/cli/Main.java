@@ -188,6 +188,11 @@ public final class Main implements Runnable {
             return "cannot open " + t.getMessage();
         }
         String m = t.getMessage();
+        if (m != null && m.contains("No space left on device")) {
+            // The JDK names no file for a failed write; say what it means here.
+            return m + ": the file system of the data directory is full. Nothing live was changed; run the"
+                    + " command again once there is room (a sync goes on from the chunks it already verified)";
+        }
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
     }
 

@@ -37,11 +37,18 @@ final class UpstreamOptions {
     ClientConfig clientConfig(CommandLine cl, NodeConfig cfg) throws IOException, ConfigException {
         NodeConfig.HostPort hp;
         if (upstream != null) {
-            hp = NodeConfig.HostPort.parse(upstream, "--upstream");
+            try {
+                hp = NodeConfig.HostPort.parse(upstream, "--upstream");
+            } catch (ConfigException e) {
+                throw new CommandLine.ParameterException(cl, e.getMessage()); // a usage error, exit 2
+            }
         } else if (cfg != null && cfg.upstream() != null) {
             hp = cfg.upstream();
         } else {
             throw new CommandLine.ParameterException(cl, "give --upstream HOST:PORT (or --config with an upstream)");
+        }
+        if (hp.port() == 0) {
+            throw new CommandLine.ParameterException(cl, "upstream " + hp + ": port 0 is not one to connect to");
         }
         byte[] secret;
         if (secretFile != null) {

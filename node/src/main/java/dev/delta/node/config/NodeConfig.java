@@ -186,6 +186,9 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
             default -> throw new ConfigException("role: must be \"origin\" or \"edge\", got \"" + r + "\"");
         }
         HostPort upstream = root.has("upstream") ? HostPort.parse(str(root, "upstream", null), "upstream") : null;
+        if (upstream != null && upstream.port() == 0) {
+            throw new ConfigException("upstream: port 0 is not one to connect to");
+        }
         if (role == Role.EDGE && upstream == null) {
             throw new ConfigException("upstream: an edge needs an upstream HOST:PORT to follow");
         }

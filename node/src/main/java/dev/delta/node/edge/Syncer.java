@@ -237,7 +237,11 @@ public final class Syncer {
                     try {
                         manifest = new ManifestCodec().decode(bytes());
                     } catch (ManifestFormatException e) {
-                        throw new StoreException(store.dataset() + " v" + version + ": " + e.getMessage(), e);
+                        throw new StoreException("the stored manifest of " + store.dataset() + " v" + version
+                                + ", the current release, is damaged (" + store.root().resolve(".delta/manifests/v"
+                                + version + ".dm") + ": " + e.getMessage() + "); nothing was changed. 'delta rollback "
+                                + "--to N' to another retained release lets syncs go on from there, or sync into a new "
+                                + "data directory", e);
                     }
                     owner.known.put(key(store.dataset(), version), new Known(root(), manifest));
                 }

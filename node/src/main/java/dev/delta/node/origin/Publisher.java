@@ -152,6 +152,9 @@ public final class Publisher {
             for (ScanProblem p : scan.problems().subList(0, Math.min(10, scan.problems().size()))) {
                 sb.append("\n  ").append(p);
             }
+            if (scan.problems().size() > 10) {
+                sb.append("\n  ... and ").append(scan.problems().size() - 10).append(" more");
+            }
             throw new StoreException(sb.toString());
         }
         Manifest m = scan.manifest();

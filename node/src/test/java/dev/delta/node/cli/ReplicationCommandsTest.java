@@ -207,6 +207,11 @@ class ReplicationCommandsTest {
         CliRunner json = CliRunner.run("publish", "--data", origin.toString(), "--dataset", "site", src.toString(),
                 "--json");
         assertTrue(JSON.readTree(json.out()).has("metadata_changes"), json.out());
+        for (String bad : new String[]{"127.0.0.1", "127.0.0.1:99999", "127.0.0.1:0"}) {
+            CliRunner badUpstream = CliRunner.run("sync", "--upstream", bad, "--secret-file", wrong.toString(),
+                    "--dataset", "site", "--data", tmp.resolve("edge").toString());
+            assertEquals(2, badUpstream.code(), "a usage error: " + badUpstream);
+        }
         // '--version N' where '--to N' was meant: refused, not a silent no-op that exits 0
         CliRunner versionTypo = CliRunner.run("rollback", "--data", origin.toString(), "--dataset", "site",
                 "--version", "1");

@@ -146,6 +146,7 @@ class NodeConfigTest {
             "[1, 2]|must be a JSON object",
             "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"fetch_connections\": 0}|fetch_connections: must be between 1 and 16",
             "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"fetch_connections\": 17}|fetch_connections: must be between 1 and 16",
+            "{\"role\": \"edge\", \"upstream\": \"h:0\", \"datasets\": [\"s\"], \"secret\": \"a-long-enough-secret\"}|upstream: port 0 is not one to connect to",
             "{\"role\": \"origin\", \"tls\": {\"cert\": \"c\", \"key\": \"k\", \"ca\": \"a\"}}|is required, with or without \"tls\"",
             "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"chunker\": {\"avrg\": 8192}}|chunker: unknown field 'avrg'",
             "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"tls\": {\"cert\": \"c\", \"key\": \"k\", \"ca\": \"a\", \"extra\": 1}}|tls: unknown field 'extra'",

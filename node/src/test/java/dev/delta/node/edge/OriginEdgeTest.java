@@ -251,6 +251,27 @@ class OriginEdgeTest {
         assertTrue(java.util.Arrays.equals(v1Here, edge.rootDigest(1)), "and so is the v1 held here");
     }
 
+    /** A damaged manifest of the current release stops the sync with the file named and current kept. */
+    @Test
+    void aDamagedManifestOfTheCurrentRelease_isNamed_andNothingChanges() throws Exception {
+        Publisher pub = new Publisher(originData, "site");
+        pub.publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        try (DeltaClient c = client()) {
+            new Syncer(c, edgeData).sync("site", 0);
+            Path stored = edgeData.resolve("site/.delta/manifests/v1.dm");
+            byte[] b = Files.readAllBytes(stored);
+            b[b.length - 1] ^= 1; // the trailing checksum no longer matches
+            Files.write(stored, b);
+            Files.writeString(src.resolve("lib/file3.txt"), "changed for v2\n");
+            pub.publish(src);
+            StoreException e = assertThrows(StoreException.class, () -> new Syncer(c, edgeData).sync("site", 0));
+            assertTrue(e.getMessage().contains("the stored manifest of site v1, the current release, is damaged ("
+                    + stored), e.getMessage());
+            assertEquals(1, DatasetStore.open(edgeData, "site").current().getAsLong());
+        }
+    }
+
     /**
      * A rollback hold holds: a newer version is fetched and stored (so that releasing the hold is
      * instant) but current stays, unless the edge is told to follow, which ends the hold.

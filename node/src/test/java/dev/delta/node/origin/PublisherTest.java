@@ -112,6 +112,21 @@ class PublisherTest {
     }
 
     @Test
+    void publish_refusedForUnreadablePaths_listsTenAndCountsTheRest() throws Exception {
+        Path src = source();
+        List<String> cmd = new java.util.ArrayList<>(List.of("mkfifo"));
+        for (int i = 0; i < 12; i++) {
+            cmd.add(src.resolve("pipe" + i).toString());
+        }
+        assertEquals(0, new ProcessBuilder(cmd).inheritIO().start().waitFor());
+        StoreException e = assertThrows(StoreException.class,
+                () -> new Publisher(tmp.resolve("data"), "site").publish(src));
+        assertTrue(e.getMessage().startsWith("cannot publish: 12 path(s)"), e.getMessage());
+        assertEquals(10, e.getMessage().split("pipe", -1).length - 1, e.getMessage());
+        assertTrue(e.getMessage().endsWith("... and 2 more"), e.getMessage());
+    }
+
+    @Test
     void publish_refusesASourceThatHoldsTheDataDirectory() throws IOException {
         Path src = source();
         Path data = src.resolve("a/delta-data");
