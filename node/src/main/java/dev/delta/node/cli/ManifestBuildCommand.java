@@ -81,6 +81,22 @@ final class ManifestBuildCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the summary as JSON.")
     boolean json;
 
+    /** An ignore pattern (gitignore syntax) for exactly the path {@code rel} from the tree's root. */
+    static String literalPattern(String rel) {
+        return "/" + rel.replaceAll("([\\\\*?\\[])", "\\\\$1");
+    }
+
+    /** {@code file}'s path relative to {@code dir} when it lies inside it, else null. */
+    static String insideTree(Path dir, Path file) throws IOException {
+        Path root = dir.toRealPath();
+        Path parent = file.toAbsolutePath().normalize().getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return null;
+        }
+        Path f = parent.toRealPath().resolve(file.getFileName());
+        return f.startsWith(root) && !f.equals(root) ? root.relativize(f).toString() : null;
+    }
+
     @Override
     public Integer call() throws IOException {
         PhaseLog.mark("command line parsed");
@@ -90,10 +106,17 @@ final class ManifestBuildCommand implements Callable<Integer> {
         }
         String name = dataset != null ? dataset : defaultDataset(dir);
         Path out = output != null ? output : Path.of(defaultDataset(dir) + ".dm");
+        List<String> skip = new ArrayList<>(excludes);
+        String inside = insideTree(dir, out);
+        if (inside != null) {
+            // A manifest written into the tree it describes would be in the next build's manifest,
+            // which then never verifies against the tree (it changes as it is written).
+            skip.add(literalPattern(inside));
+        }
         ScanOptions.Builder ob;
         try {
             ob = ScanOptions.builder(name).version(version).parentVersion(parent).chunker(chunker.params(cl))
-                    .excludes(excludes).useIgnoreFile(!noIgnoreFile);
+                    .excludes(skip).useIgnoreFile(!noIgnoreFile);
             if (threads != null) {
                 ob.threads(threads);
             }

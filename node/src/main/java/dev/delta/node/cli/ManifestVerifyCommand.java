@@ -65,10 +65,15 @@ final class ManifestVerifyCommand implements Callable<Integer> {
         if (!Files.isDirectory(dir)) {
             throw new CommandLine.ParameterException(cl, "not a directory: " + dir);
         }
+        List<String> skip = new ArrayList<>(excludes);
+        String inside = ManifestBuildCommand.insideTree(dir, file);
+        if (inside != null && m.get(inside) == null) { // the manifest file itself, kept in the tree it describes
+            skip.add(ManifestBuildCommand.literalPattern(inside));
+        }
         ScanResult r;
         try (ProgressBar bar = new ProgressBar("verifying", ProgressBar.wanted(quiet || json))) {
             ScanOptions opts = ScanOptions.builder(m.dataset()).version(m.version()).chunker(m.chunker())
-                    .excludes(excludes).useIgnoreFile(!noIgnoreFile)
+                    .excludes(skip).useIgnoreFile(!noIgnoreFile)
                     .progress((phase, fd, ft, bd, bt) -> bar.update(fd, ft, bd, bt)).build();
             r = new Scanner(opts).scan(dir);
         }

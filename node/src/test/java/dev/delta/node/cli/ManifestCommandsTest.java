@@ -186,6 +186,21 @@ class ManifestCommandsTest {
         assertEquals(Files.readAllBytes(tmp.resolve("v1.dm")).length, s.get("manifest_bytes").asLong());
     }
 
+    /** A manifest written inside the tree it describes is left out of it: the tree verifies. */
+    @Test
+    void build_intoTheTreeItself_leavesItsOwnOutputOut() throws IOException {
+        Path t = tree();
+        Path self = t.resolve("self[1].dm"); // a glob character in the name is taken literally
+        for (int i = 0; i < 2; i++) {
+            CliRunner r = CliRunner.run("manifest", "build", t.toString(), "-o", self.toString());
+            assertEquals(0, r.code(), r.toString());
+        }
+        CliRunner show = CliRunner.run("manifest", "show", self.toString());
+        assertFalse(show.out().contains("self[1].dm"), show.out());
+        CliRunner ok = CliRunner.run("manifest", "verify", self.toString(), t.toString());
+        assertEquals(0, ok.code(), "the second build verifies against the tree it is in: " + ok);
+    }
+
     @Test
     void build_rejectsBadChunkerParametersAsUsageError() throws IOException {
         Path t = tree();
