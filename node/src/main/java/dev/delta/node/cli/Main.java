@@ -140,6 +140,24 @@ public final class Main implements Runnable {
             if (System.getenv("DELTA_DEBUG") != null) {
                 ex.printStackTrace(err);
             }
+            CommandLine.ParseResult leaf = parseResult;
+            while (leaf.hasSubcommand()) {
+                leaf = leaf.subcommand();
+            }
+            if (leaf.hasMatchedOption("--json")) {
+                // A script reading stdout gets an object either way, not an empty string.
+                try (com.fasterxml.jackson.core.JsonGenerator g = Json.generator(commandLine.getOut())) {
+                    g.writeStartObject();
+                    g.writeStringField("error", describe(ex));
+                    g.writeNumberField("exit_code", ExitCode.BAD_INPUT);
+                    g.writeEndObject();
+                    g.flush();
+                    commandLine.getOut().println();
+                    commandLine.getOut().flush();
+                } catch (java.io.IOException | RuntimeException jsonFailed) {
+                    // the message is on stderr already
+                }
+            }
             return ExitCode.BAD_INPUT;
         });
         return cl;

@@ -178,6 +178,12 @@ class ReplicationCommandsTest {
                 wrong.toString(), "--dataset", "site", "--data", tmp.resolve("edge").toString());
         assertEquals(3, r.code(), r.toString());
         assertTrue(r.err().toLowerCase().contains("auth"), r.err());
+        CliRunner rj = CliRunner.run("sync", "--upstream", "127.0.0.1:" + server.port(), "--secret-file",
+                wrong.toString(), "--dataset", "site", "--data", tmp.resolve("edge").toString(), "--json");
+        assertEquals(3, rj.code(), rj.toString());
+        JsonNode failed = JSON.readTree(rj.out()); // a script reading stdout gets an object on failure too
+        assertTrue(failed.get("error").asText().toLowerCase().contains("auth"), rj.out());
+        assertEquals(3, failed.get("exit_code").asInt());
 
         CliRunner noSecret = CliRunner.run("sync", "--upstream", "127.0.0.1:1", "--dataset", "site", "--data",
                 tmp.resolve("edge").toString());
