@@ -59,7 +59,7 @@ public final class ManifestPath {
                     return r;
                 }
                 segStart = i + 1;
-            } else if (c < 0x20 || c == 0x7f) {
+            } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) { // C0, DEL and C1: U+0085 is a line break, U+009B a CSI
                 return c == 0 ? "contains a NUL character" : "contains control character 0x" + Integer.toHexString(c);
             } else if (c == '\\') {
                 return "contains a backslash";
@@ -158,8 +158,8 @@ public final class ManifestPath {
         StringBuilder sb = new StringBuilder(path.length() + 2).append('\'');
         for (int i = 0; i < path.length() && sb.length() < 300; i++) {
             char c = path.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                sb.append(String.format("\\x%02x", (int) c));
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+                sb.append(c < 0x80 ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
             } else {
                 sb.append(c);
             }

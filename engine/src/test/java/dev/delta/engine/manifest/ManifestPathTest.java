@@ -45,7 +45,7 @@ class ManifestPathTest {
     void childProblem_agreesWithTheWholePathCheck() {
         String[] parents = {"", "a", "a/b", "x".repeat(200) + "/" + "y".repeat(200)};
         String[] names = {"f.txt", ".", "..", "a\\b", "tab\tname", "\u00e9t\u00e9", "\ud83d\ude00", "\ud83d", "..x",
-                "n".repeat(255), "n".repeat(256), "\u00e9".repeat(127), "\u00e9".repeat(128), "\u0000"};
+                "n".repeat(255), "n".repeat(256), "\u00e9".repeat(127), "\u00e9".repeat(128), "\u0000", "c1\u0085"};
         for (String parent : parents) {
             for (String name : names) {
                 String whole = parent.isEmpty() ? name : parent + "/" + name;
@@ -69,6 +69,12 @@ class ManifestPathTest {
         assertTrue(nul.getMessage().contains("a\\x00b"), "control characters are escaped: " + nul.getMessage());
         assertThrows(UnsafePathException.class, () -> ManifestPath.validate("a\nb"));
         assertThrows(UnsafePathException.class, () -> ManifestPath.validate("a\u007fb"));
+        // C1 controls as well: U+0085 (NEL) breaks a line, U+009B (CSI) starts a terminal escape
+        UnsafePathException nel = assertThrows(UnsafePathException.class, () -> ManifestPath.validate("a\u0085b"));
+        assertTrue(nel.getMessage().contains("control character 0x85") && nel.getMessage().contains("a\\u0085b"),
+                nel.getMessage());
+        assertThrows(UnsafePathException.class, () -> ManifestPath.validate("a\u009b[31mb"));
+        assertTrue(ManifestPath.isValid("a\u00a0b"), "U+00A0 is a printable (no-break) space");
         assertThrows(UnsafePathException.class, () -> ManifestPath.validate("x".repeat(256)));
         assertTrue(ManifestPath.isValid("x".repeat(255)));
         assertThrows(UnsafePathException.class, () -> ManifestPath.validate("é".repeat(128)), "segment > 255 UTF-8 bytes");
