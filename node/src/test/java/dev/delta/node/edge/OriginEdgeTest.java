@@ -111,6 +111,14 @@ class OriginEdgeTest {
         server = DeltaServer.start(ServerConfig.of("127.0.0.1", 0), served);
     }
 
+    /** Publishes the source as v1 and starts an origin serving it; returns the publisher for more versions. */
+    private Publisher publishAndServe() throws IOException {
+        Publisher pub = new Publisher(originData, "site");
+        pub.publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        return pub;
+    }
+
     private DeltaClient client() throws DeltaException {
         return DeltaClient.connect(ClientConfig.of("127.0.0.1", server.port(), "default", SECRET));
     }
@@ -254,9 +262,7 @@ class OriginEdgeTest {
     /** A damaged manifest of the current release stops the sync with the file named and current kept. */
     @Test
     void aDamagedManifestOfTheCurrentRelease_isNamed_andNothingChanges() throws Exception {
-        Publisher pub = new Publisher(originData, "site");
-        pub.publish(src);
-        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        Publisher pub = publishAndServe();
         try (DeltaClient c = client()) {
             new Syncer(c, edgeData).sync("site", 0);
             Path stored = edgeData.resolve("site/.delta/manifests/v1.dm");
@@ -278,9 +284,7 @@ class OriginEdgeTest {
      */
     @Test
     void aHeldEdgeStoresNewerVersionsWithoutSwitching_unlessItFollows() throws Exception {
-        Publisher pub = new Publisher(originData, "site");
-        pub.publish(src);
-        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        Publisher pub = publishAndServe();
         try (DeltaClient c = client()) {
             Syncer sync = new Syncer(c, edgeData);
             assertTrue(sync.sync("site", 0).switched());
