@@ -63,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
                     + "or spec (80k files, ~1 GB: the size the node's targets are stated at).")
     String scale;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Random seed of the datasets (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Random seed of the datasets (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Work in DIR (must not exist) instead of a temporary directory.")

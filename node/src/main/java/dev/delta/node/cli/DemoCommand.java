@@ -59,7 +59,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--blob-mib", paramLabel = "MIB", defaultValue = "8", description = "Size of each of the 3 binary files (default: ${DEFAULT-VALUE}).")
     int blobMib;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
     private PrintWriter out;

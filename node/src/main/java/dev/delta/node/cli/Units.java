@@ -46,11 +46,21 @@ public final class Units {
         return String.format(Locale.ROOT, "%dm%02ds", ms / 60_000, (ms / 1000) % 60);
     }
 
-    /** A ratio as a percentage with one decimal. */
+    /**
+     * A ratio as a percentage with one decimal, never rounded to 100.0% or 0.0% when the part is
+     * not all or not nothing (99.994% reads "99.9%": something is still to do).
+     */
     public static String percent(long part, long whole) {
         if (whole == 0) {
             return "0%";
         }
-        return String.format(Locale.ROOT, "%.1f%%", 100.0 * part / whole);
+        double p = 100.0 * part / whole;
+        if (part < whole) {
+            p = Math.min(p, 99.9);
+        }
+        if (part > 0) {
+            p = Math.max(p, 0.1);
+        }
+        return String.format(Locale.ROOT, "%.1f%%", Math.floor(p * 10 + 0.5) / 10);
     }
 }
