@@ -93,6 +93,7 @@ final class SyncCommand implements Callable<Integer> {
         if (dataDir == null) {
             throw new CommandLine.ParameterException(cl, "give --data DIR (or --config with a data_dir)");
         }
+        this.dataDirUsed = dataDir;
         try {
             dev.delta.engine.manifest.Manifest.validateDataset(dataset);
         } catch (IllegalArgumentException e) {
@@ -146,6 +147,22 @@ final class SyncCommand implements Callable<Integer> {
         }
     }
 
+    /** The data directory in use (from --data or the config). */
+    private Path dataDirUsed;
+
+    /** Whether staging holds the work of an interrupted sync to {@code version} (which a sync resumes). */
+    private boolean interrupted(long version) {
+        Path staging = dataDirUsed.resolve(dataset).resolve(".delta/staging");
+        if (!Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (Stream<Path> l = Files.list(staging)) {
+            return l.anyMatch(p -> p.getFileName().toString().startsWith("v" + version + "-"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Deletes {@code dir} and the directories under it, deepest first, as long as they are empty. */
     static void removeEmptyDirs(Path dir) throws IOException {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -187,6 +204,7 @@ final class SyncCommand implements Callable<Integer> {
                 g.writeNumberField("wire_bytes_sent", r.wireSent());
                 g.writeNumberField("duration_ms", r.durationMs());
                 if (plan != null) {
+                    g.writeBooleanField("interrupted_sync_in_staging", interrupted(r.version()));
                     g.writeArrayFieldStart("changes");
                     Map<String, FilePlan> fp = new HashMap<>();
                     plan.files().forEach(f -> fp.put(f.path(), f));
@@ -221,6 +239,10 @@ final class SyncCommand implements Callable<Integer> {
             out.printf("dry run: v%d -> v%d would fetch %s and reuse %s locally (%s); nothing changed%n", r.previous(),
                     r.version(), Units.bytes(r.bytesFetched()), Units.bytes(r.bytesReusedLocal()),
                     Units.bytes(r.bytesTotal()));
+            if (interrupted(r.version())) {
+                out.printf("staging holds an interrupted sync of v%d: the sync keeps the chunks it verified there, "
+                        + "so it fetches at most that much%n", r.version());
+            }
         } else if (r.upToDate()) {
             out.printf("%s is up to date at v%d (%s on the wire)%n", dataset, r.version(),
                     Units.bytes(r.wireReceived() + r.wireSent()));

@@ -90,6 +90,12 @@ class ReplicationCommandsTest {
         assertEquals(0, dry.code(), dry.toString());
         assertTrue(dry.out().contains("add          sub/c.txt"), dry.out());
         assertTrue(dry.out().contains("nothing changed"), dry.out());
+        assertFalse(dry.out().contains("interrupted sync"), dry.out());
+        Path left = Files.createDirectories(edge.resolve("site/.delta/staging/v2-0123456789abcdef"));
+        CliRunner dryResumable = CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(),
+                "--dataset", "site", "--data", edge.toString(), "--dry-run");
+        assertTrue(dryResumable.out().contains("staging holds an interrupted sync of v2"), dryResumable.out());
+        assertTrue(Files.isDirectory(left), "a dry run leaves staging as it is");
         assertEquals(1, DatasetStore.open(edge, "site").current().getAsLong(), "dry run changes nothing");
 
         CliRunner s2 = CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(), "--dataset",
