@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -141,6 +142,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        noteUnsubscribed(true); // what is current at start is not news
         poller.scheduleWithFixedDelay(this::pollAll, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
         java.nio.file.WatchService w;
         try {
@@ -856,6 +858,67 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         for (String d : listeners.keySet()) {
             poll(d);
         }
+        noteUnsubscribed(false);
+    }
+
+    /**
+     * The current version last seen of each dataset no edge subscribes to: a publish with no edge
+     * connected still gets its line in this node's log (the announce is logged only when there is
+     * someone to announce to).
+     */
+    private final Map<String, Long> unsubscribedCurrent = new ConcurrentHashMap<>();
+
+    /** Notes (and logs, unless {@code quietly}) a dataset without subscribers whose current version moved. */
+    private void noteUnsubscribed(boolean quietly) {
+        for (String d : servedDatasets()) {
+            List<AnnounceListener> ls = listeners.get(d);
+            if (ls != null && !ls.isEmpty()) {
+                unsubscribedCurrent.remove(d);
+                continue;
+            }
+            long v = currentVersion(d);
+            if (v <= 0) {
+                continue;
+            }
+            Long before = unsubscribedCurrent.put(d, v);
+            if (!quietly && (before == null || before != v)) {
+                LOG.info("{}: v{} is current; no edge is subscribed to announce it to", d, v);
+            }
+        }
+    }
+
+    /** The datasets this node serves: those configured, or every directory with a {@code current} link. */
+    private List<String> servedDatasets() {
+        if (!datasets.isEmpty()) {
+            return datasets;
+        }
+        List<String> out = new ArrayList<>();
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
+            for (Path p : ds) {
+                if (Files.isSymbolicLink(p.resolve("current"))) {
+                    out.add(p.getFileName().toString());
+                }
+            }
+        } catch (IOException e) {
+            // no data directory yet: nothing published
+        }
+        return out;
+    }
+
+    /** The version {@code current} of {@code dataset} points at (read from the link alone), or 0. */
+    private long currentVersion(String dataset) {
+        try {
+            String t = Files.readSymbolicLink(dataDir.resolve(dataset).resolve("current")).toString();
+            int v = t.lastIndexOf("/v");
+            return v < 0 ? 0 : Long.parseLong(t.substring(v + 2));
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** The current version last noted of a dataset nobody subscribes to, or 0; for tests. */
+    long unsubscribedCurrent(String dataset) {
+        return unsubscribedCurrent.getOrDefault(dataset, 0L);
     }
 
     @Override

@@ -23,6 +23,27 @@ class ReleaseServiceAnnounceTest {
     @TempDir
     Path tmp;
 
+    /** A publish with no edge subscribed is still noted (and logged) by the serving node. */
+    @Test
+    void publish_withNoSubscriber_isNotedByThePoll() throws Exception {
+        Publisher pub = publishedOnce();
+        Path src = tmp.resolve("src");
+        try (ReleaseService svc = new ReleaseService(tmp.resolve("data"), "default", SECRET, List.of(), 20)) {
+            assertEquals(1, svc.unsubscribedCurrent("site"), "what is current at start");
+            Files.writeString(src.resolve("a.txt"), "two");
+            pub.publish(src);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (svc.unsubscribedCurrent("site") != 2 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(2, svc.unsubscribedCurrent("site"), "v2 noted without anyone to announce it to");
+            try (AutoCloseable sub = svc.subscribe("site", (dataset, version, root) -> { })) {
+                Thread.sleep(100);
+                assertEquals(0, svc.unsubscribedCurrent("site"), "a subscribed dataset is announced instead");
+            }
+        }
+    }
+
     @Test
     void publish_isAnnouncedAtOnce_withoutWaitingForThePoll() throws Exception {
         Publisher pub = publishedOnce();
