@@ -105,6 +105,15 @@ final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
+                ? cause.getCause() : cause;
+        if (root instanceof javax.net.ssl.SSLException) {
+            // A peer that does not speak TLS, or whose certificate is not trusted: nothing can be
+            // sent back that it would read, so the rejection is logged here and the link closed.
+            LOG.warn("peer {} rejected: TLS handshake failed ({})", ctx.channel().remoteAddress(), root.getMessage());
+            ctx.close();
+            return;
+        }
         Errors.closeWithError(ctx, Errors.classify(cause), String.valueOf(cause.getMessage()));
     }
 }

@@ -84,8 +84,22 @@ class MutualTlsTest {
     }
 
     @Test
-    void plainClient_isRefused() {
-        assertThrows(DeltaException.class, () -> DeltaClient.connect(ClientConfig.of("127.0.0.1", server.port(), "edge",
-                SECRET)));
+    void plainClient_isRefused_andTheServerLogsIt() throws Exception {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThrows(DeltaException.class, () -> DeltaClient.connect(ClientConfig.of("127.0.0.1", server.port(),
+                    "edge", SECRET)));
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            while (!log.toString(java.nio.charset.StandardCharsets.UTF_8).contains("rejected: TLS handshake failed")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        String logged = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(logged.contains("rejected: TLS handshake failed"), "one line per rejected peer: " + logged);
     }
 }
