@@ -113,8 +113,14 @@ public final class DatasetStore {
         return Files.size(manifestFile(version));
     }
 
-    Path manifestFile(long version) {
+    /** The stored manifest of release {@code version}. */
+    public Path manifestFile(long version) {
         return manifestsDir().resolve("v" + version + ".dm");
+    }
+
+    /** The origin's signature of release {@code version}'s manifest (there when it was signed). */
+    public Path signatureFile(long version) {
+        return manifestsDir().resolve("v" + version + ".dm.sig");
     }
 
     Path deltaFile(long from, long to) {
@@ -176,7 +182,19 @@ public final class DatasetStore {
 
     /** The version {@code current} points at, if any. */
     public OptionalLong current() throws IOException {
-        Path link = currentLink();
+        return currentOf(currentLink());
+    }
+
+    /**
+     * The version the {@code current} link of {@code dataset} under {@code dataDir} points at,
+     * read without opening the store (which would make its directories); empty when there is none.
+     */
+    public static OptionalLong peekCurrent(Path dataDir, String dataset) throws IOException {
+        Manifest.validateDataset(dataset);
+        return currentOf(dataDir.resolve(dataset).resolve("current"));
+    }
+
+    private static OptionalLong currentOf(Path link) throws IOException {
         if (!Files.isSymbolicLink(link)) {
             if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
                 throw new StoreException(link + " exists but is not a symlink");

@@ -1,8 +1,6 @@
 package dev.delta.engine.store;
 
 import dev.delta.engine.chunk.ChunkList;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import dev.delta.engine.hash.Sha256;
 import dev.delta.engine.manifest.Entry;
 import dev.delta.engine.manifest.Manifest;
@@ -14,6 +12,8 @@ import dev.delta.engine.plan.RangePlan;
 import dev.delta.engine.plan.RangePlanner;
 import dev.delta.engine.plan.Segment;
 import net.openhft.hashing.LongTupleHashFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -93,7 +93,6 @@ final class SyncCommand implements Callable<Integer> {
         if (dataDir == null) {
             throw new CommandLine.ParameterException(cl, "give --data DIR (or --config with a data_dir)");
         }
-        this.dataDirUsed = dataDir;
         try {
             dev.delta.engine.manifest.Manifest.validateDataset(dataset);
         } catch (IllegalArgumentException e) {
@@ -123,7 +122,7 @@ final class SyncCommand implements Callable<Integer> {
                 boolean existed = Files.exists(root, LinkOption.NOFOLLOW_LINKS);
                 try {
                     Syncer.Preview pv = s.preview(dataset, version);
-                    print(out, pv.result(), pv.plan());
+                    print(out, pv.result(), pv.plan(), interrupted(root, pv.result().version()));
                 } finally {
                     if (!existed) {
                         removeEmptyDirs(root); // a dry run changes nothing, not even a new dataset's skeleton
@@ -136,7 +135,7 @@ final class SyncCommand implements Callable<Integer> {
                 s.progress(done -> bar.update(0, 0, done, Math.max(done, 1)));
                 r = s.sync(dataset, version);
             }
-            print(out, r, null);
+            print(out, r, null, false);
             if (prepareNext && r.version() > 0) {
                 if (!quiet && !json) {
                     cl.getErr().println("preparing the next sync: linking a mirror of v" + r.version() + "...");
@@ -147,12 +146,9 @@ final class SyncCommand implements Callable<Integer> {
         }
     }
 
-    /** The data directory in use (from --data or the config). */
-    private Path dataDirUsed;
-
-    /** Whether staging holds the work of an interrupted sync to {@code version} (which a sync resumes). */
-    private boolean interrupted(long version) {
-        Path staging = dataDirUsed.resolve(dataset).resolve(".delta/staging");
+    /** Whether staging of the dataset at {@code root} holds an interrupted sync to {@code version}. */
+    private static boolean interrupted(Path root, long version) {
+        Path staging = root.resolve(".delta/staging");
         if (!Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS)) {
             return false;
         }
@@ -182,7 +178,8 @@ final class SyncCommand implements Callable<Integer> {
         }
     }
 
-    private void print(PrintWriter out, SyncResult r, RangePlan plan) throws IOException {
+    /** Prints a result, or with {@code plan} a dry run's ({@code resumable}: staging holds part of it). */
+    private void print(PrintWriter out, SyncResult r, RangePlan plan, boolean resumable) throws IOException {
         if (json) {
             try (JsonGenerator g = Json.generator(out)) {
                 g.writeStartObject();
@@ -204,7 +201,7 @@ final class SyncCommand implements Callable<Integer> {
                 g.writeNumberField("wire_bytes_sent", r.wireSent());
                 g.writeNumberField("duration_ms", r.durationMs());
                 if (plan != null) {
-                    g.writeBooleanField("interrupted_sync_in_staging", interrupted(r.version()));
+                    g.writeBooleanField("interrupted_sync_in_staging", resumable);
                     g.writeArrayFieldStart("changes");
                     Map<String, FilePlan> fp = new HashMap<>();
                     plan.files().forEach(f -> fp.put(f.path(), f));
@@ -239,7 +236,7 @@ final class SyncCommand implements Callable<Integer> {
             out.printf("dry run: v%d -> v%d would fetch %s and reuse %s locally (%s); nothing changed%n", r.previous(),
                     r.version(), Units.bytes(r.bytesFetched()), Units.bytes(r.bytesReusedLocal()),
                     Units.bytes(r.bytesTotal()));
-            if (interrupted(r.version())) {
+            if (resumable) {
                 out.printf("staging holds an interrupted sync of v%d: the sync keeps the chunks it verified there, "
                         + "so it fetches at most that much%n", r.version());
             }

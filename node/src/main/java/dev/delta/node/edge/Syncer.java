@@ -238,8 +238,7 @@ public final class Syncer {
                         manifest = new ManifestCodec().decode(bytes());
                     } catch (ManifestFormatException e) {
                         throw new StoreException("the stored manifest of " + store.dataset() + " v" + version
-                                + ", the current release, is damaged (" + store.root().resolve(".delta/manifests/v"
-                                + version + ".dm") + ": " + e.getMessage() + "); nothing was changed. 'delta rollback "
+                                + ", the current release, is damaged (" + store.manifestFile(version) + ": " + e.getMessage() + "); nothing was changed. 'delta rollback "
                                 + "--to N' to another retained release lets syncs go on from there, or sync into a new "
                                 + "data directory", e);
                     }

@@ -159,9 +159,8 @@ public final class Publisher {
         }
         Manifest m = scan.manifest();
         ManifestCodec codec = new ManifestCodec();
-        if (prev != null && prev.entries().equals(m.entries()) && prev.chunker().equals(m.chunker())) {
-            return new PublishResult(prev.version(), false, ManifestDiff.between(prev, prev), prev.totalBytes(), 0,
-                    Sha256.hex(codec.rootDigest(prev)), false, (System.nanoTime() - t0) / 1_000_000);
+        if (sameContent(prev, m)) {
+            return unchanged(prev, t0);
         }
         byte[] encoded = codec.encode(m);
         ReleaseBuilder b = ReleaseBuilder.start(store, m, encoded);
@@ -177,7 +176,7 @@ public final class Publisher {
         ManifestSignature sig = null;
         if (signingKey != null) {
             sig = ManifestSigner.sign(root, signingKey);
-            sig.write(store.root().resolve(".delta/manifests/v" + m.version() + ".dm.sig"));
+            sig.write(store.signatureFile(m.version()));
         }
         boolean signed = sig != null;
         if (prev == null) { // every edge of a first release is cold: ready before they are told
@@ -382,13 +381,11 @@ public final class Publisher {
             long next = store.latest().getAsLong() + 1;
             OptionalLong cur = store.current();
             Manifest prev = cur.isPresent() ? store.manifest(cur.getAsLong()) : null;
-            if (prev != null && prev.entries().equals(old.entries()) && prev.chunker().equals(old.chunker())) {
-                // Edges hold it already: a version of the same content would only be noise.
-                return new PublishResult(prev.version(), false, ManifestDiff.between(prev, prev), prev.totalBytes(), 0,
-                        Sha256.hex(new ManifestCodec().rootDigest(prev)), false, (System.nanoTime() - t0) / 1_000_000);
+            if (sameContent(prev, old)) { // edges hold it already: a version of the same content would be noise
+                return unchanged(prev, t0);
             }
             if (signingKey == null && cur.isPresent()
-                    && Files.exists(store.root().resolve(".delta/manifests/v" + cur.getAsLong() + ".dm.sig"))) {
+                    && Files.exists(store.signatureFile(cur.getAsLong()))) {
                 throw new StoreException("v" + cur.getAsLong() + " of " + dataset + " is signed; give the signing key"
                         + " (--key FILE, or --config with signing_key) so that the republished version is signed too:"
                         + " edges that trust the key refuse an unsigned one");
@@ -405,7 +402,7 @@ public final class Publisher {
             ManifestSignature sig = null;
             if (signingKey != null) {
                 sig = ManifestSigner.sign(root, signingKey);
-                sig.write(store.root().resolve(".delta/manifests/v" + m.version() + ".dm.sig"));
+                sig.write(store.signatureFile(m.version()));
             }
             boolean signed = sig != null;
             store.switchTo(m.version()); // after the signature: edges that require one find it
@@ -430,6 +427,17 @@ public final class Publisher {
             }
         }
         return buf.flip();
+    }
+
+    /** Whether {@code m} has the entries and chunking of {@code prev} (a release, or null). */
+    private static boolean sameContent(Manifest prev, Manifest m) {
+        return prev != null && prev.entries().equals(m.entries()) && prev.chunker().equals(m.chunker());
+    }
+
+    /** The result of a publish that created nothing: {@code prev} stays the current version. */
+    private static PublishResult unchanged(Manifest prev, long t0) {
+        return new PublishResult(prev.version(), false, ManifestDiff.between(prev, prev), prev.totalBytes(), 0,
+                Sha256.hex(new ManifestCodec().rootDigest(prev)), false, (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** Reads a key pair from PREFIX.key / PREFIX.pub style files. */

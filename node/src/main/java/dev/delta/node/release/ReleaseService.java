@@ -27,7 +27,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -444,7 +443,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
     }
 
     private static ManifestSignature signature(DatasetStore s, long v) throws IOException {
-        Path f = s.root().resolve(".delta/manifests/v" + v + ".dm.sig");
+        Path f = s.signatureFile(v);
         if (!Files.exists(f)) {
             return null;
         }
@@ -892,7 +891,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         if (!datasets.isEmpty()) {
             return datasets;
         }
-        List<String> out = new ArrayList<>();
+        List<String> out = new java.util.ArrayList<>();
         try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
             for (Path p : ds) {
                 if (Files.isSymbolicLink(p.resolve("current"))) {
@@ -905,12 +904,10 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         return out;
     }
 
-    /** The version {@code current} of {@code dataset} points at (read from the link alone), or 0. */
+    /** The version {@code current} of {@code dataset} points at, or 0 (none, or not readable as one). */
     private long currentVersion(String dataset) {
         try {
-            String t = Files.readSymbolicLink(dataDir.resolve(dataset).resolve("current")).toString();
-            int v = t.lastIndexOf("/v");
-            return v < 0 ? 0 : Long.parseLong(t.substring(v + 2));
+            return DatasetStore.peekCurrent(dataDir, dataset).orElse(0);
         } catch (IOException | RuntimeException e) {
             return 0;
         }
