@@ -113,7 +113,7 @@ final class ManifestDiffCommand implements Callable<Integer> {
             for (PathChange c : all ? d.all() : d.changes()) {
                 Entry e = c.effective();
                 g.writeStartObject();
-                g.writeStringField("file", c.path());
+                g.writeStringField("path", c.path());
                 g.writeStringField("action", c.action().label());
                 g.writeStringField("type", e.type().label());
                 if (e.isFile()) {
@@ -145,7 +145,7 @@ final class ManifestDiffCommand implements Callable<Integer> {
                 g.writeArrayFieldStart("plan");
                 for (FilePlan f : p.files()) {
                     g.writeStartObject();
-                    g.writeStringField("file", f.path());
+                    g.writeStringField("path", f.path());
                     g.writeArrayFieldStart("segments");
                     for (Segment s : f.segments()) {
                         g.writeStartObject();

@@ -71,7 +71,7 @@ final class ManifestFiles {
         if (dir != null) {
             Files.createDirectories(dir);
         }
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        Path tmp = newFileBeside(abs);
         try {
             long n;
             MessageDigest md = digest ? Sha256.newDigest() : null;
@@ -84,6 +84,26 @@ final class ManifestFiles {
             return new Written(n, md == null ? null : md.digest());
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * A new empty file in {@code file}'s directory under a hidden, unused name, created with the
+     * process's umask (as any file a command writes), not the owner-only mode of a temporary file:
+     * the manifest that is renamed into place from it is meant to be read by others.
+     */
+    private static Path newFileBeside(Path file) throws IOException {
+        java.util.SplittableRandom random = new java.util.SplittableRandom();
+        for (int attempt = 0; ; attempt++) {
+            Path tmp = file.resolveSibling("." + file.getFileName() + "." + Long.toUnsignedString(random.nextLong(), 36)
+                    + ".tmp");
+            try {
+                return Files.createFile(tmp);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt == 100) {
+                    throw e;
+                }
+            }
         }
     }
 }

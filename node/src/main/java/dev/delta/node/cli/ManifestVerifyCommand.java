@@ -3,6 +3,7 @@ package dev.delta.node.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.delta.engine.manifest.Entry;
 import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.manifest.ManifestPath;
 import dev.delta.engine.plan.ManifestDiff;
 import dev.delta.engine.plan.PathChange;
 import dev.delta.engine.scan.ScanOptions;
@@ -77,15 +78,12 @@ final class ManifestVerifyCommand implements Callable<Integer> {
                     .progress((phase, fd, ft, bd, bt) -> bar.update(fd, ft, bd, bt)).build();
             r = new Scanner(opts).scan(dir);
         }
-        List<String> diffs = new ArrayList<>();
+        List<Difference> diffs = new ArrayList<>();
         for (PathChange c : ManifestDiff.between(m, r.manifest()).changes()) {
-            String d = describe(c);
-            if (d != null) {
-                diffs.add(d);
-            }
+            diffs.addAll(describe(c));
         }
         for (ScanProblem p : r.problems()) {
-            diffs.add("unreadable  " + p);
+            diffs.add(new Difference("skipped", p.path(), null, p.reason()));
         }
         PrintWriter out = cl.getOut();
         if (json) {
@@ -94,14 +92,23 @@ final class ManifestVerifyCommand implements Callable<Integer> {
                 g.writeBooleanField("match", diffs.isEmpty());
                 g.writeNumberField("entries", m.entries().size());
                 g.writeArrayFieldStart("differences");
-                for (String d : diffs) {
-                    g.writeString(d);
+                for (Difference d : diffs) {
+                    g.writeStartObject();
+                    g.writeStringField("kind", d.kind());
+                    g.writeStringField("path", d.path());
+                    if (d.expected() != null) {
+                        g.writeStringField("expected", d.expected());
+                    }
+                    if (d.found() != null) {
+                        g.writeStringField("found", d.found());
+                    }
+                    g.writeEndObject();
                 }
                 g.writeEndArray();
                 g.writeEndObject();
             }
         } else {
-            diffs.forEach(out::println);
+            diffs.forEach(d -> out.println(d.line()));
             out.println(diffs.isEmpty()
                     ? "OK: " + dir + " matches " + m.dataset() + " v" + m.version() + " (" + Units.count(m.entries().size())
                     + " entries, " + Units.bytes(m.totalBytes()) + ")"
@@ -112,35 +119,63 @@ final class ManifestVerifyCommand implements Callable<Integer> {
         return diffs.isEmpty() ? ExitCode.OK : ExitCode.DIFFERENCES;
     }
 
-    /** One line for a difference, or null when it is only an mtime and times are ignored. */
-    private String describe(PathChange c) {
+    /**
+     * One difference between the manifest and the tree. {@code kind} is extra, missing, type,
+     * content, target, mode, mtime, or skipped (a path the scan could not take in: unreadable, a
+     * FIFO, a name a manifest cannot hold). {@code expected} is the manifest's side and
+     * {@code found} the tree's, each null when that side has nothing to say.
+     */
+    record Difference(String kind, String path, String expected, String found) {
+        /** The text form: the kind, the path, and what was expected and found. */
+        String line() {
+            String detail = switch (kind) {
+                case "extra" -> found + " not in the manifest";
+                case "missing" -> expected;
+                case "skipped" -> found;
+                case "target" -> "expected -> " + expected + ", found -> " + found;
+                default -> kind.equals("type") || kind.equals("content") ? "expected " + expected + ", found " + found
+                        : kind + " expected " + expected + ", found " + found;
+            };
+            // a path the scan skipped may hold characters a manifest cannot: quoted
+            return String.format("%-11s %s (%s)", kind, kind.equals("skipped") ? ManifestPath.quote(path) : path,
+                    detail);
+        }
+    }
+
+    /** The differences one change stands for: none when it is only an mtime and times are ignored. */
+    private List<Difference> describe(PathChange c) {
         Entry want = c.oldEntry();
         Entry have = c.newEntry();
+        String path = c.path();
         switch (c.action()) {
             case ADD:
-                return "extra       " + c.path() + " (" + have.type().label() + " not in the manifest)";
+                return List.of(new Difference("extra", path, null, have.type().label()));
             case DELETE:
-                return "missing     " + c.path() + " (" + want.type().label() + ")";
+                return List.of(new Difference("missing", path, want.type().label(), null));
             case TYPE_CHANGE:
-                return "type        " + c.path() + " (expected " + want.type().label() + ", found " + have.type().label() + ")";
+                return List.of(new Difference("type", path, want.type().label(), have.type().label()));
             case UPDATE:
-                return want.isSymlink()
-                        ? "target      " + c.path() + " (expected -> " + want.target() + ", found -> " + have.target() + ")"
-                        : "content     " + c.path() + " (expected " + want.size() + " bytes sha256 "
-                        + want.sha256Hex().substring(0, 16) + "…, found " + have.size() + " bytes sha256 "
-                        + have.sha256Hex().substring(0, 16) + "…)";
+                return List.of(want.isSymlink()
+                        ? new Difference("target", path, want.target(), have.target())
+                        : new Difference("content", path, content(want), content(have)));
             case METADATA:
-                List<String> parts = new ArrayList<>();
+                List<Difference> parts = new ArrayList<>();
                 if (want.mode() != have.mode()) {
-                    parts.add(String.format("mode expected %04o, found %04o", want.mode(), have.mode()));
+                    parts.add(new Difference("mode", path, String.format("%04o", want.mode()),
+                            String.format("%04o", have.mode())));
                 }
                 if (want.mtimeNanos() != have.mtimeNanos() && !ignoreTimes) {
-                    parts.add("mtime expected " + java.time.Instant.ofEpochSecond(0, want.mtimeNanos()) + ", found "
-                            + java.time.Instant.ofEpochSecond(0, have.mtimeNanos()));
+                    parts.add(new Difference("mtime", path, java.time.Instant.ofEpochSecond(0, want.mtimeNanos()).toString(),
+                            java.time.Instant.ofEpochSecond(0, have.mtimeNanos()).toString()));
                 }
-                return parts.isEmpty() ? null : "metadata    " + c.path() + " (" + String.join("; ", parts) + ")";
+                return parts;
             default:
-                return null;
+                return List.of();
         }
+    }
+
+    /** A file's content as a difference shows it: its size and SHA-256. */
+    private static String content(Entry e) {
+        return e.size() + " bytes sha256 " + e.sha256Hex();
     }
 }

@@ -207,7 +207,7 @@ final class SyncCommand implements Callable<Integer> {
                     plan.files().forEach(f -> fp.put(f.path(), f));
                     for (PathChange c : plan.diff().changes()) {
                         g.writeStartObject();
-                        g.writeStringField("file", c.path());
+                        g.writeStringField("path", c.path());
                         g.writeStringField("action", c.action().label());
                         Entry e = c.effective();
                         if (e.isFile()) {

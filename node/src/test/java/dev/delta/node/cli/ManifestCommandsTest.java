@@ -10,7 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -112,7 +116,7 @@ class ManifestCommandsTest {
         JsonNode root = JSON.readTree(json.out());
         boolean sawUpdate = false;
         for (JsonNode c : root.get("changes")) {
-            if (c.get("file").asText().equals("index.html")) {
+            if (c.get("path").asText().equals("index.html")) {
                 assertEquals("update", c.get("action").asText());
                 assertEquals(64, c.get("hash").asText().length());
                 sawUpdate = true;
@@ -169,6 +173,36 @@ class ManifestCommandsTest {
         assertTrue(bad.out().contains("missing     home.html"), bad.out());
         assertTrue(bad.out().contains("mode expected 0644, found 0777"), bad.out());
         assertTrue(bad.out().contains("mtime expected"), bad.out());
+
+        CliRunner js = CliRunner.run("manifest", "verify", "--json", m.toString(), t.toString());
+        assertEquals(1, js.code(), js.toString());
+        JsonNode doc = JSON.readTree(js.out());
+        assertFalse(doc.get("match").asBoolean());
+        Map<String, JsonNode> byKind = new HashMap<>();
+        for (JsonNode d : doc.get("differences")) {
+            byKind.put(d.get("kind").asText() + " " + d.get("path").asText(), d);
+        }
+        assertEquals(Set.of("content index.html", "extra extra.txt", "missing home.html", "mode big.bin",
+                "mtime big.bin"), byKind.keySet(), js.out());
+        assertEquals("0644", byKind.get("mode big.bin").get("expected").asText());
+        assertEquals("0777", byKind.get("mode big.bin").get("found").asText());
+        assertEquals("1970-01-01T00:00:00Z", byKind.get("mtime big.bin").get("found").asText());
+        assertTrue(byKind.get("content index.html").get("found").asText().startsWith("8 bytes sha256 "), js.out());
+        assertEquals("symlink", byKind.get("missing home.html").get("expected").asText());
+        assertFalse(byKind.get("missing home.html").has("found"), js.out());
+    }
+
+    /** The manifest file gets the mode any new file gets here (the umask's), not a temp file's 0600. */
+    @Test
+    void build_outputFollowsTheUmask() throws IOException {
+        Path m = build(tree(), "v1.dm");
+        Path plain = Files.createFile(tmp.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(m));
+        assertTrue(Files.getPosixFilePermissions(m).contains(java.nio.file.attribute.PosixFilePermission.OWNER_READ));
+        try (var s = Files.list(tmp)) {
+            assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList(),
+                    "no temporary file left beside the manifest");
+        }
     }
 
     @Test
