@@ -21,11 +21,14 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -415,12 +418,29 @@ public final class DatasetStore {
     }
 
     /**
-     * Removes the oldest releases beyond {@code keep}, never the one {@code current} points at or
-     * a held one. Call with the lock held, so no staging is using a release as a source.
+     * Removes every release but the newest {@code keep}, the one {@code current} points at and a
+     * held one (those two are kept on top of the newest {@code keep}: an edge held at an old
+     * release still keeps the newest versions it fetched, so releasing the hold is instant). Call
+     * with the lock held, so no staging is using a release as a source.
      *
      * @return the versions removed
+     * @throws StoreException if a release could not be removed (the others were)
      */
     public List<Long> prune(int keep) throws IOException {
+        List<String> failed = new ArrayList<>();
+        List<Long> removed = prune(keep, failed);
+        if (!failed.isEmpty()) {
+            throw new StoreException(String.join("; ", failed));
+        }
+        return removed;
+    }
+
+    /**
+     * {@link #prune(int)}, going on past a release it cannot remove: each such failure is added
+     * to {@code failed}, one message per release. What the failure leaves (a release tree
+     * without its manifest) is no longer listed, and {@link #removeLeftoverRelease} removes it.
+     */
+    public List<Long> prune(int keep, List<String> failed) throws IOException {
         if (keep < 1) {
             throw new IllegalArgumentException("retention must keep at least 1 release, got " + keep);
         }
@@ -428,18 +448,20 @@ public final class DatasetStore {
         OptionalLong cur = current();
         OptionalLong held = heldAt();
         List<Long> removed = new ArrayList<>();
-        int excess = v.size() - keep;
-        for (int i = 0; i < v.size() && excess > 0; i++) {
+        for (int i = 0; i < v.size() - keep; i++) { // oldest first; the newest keep stay
             long ver = v.get(i);
             if ((cur.isPresent() && cur.getAsLong() == ver) || (held.isPresent() && held.getAsLong() == ver)) {
                 continue;
             }
-            Files.delete(manifestFile(ver)); // first: a release without a manifest is no longer listed
-            Files.deleteIfExists(rootFile(ver));
-            Files.deleteIfExists(envelopeFile(ver));
-            deleteTree(releaseDir(ver));
-            removed.add(ver);
-            excess--;
+            try {
+                Files.delete(manifestFile(ver)); // first: a release without a manifest is no longer listed
+                Files.deleteIfExists(rootFile(ver));
+                Files.deleteIfExists(envelopeFile(ver));
+                deleteTree(releaseDir(ver));
+                removed.add(ver);
+            } catch (IOException e) {
+                failed.add("pruning " + dataset + " v" + ver + " failed: " + e);
+            }
         }
         if (!removed.isEmpty()) {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(manifestsDir())) {
@@ -525,13 +547,23 @@ public final class DatasetStore {
 
     static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
-            out.write(bytes);
+        try {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS))) {
+                out.write(bytes);
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(tmp); // nothing half-written left beside the file
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         fsyncDir(file.getParent());
     }
 
@@ -550,6 +582,18 @@ public final class DatasetStore {
         }
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) throws IOException {
+                // A release replicates its directories' modes: one the owner cannot list or write
+                // (0555, 0000) is opened up first, or nothing in it could be removed unless root.
+                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(d, LinkOption.NOFOLLOW_LINKS);
+                if (!perms.containsAll(OWNER_RWX)) {
+                    perms.addAll(OWNER_RWX);
+                    Files.setPosixFilePermissions(d, perms); // d is a directory the walk did not reach through a link
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
             public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
                 Files.delete(f);
                 return FileVisitResult.CONTINUE;
@@ -565,4 +609,7 @@ public final class DatasetStore {
             }
         });
     }
+
+    private static final Set<PosixFilePermission> OWNER_RWX = EnumSet.of(PosixFilePermission.OWNER_READ,
+            PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
 }

@@ -209,6 +209,11 @@ public final class ReleaseBuilder {
             for (Path p : ds) {
                 if (!p.equals(keep)) {
                     DatasetStore.deleteTree(p); // a different version or content: it can't be resumed
+                } else if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    // Our staging is a directory we made; a symlink (or file) by its name is not, and
+                    // building through it would write the release wherever it points: removed, the
+                    // link itself, not its target.
+                    Files.delete(p);
                 }
             }
         }
@@ -1235,7 +1240,18 @@ public final class ReleaseBuilder {
             atime = now == null ? null : (FileTime) now.get("lastAccessTime");
         }
         Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                .setTimes(FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS), atime, null);
+                .setTimes(settableTime(e.mtimeNanos()), atime, null);
+    }
+
+    /**
+     * The time to set for a manifest's mtime: the time itself, except before 1970 with a fraction
+     * of a second, which is set to the whole second before it. The JVM hands the kernel such a
+     * time with a negative nanosecond field, which it refuses, and then sets 1970-01-01 instead
+     * (seen: a file of 1960-06-01 12:00:00.123456789 got 1970-01-01 00:00:00).
+     */
+    static FileTime settableTime(long nanos) {
+        long second = 1_000_000_000L;
+        return FileTime.from(nanos < 0 ? Math.floorDiv(nanos, second) * second : nanos, TimeUnit.NANOSECONDS);
     }
 
     private static Map<String, Object> modeAndAccessTime(Path p) throws IOException {

@@ -12,10 +12,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -101,7 +99,7 @@ public final class ReleaseMirror {
                 Path d = dir.resolve(e.path());
                 ReleaseBuilder.setMode(d, e.mode());
                 Files.getFileAttributeView(d, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                        .setTimes(FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS), null, null);
+                        .setTimes(ReleaseBuilder.settableTime(e.mtimeNanos()), null, null);
             }
         }
         DatasetStore.writeAtomically(marker, boot.getBytes(StandardCharsets.US_ASCII));

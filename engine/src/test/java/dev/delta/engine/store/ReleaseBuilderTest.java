@@ -388,13 +388,92 @@ class ReleaseBuilderTest {
         assertEquals("v2", Files.readString(store.currentLink().resolve("version.txt")));
 
         List<Long> removed = store.prune(2);
-        assertEquals(List.of(1L, 3L), removed, "keeps the held current v2 and the newest v4");
-        assertEquals(List.of(2L, 4L), store.versions());
+        assertEquals(List.of(1L), removed, "keeps the newest two, v3 and v4, and the held current v2 on top");
+        assertEquals(List.of(2L, 3L, 4L), store.versions());
         assertFalse(Files.exists(store.releaseDir(1), LinkOption.NOFOLLOW_LINKS));
+        assertEquals(List.of(3L), store.prune(1), "the newest, v4, stays beside the held v2: releasing is instant");
+        assertEquals(List.of(2L, 4L), store.versions());
         store.releaseHold();
         assertTrue(store.heldAt().isEmpty());
         assertThrows(StoreException.class, () -> store.switchTo(3));
         assertThrows(IllegalArgumentException.class, () -> store.prune(0));
+    }
+
+    /**
+     * Releases replicate directory modes, so a release can hold directories its owner cannot
+     * write (0555) or even list (0000); deleting one must open them up first. (Root deletes them
+     * anyway; as any other user this failed with "permission denied" and every prune with it.)
+     */
+    @Test
+    void deleteTree_opensUpDirectoriesItsOwnerCannotWriteOrList() throws IOException {
+        Path t = tmp.resolve("t");
+        Files.createDirectories(t.resolve("ro/inner"));
+        Files.writeString(t.resolve("ro/f"), "x");
+        Files.writeString(t.resolve("ro/inner/g"), "y");
+        Files.createDirectories(t.resolve("closed"));
+        Files.writeString(t.resolve("closed/h"), "z");
+        Files.setPosixFilePermissions(t.resolve("ro/inner"), PosixFilePermissions.fromString("r-xr-xr-x"));
+        Files.setPosixFilePermissions(t.resolve("ro"), PosixFilePermissions.fromString("r-xr-xr-x"));
+        Files.setPosixFilePermissions(t.resolve("closed"), PosixFilePermissions.fromString("---------"));
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.setPosixFilePermissions(outside, PosixFilePermissions.fromString("r-xr-xr-x"));
+        Files.createSymbolicLink(t.resolve("ro-link"), outside); // not followed, its target's mode left alone
+        DatasetStore.deleteTree(t);
+        assertFalse(Files.exists(t, LinkOption.NOFOLLOW_LINKS));
+        assertEquals("r-xr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(outside)));
+    }
+
+    /** A symlink by the name of the target's staging directory is removed, never built through. */
+    @Test
+    void stagingThatIsASymlink_isRemovedNotFollowed() throws IOException {
+        Path o = origin();
+        Manifest m = scan(o, 1);
+        byte[] enc = new ManifestCodec().encode(m);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        Path victim = Files.createDirectories(tmp.resolve("victim"));
+        Files.writeString(victim.resolve("keep"), "precious");
+        Path staging = store.stagingRoot().resolve("v1-" + Sha256.hex(ManifestCodec.rootDigest(enc)).substring(0, 16));
+        Files.createDirectories(staging.getParent());
+        Files.createSymbolicLink(staging, victim);
+        sync(store, m, o);
+        store.switchTo(1);
+        assertTrue(Files.isDirectory(store.releaseDir(1), LinkOption.NOFOLLOW_LINKS), "a real directory");
+        assertEquals("alpha\n".repeat(2000), Files.readString(store.currentLink().resolve("docs/a.txt")));
+        try (var list = Files.list(victim)) {
+            assertEquals(List.of(victim.resolve("keep")), list.toList(), "nothing written where the link pointed");
+        }
+    }
+
+    /**
+     * An mtime before 1970 with a fraction of a second is applied as the whole second before it:
+     * the JVM cannot set it exactly, and used to set 1970-01-01 instead.
+     */
+    @Test
+    void mtimeBefore1970WithAFraction_isAppliedToTheSecondBefore() throws IOException {
+        Path o = origin();
+        Manifest scanned = scan(o, 1);
+        long t1960 = -302_443_199_876_543_211L; // 1960-06-01T12:00:00.123456789Z
+        long tDir = -500_000_000L; // 1969-12-31T23:59:59.5Z
+        List<Entry> entries = new java.util.ArrayList<>();
+        for (Entry e : scanned.entries()) {
+            entries.add(switch (e.path()) {
+                case "docs/a.txt" -> Entry.file(e.path(), e.mode(), t1960, e.size(), e.sha256(), e.chunks());
+                case "empty" -> Entry.dir(e.path(), e.mode(), tDir);
+                case "link" -> Entry.symlink(e.path(), e.target(), t1960);
+                default -> e;
+            });
+        }
+        Manifest m = new Manifest("site", 1, 0, scanned.createdMillis(), scanned.chunker(), entries);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        sync(store, m, o);
+        Path rel = store.releaseDir(1);
+        assertEquals(java.time.Instant.parse("1960-06-01T12:00:00Z"),
+                Files.getLastModifiedTime(rel.resolve("docs/a.txt")).toInstant());
+        assertEquals(java.time.Instant.parse("1969-12-31T23:59:59Z"),
+                Files.getLastModifiedTime(rel.resolve("empty")).toInstant());
+        assertEquals(java.time.Instant.parse("1960-06-01T12:00:00Z"),
+                Files.getLastModifiedTime(rel.resolve("link"), LinkOption.NOFOLLOW_LINKS).toInstant());
+        assertEquals(FileTime.fromMillis(1_000), ReleaseBuilder.settableTime(1_000_000_000L), "after 1970: as is");
     }
 
     @Test

@@ -91,8 +91,14 @@ final class RollbackCommand implements Callable<Integer> {
                     return ExitCode.OK;
                 }
                 long newest = versions.get(versions.size() - 1);
-                store.switchTo(newest);
-                store.releaseHold();
+                long heldAt = store.heldAt().getAsLong();
+                store.releaseHold(); // first: a failed switch then leaves no hold on a release no longer live
+                try {
+                    store.switchTo(newest);
+                } catch (IOException | RuntimeException e) {
+                    restoreHold(store, OptionalLong.of(heldAt), e);
+                    throw e;
+                }
                 out.printf("%s: hold released; current is v%d (newest retained)%n", dataset, newest);
                 return ExitCode.OK;
             }
@@ -101,8 +107,17 @@ final class RollbackCommand implements Callable<Integer> {
                 throw new IOException(dataset + " v" + target + " is not retained here; retained: " + versions);
             }
             if (!origin) {
-                store.switchTo(target);
+                // The hold first: if it cannot be written, nothing has changed; if the switch then
+                // fails, the hold goes back to what it was. Never a rolled-back current without
+                // its hold, which the next sync would undo.
+                OptionalLong heldBefore = store.heldAt();
                 store.hold(target);
+                try {
+                    store.switchTo(target);
+                } catch (IOException | RuntimeException e) {
+                    restoreHold(store, heldBefore, e);
+                    throw e;
+                }
                 out.printf("%s: current is now v%d (was v%s), held until 'delta rollback --release'%s%n", dataset,
                         target, cur.isPresent() ? cur.getAsLong() : "-", cfg != null && cfg.follow()
                                 ? " or a newer version (the config says follow: true)" : "");
@@ -123,6 +138,19 @@ final class RollbackCommand implements Callable<Integer> {
         out.printf("%s: republished v%d as v%d%s; edges following this origin switch to it%n", dataset, target,
                 r.version(), r.signed() ? " (signed)" : "");
         return ExitCode.OK;
+    }
+
+    /** Puts the hold back as it was before a rollback whose switch failed; a failure here is added to {@code e}. */
+    private static void restoreHold(DatasetStore store, OptionalLong before, Exception e) {
+        try {
+            if (before.isPresent()) {
+                store.hold(before.getAsLong());
+            } else {
+                store.releaseHold();
+            }
+        } catch (IOException | RuntimeException again) {
+            e.addSuppressed(again);
+        }
     }
 
     private static long previous(List<Long> versions, OptionalLong cur) throws IOException {

@@ -346,10 +346,14 @@ public final class Syncer {
                 store.releaseHold();
             }
             long tCommit = System.nanoTime();
-            List<Long> pruned = store.prune(retention);
+            List<String> pruneFailures = new ArrayList<>();
+            List<Long> pruned = store.prune(retention, pruneFailures);
             if (!pruned.isEmpty()) {
                 LOG.info("{}: pruned releases {}", dataset, pruned);
             }
+            // v is committed and live whatever pruning did: a release left behind is retried next time
+            pruneFailures.forEach(f -> LOG.warn("{}: {}; v{} is committed, the next sync tries again", dataset, f,
+                    target.version()));
             known.put(key(dataset, target.version()), new Known(t.root(), target));
             for (long v : pruned) {
                 known.remove(key(dataset, v));

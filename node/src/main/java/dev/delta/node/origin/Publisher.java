@@ -36,6 +36,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.KeyPair;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
@@ -200,7 +201,7 @@ public final class Publisher {
             pack(store, m, e -> true, "updated files' content");
             packGroups(store, m, g -> true, "small files in new groups");
         }
-        List<Long> pruned = store.prune(retention);
+        List<Long> pruned = pruneAfterSwitch(store, m.version());
         if (!pruned.isEmpty()) {
             LOG.info("{}: pruned releases {}", dataset, pruned);
             dropUnusedPacks(store);
@@ -409,11 +410,22 @@ public final class Publisher {
             if (!ServingLock.isHeld(store.root())) { // else the serving node stores it once idle
                 storeEnvelope(store, m, sig, encoded); // after: the edges that follow get a delta
             }
-            store.prune(retention);
+            pruneAfterSwitch(store, next);
             LOG.info("{}: republished v{} as v{}", dataset, version, next);
             return new PublishResult(next, true, ManifestDiff.between(prev, m), m.totalBytes(), 0, Sha256.hex(root),
                     signed, (System.nanoTime() - t0) / 1_000_000);
         }
+    }
+
+    /**
+     * Prunes to the retention once {@code version} is live; a release that cannot be removed is a
+     * warning, not a failed publish (the version is published), and the next publish tries again.
+     */
+    private List<Long> pruneAfterSwitch(DatasetStore store, long version) throws IOException {
+        List<String> failed = new ArrayList<>();
+        List<Long> pruned = store.prune(retention, failed);
+        failed.forEach(f -> LOG.warn("{}: {}; v{} is published, the next publish tries again", dataset, f, version));
+        return pruned;
     }
 
     private static ByteBuffer read(Path source, FetchRange r) throws IOException {

@@ -170,6 +170,33 @@ class ReplicationCommandsTest {
         assertFalse(Files.exists(fresh.resolve("site")));
     }
 
+    /**
+     * A rollback whose hold cannot be written changes nothing: before, it switched current first,
+     * failed on the hold, and the next sync undid the rollback it had reported as failed.
+     */
+    @Test
+    void rollback_thatCannotRecordItsHold_leavesCurrentWhereItWas() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Path data = tmp.resolve("data");
+        dev.delta.node.origin.Publisher pub = new dev.delta.node.origin.Publisher(data, "site");
+        for (int v = 1; v <= 2; v++) {
+            Files.writeString(src.resolve("index.html"), "version " + v);
+            pub.publish(src);
+        }
+        Path meta = data.resolve("site/.delta");
+        Files.createDirectories(meta.resolve("hold/in-the-way")); // a directory where the hold file goes
+        CliRunner rb = CliRunner.run("rollback", "--data", data.toString(), "--dataset", "site");
+        assertEquals(ExitCode.BAD_INPUT, rb.code(), rb.toString());
+        assertEquals("releases/v2", Files.readSymbolicLink(data.resolve("site/current")).toString(), rb.toString());
+        assertFalse(Files.exists(meta.resolve(".hold.tmp")), "nothing half-written left");
+
+        DatasetStore.deleteTree(meta.resolve("hold"));
+        CliRunner ok = CliRunner.run("rollback", "--data", data.toString(), "--dataset", "site");
+        assertEquals(0, ok.code(), ok.toString());
+        assertEquals("releases/v1", Files.readSymbolicLink(data.resolve("site/current")).toString());
+        assertEquals("1", Files.readString(meta.resolve("hold")).trim());
+    }
+
     @Test
     void sync_wrongSecretOrBadUsageGiveClearErrors() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src"));
