@@ -312,7 +312,7 @@ final class TreeWalker {
                 return link;
             default:
                 parent.problem(new ScanProblem(path, ScanProblem.Kind.UNSUPPORTED_TYPE,
-                        "not a regular file, directory or symlink (FIFO, socket or device); skipped"));
+                        "not a regular file, directory or symlink (FIFO, socket or device)"));
                 return null;
         }
     }

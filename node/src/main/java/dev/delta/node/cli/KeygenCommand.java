@@ -31,6 +31,10 @@ final class KeygenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (prefix.isEmpty() || prefix.endsWith("/") || Files.isDirectory(Path.of(prefix))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "-o takes a path prefix such as "
+                    + "/etc/delta/origin (writes origin.key and origin.pub), not a directory: '" + prefix + "'");
+        }
         Path priv = Path.of(prefix + ".key");
         Path pub = Path.of(prefix + ".pub");
         for (Path p : new Path[]{priv, pub}) {

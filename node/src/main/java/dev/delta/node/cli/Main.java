@@ -68,7 +68,10 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        // "delta" alone: the overview on stderr and the exit code of a usage error, so that a
+        // script that lost its subcommand does not pass
+        spec.commandLine().usage(spec.commandLine().getErr());
+        throw new CommandLine.ParameterException(spec.commandLine(), "no command given");
     }
 
     public static void main(String[] args) {
@@ -127,40 +130,56 @@ public final class Main implements Runnable {
             err.println("delta: " + ex.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
             err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+            // The line did not parse, so whether --json was meant is read from the words themselves.
+            if (java.util.Arrays.asList(args).contains("--json")) {
+                printJsonError(ex.getCommandLine(), ex.getMessage(), ExitCode.USAGE);
+            }
             return ExitCode.USAGE;
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
+            CommandLine.ParseResult leaf = parseResult;
+            while (leaf.hasSubcommand()) {
+                leaf = leaf.subcommand();
+            }
+            boolean json = leaf.hasMatchedOption("--json");
             if (ex instanceof CommandLine.ParameterException) {
                 err.println("delta: " + ex.getMessage());
                 err.println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help' for more information.");
+                if (json) {
+                    printJsonError(commandLine, ex.getMessage(), ExitCode.USAGE);
+                }
                 return ExitCode.USAGE;
             }
             err.println("delta: " + describe(ex));
             if (System.getenv("DELTA_DEBUG") != null) {
                 ex.printStackTrace(err);
             }
-            CommandLine.ParseResult leaf = parseResult;
-            while (leaf.hasSubcommand()) {
-                leaf = leaf.subcommand();
-            }
-            if (leaf.hasMatchedOption("--json")) {
-                // A script reading stdout gets an object either way, not an empty string.
-                try (com.fasterxml.jackson.core.JsonGenerator g = Json.generator(commandLine.getOut())) {
-                    g.writeStartObject();
-                    g.writeStringField("error", describe(ex));
-                    g.writeNumberField("exit_code", ExitCode.BAD_INPUT);
-                    g.writeEndObject();
-                    g.flush();
-                    commandLine.getOut().println();
-                    commandLine.getOut().flush();
-                } catch (java.io.IOException | RuntimeException jsonFailed) {
-                    // the message is on stderr already
-                }
+            if (json) {
+                printJsonError(commandLine, describe(ex), ExitCode.BAD_INPUT);
             }
             return ExitCode.BAD_INPUT;
         });
         return cl;
+    }
+
+    /**
+     * Prints {@code {"error": message, "exit_code": code}} on stdout: a command run with --json
+     * that fails gives a script reading stdout an object, not an empty string (the message is on
+     * stderr too).
+     */
+    static void printJsonError(CommandLine commandLine, String message, int code) {
+        try (com.fasterxml.jackson.core.JsonGenerator g = Json.generator(commandLine.getOut())) {
+            g.writeStartObject();
+            g.writeStringField("error", message);
+            g.writeNumberField("exit_code", code);
+            g.writeEndObject();
+            g.flush();
+            commandLine.getOut().println();
+            commandLine.getOut().flush();
+        } catch (java.io.IOException | RuntimeException jsonFailed) {
+            // the message is on stderr already
+        }
     }
 
     /**

@@ -102,10 +102,15 @@ final class ManifestBuildCommand implements Callable<Integer> {
         PhaseLog.mark("command line parsed");
         CommandLine cl = spec.commandLine();
         if (!Files.isDirectory(dir)) {
-            throw new CommandLine.ParameterException(cl, "not a directory: " + dir);
+            throw new CommandLine.ParameterException(cl, (Files.exists(dir) ? "not a directory: " : "no such directory: ")
+                    + dir);
         }
         String name = dataset != null ? dataset : defaultDataset(dir);
         Path out = output != null ? output : Path.of(defaultDataset(dir) + ".dm");
+        if (Files.isDirectory(out)) {
+            throw new CommandLine.ParameterException(cl, "-o " + out + " is a directory; give the manifest file's "
+                    + "name (e.g. " + out.resolve(name + ".dm") + ")");
+        }
         List<String> skip = new ArrayList<>(excludes);
         String inside = insideTree(dir, out);
         if (inside != null) {

@@ -15,6 +15,8 @@ final class ManifestCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        // "delta manifest" alone: its commands on stderr, and a usage error's exit code
+        spec.commandLine().usage(spec.commandLine().getErr());
+        throw new CommandLine.ParameterException(spec.commandLine(), "no manifest command given");
     }
 }

@@ -64,7 +64,8 @@ final class ManifestVerifyCommand implements Callable<Integer> {
         CommandLine cl = spec.commandLine();
         Manifest m = ManifestFiles.read(file).manifest();
         if (!Files.isDirectory(dir)) {
-            throw new CommandLine.ParameterException(cl, "not a directory: " + dir);
+            throw new CommandLine.ParameterException(cl, (Files.exists(dir) ? "not a directory: " : "no such directory: ")
+                    + dir);
         }
         List<String> skip = new ArrayList<>(excludes);
         String inside = ManifestBuildCommand.insideTree(dir, file);

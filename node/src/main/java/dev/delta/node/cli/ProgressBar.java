@@ -26,6 +26,8 @@ public final class ProgressBar implements AutoCloseable {
     private final Thread painter;
     private volatile boolean closed;
     private volatile boolean drawn;
+    /** The stderr this bar put in place while it is up, or null. */
+    private final PrintStream installed;
 
     public ProgressBar(String label, boolean enabled) {
         this(label, System.err, enabled);
@@ -35,6 +37,14 @@ public final class ProgressBar implements AutoCloseable {
         this.label = label;
         this.out = out;
         this.enabled = enabled;
+        if (enabled && out == System.err) {
+            // Log lines go to stderr too: each one first clears the bar's line, or it would be
+            // glued onto the end of the bar; the bar is drawn again below it at the next redraw.
+            installed = new PrintStream(new ClearingStream(out), true);
+            System.setErr(installed);
+        } else {
+            installed = null;
+        }
         if (enabled) {
             painter = new Thread(this::paintLoop, "progress");
             painter.setDaemon(true);
@@ -68,7 +78,7 @@ public final class ProgressBar implements AutoCloseable {
         }
     }
 
-    private synchronized void paint() {
+    synchronized void paint() {
         if (closed) {
             return;
         }
@@ -104,9 +114,44 @@ public final class ProgressBar implements AutoCloseable {
         if (painter != null) {
             painter.interrupt();
         }
+        clearLine();
+        if (installed != null && System.err == installed) {
+            System.setErr(out);
+        }
+    }
+
+    /** Clears the bar's line if it is drawn; the next redraw draws it again. */
+    private synchronized void clearLine() {
         if (drawn) {
             out.print("\r\u001b[K");
             out.flush();
+            drawn = false;
+        }
+    }
+
+    /** Stderr while the bar is up: what others write there goes on a line the bar has left. */
+    private final class ClearingStream extends java.io.OutputStream {
+        private final PrintStream target;
+
+        ClearingStream(PrintStream target) {
+            this.target = target;
+        }
+
+        @Override
+        public void write(int b) {
+            clearLine();
+            target.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            clearLine();
+            target.write(b, off, len);
+        }
+
+        @Override
+        public void flush() {
+            target.flush();
         }
     }
 }

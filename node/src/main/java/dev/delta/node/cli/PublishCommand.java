@@ -70,14 +70,24 @@ final class PublishCommand implements Callable<Integer> {
     public Integer call() throws IOException, ConfigException {
         CommandLine cl = spec.commandLine();
         if (!Files.isDirectory(source)) {
-            throw new CommandLine.ParameterException(cl, "not a directory: " + source);
+            throw new CommandLine.ParameterException(cl, (Files.exists(source) ? "not a directory: " : "no such directory: ")
+                    + source);
+        }
+        if (retention != null && retention < 1) {
+            throw new CommandLine.ParameterException(cl, "--retention must keep at least 1 release, got " + retention);
         }
         NodeConfig cfg = configFile != null ? NodeConfig.load(configFile) : null;
+        if (cfg != null && cfg.role() == NodeConfig.Role.EDGE) {
+            throw new CommandLine.ParameterException(cl, configFile + " is an edge's config (role: edge): an edge "
+                    + "takes its releases from its upstream; publish with the origin's config or --data");
+        }
         Path dataDir = data != null ? data : cfg != null ? cfg.dataDir() : null;
         if (dataDir == null) {
             throw new CommandLine.ParameterException(cl, "give --data DIR (or --config with a data_dir)");
         }
         Publisher p;
+        Skeleton skeleton = Skeleton.before(dataDir, dataset);
+        boolean done = false;
         try {
             p = new Publisher(dataDir, dataset);
         } catch (IllegalArgumentException e) {
@@ -96,6 +106,11 @@ final class PublishCommand implements Callable<Integer> {
         try (ProgressBar bar = new ProgressBar("scanning", ProgressBar.wanted(quiet || json))) {
             p.progress((phase, fd, ft, bd, bt) -> bar.update(fd, ft, bd, bt));
             r = p.publish(source);
+            done = true;
+        } finally {
+            if (!done) { // a refused first publish (a FIFO in the tree, say) leaves no empty dataset behind
+                skeleton.removeIfLeftEmpty();
+            }
         }
         PrintWriter out = cl.getOut();
         if (json) {

@@ -67,6 +67,13 @@ final class RollbackCommand implements Callable<Integer> {
         if (release && (to != null || origin)) {
             throw new CommandLine.ParameterException(cl, "--release takes neither --to nor --origin");
         }
+        if (origin && cfg != null && cfg.role() == NodeConfig.Role.EDGE) {
+            throw new CommandLine.ParameterException(cl, configFile + " is an edge's config (role: edge): --origin "
+                    + "republishes on the origin; on an edge, roll back without --origin");
+        }
+        if (to != null && to < 1) {
+            throw new CommandLine.ParameterException(cl, "--to must be a version number (1 or more), got " + to);
+        }
         DatasetStore store;
         try {
             Manifest.validateDataset(dataset);

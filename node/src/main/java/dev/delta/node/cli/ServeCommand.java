@@ -41,8 +41,13 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws IOException, ConfigException, InterruptedException {
         NodeConfig c = NodeConfig.load(configFile);
         if (listen != null || data != null) {
-            NodeConfig.HostPort hp = listen != null ? NodeConfig.HostPort.parse(listen, "--listen")
-                    : new NodeConfig.HostPort(c.listenHost(), c.listenPort());
+            NodeConfig.HostPort hp;
+            try {
+                hp = listen != null ? NodeConfig.HostPort.parse(listen, "--listen")
+                        : new NodeConfig.HostPort(c.listenHost(), c.listenPort());
+            } catch (ConfigException e) { // a bad option is a usage error (exit 2), a bad config file is not
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
             c = new NodeConfig(data != null ? data : c.dataDir(), hp.host(), hp.port(), c.role(), c.upstream(),
                     c.datasets(), c.ignore(), c.retention(), c.keyId(), c.secret(), c.tls(), c.signingKey(),
                     c.trustedKey(), c.follow(), c.chunker(), c.fetchConnections());

@@ -19,13 +19,10 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.HashMap;
 import java.util.Map;
@@ -108,6 +105,8 @@ final class SyncCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--connections must be between 1 and 16");
         }
         ClientConfig clientConfig = upstream.clientConfig(cl, cfg);
+        Skeleton skeleton = Skeleton.before(dataDir, dataset);
+        boolean done = false;
         try (DeltaClient client = DeltaClient.connect(clientConfig)) {
             Syncer s = new Syncer(client, dataDir).retention(retention != null ? retention : cfg != null
                     ? cfg.retention() : 5).connections(connections, () -> DeltaClient.connect(clientConfig))
@@ -118,21 +117,13 @@ final class SyncCommand implements Callable<Integer> {
             }
             PrintWriter out = cl.getOut();
             if (dryRun) {
-                Path root = dataDir.resolve(dataset);
-                boolean existed = Files.exists(root, LinkOption.NOFOLLOW_LINKS);
-                try {
-                    Syncer.Preview pv = s.preview(dataset, version);
-                    print(out, pv.result(), pv.plan(), interrupted(root, pv.result().version()));
-                } finally {
-                    if (!existed) {
-                        removeEmptyDirs(root); // a dry run changes nothing, not even a new dataset's skeleton
-                    }
-                }
-                return ExitCode.OK;
+                Syncer.Preview pv = s.preview(dataset, version);
+                print(out, pv.result(), pv.plan(), interrupted(dataDir.resolve(dataset), pv.result().version()));
+                return ExitCode.OK; // and, below, nothing left: not even a new dataset's skeleton
             }
             SyncResult r;
             try (ProgressBar bar = new ProgressBar("syncing", ProgressBar.wanted(quiet || json))) {
-                s.progress(done -> bar.update(0, 0, done, Math.max(done, 1)));
+                s.progress(bytes -> bar.update(0, 0, bytes, Math.max(bytes, 1)));
                 r = s.sync(dataset, version);
             }
             print(out, r, null, false);
@@ -142,7 +133,12 @@ final class SyncCommand implements Callable<Integer> {
                 }
                 s.prepareMirror(dataset, () -> false);
             }
+            done = true;
             return ExitCode.OK;
+        } finally {
+            if (!done) { // a failed sync (or a dry run) leaves no directories it made for nothing
+                skeleton.removeIfLeftEmpty();
+            }
         }
     }
 
@@ -159,25 +155,6 @@ final class SyncCommand implements Callable<Integer> {
         }
     }
 
-    /** Deletes {@code dir} and the directories under it, deepest first, as long as they are empty. */
-    static void removeEmptyDirs(Path dir) throws IOException {
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        List<Path> dirs;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            dirs = walk.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).collect(Collectors.toList());
-        }
-        Collections.reverse(dirs);
-        for (Path d : dirs) {
-            try {
-                Files.delete(d);
-            } catch (DirectoryNotEmptyException e) {
-                // holds something: kept
-            }
-        }
-    }
-
     /** Prints a result, or with {@code plan} a dry run's ({@code resumable}: staging holds part of it). */
     private void print(PrintWriter out, SyncResult r, RangePlan plan, boolean resumable) throws IOException {
         if (json) {
@@ -189,6 +166,7 @@ final class SyncCommand implements Callable<Integer> {
                 g.writeBooleanField("up_to_date", r.upToDate());
                 g.writeBooleanField("dry_run", dryRun);
                 g.writeBooleanField("switched", r.switched());
+                g.writeBooleanField("already_stored", r.alreadyStored());
                 g.writeNumberField("files_added", r.filesAdded());
                 g.writeNumberField("files_updated", r.filesUpdated());
                 g.writeNumberField("files_deleted", r.filesDeleted());
@@ -240,6 +218,9 @@ final class SyncCommand implements Callable<Integer> {
                 out.printf("staging holds an interrupted sync of v%d: the sync keeps the chunks it verified there, "
                         + "so it fetches at most that much%n", r.version());
             }
+        } else if (r.alreadyStored()) {
+            out.printf("%s v%d is already stored here; current stays at v%d, held by a rollback ('delta rollback "
+                    + "--release' ends the hold)%n", dataset, r.version(), r.previous());
         } else if (r.upToDate()) {
             out.printf("%s is up to date at v%d (%s on the wire)%n", dataset, r.version(),
                     Units.bytes(r.wireReceived() + r.wireSent()));

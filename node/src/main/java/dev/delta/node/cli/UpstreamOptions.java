@@ -71,6 +71,11 @@ final class UpstreamOptions {
                     + secret.length);
         }
         String id = keyId != null ? keyId : cfg != null ? cfg.keyId() : "default";
+        try {
+            NodeConfig.keyId(id);
+        } catch (dev.delta.node.config.ConfigException e) {
+            throw new CommandLine.ParameterException(cl, "--key-id: " + e.getMessage().replaceFirst("^key_id: ", ""));
+        }
         ClientConfig c = ClientConfig.of(hp.host(), hp.port(), id, secret).withMaxInFlight(Syncer.MAX_IN_FLIGHT);
         if (cfg != null && cfg.tls() != null) {
             c = c.withTls(new TlsFiles(cfg.tls().cert(), cfg.tls().key(), cfg.tls().ca()));

@@ -107,6 +107,23 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
         }
     }
 
+    /**
+     * A shared-secret identity as a node sends it in its hello: 1 to 255 bytes of UTF-8, no
+     * control characters.
+     *
+     * @throws ConfigException naming the field when it is not one
+     */
+    public static String keyId(String id) throws ConfigException {
+        int bytes = id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes == 0 || bytes > 255) {
+            throw new ConfigException("key_id: must be 1 to 255 bytes, got " + bytes);
+        }
+        if (id.codePoints().anyMatch(Character::isISOControl)) {
+            throw new ConfigException("key_id: control characters are not allowed");
+        }
+        return id;
+    }
+
     private static final Set<String> FIELDS = Set.of("data_dir", "listen", "role", "upstream", "datasets", "ignore",
             "retention", "key_id", "secret", "secret_file", "tls", "signing_key", "trusted_key", "follow", "chunker",
             "fetch_connections");
@@ -156,11 +173,31 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
     private static JsonNode read(ObjectMapper mapper, String text, String format) throws ConfigException {
         JsonNode root;
         try {
-            root = mapper.readTree(text);
+            if (format.equals("YAML")) {
+                // "---" starts another document; only the first would be read, the rest ignored
+                List<JsonNode> docs = new java.util.ArrayList<>();
+                try (JsonParser p = mapper.getFactory().createParser(text)) {
+                    for (JsonNode d; (d = mapper.readTree(p)) != null; ) {
+                        docs.add(d);
+                    }
+                }
+                if (docs.size() > 1) {
+                    throw new ConfigException("holds " + docs.size() + " YAML documents (separated by '---'); a "
+                            + "config is one");
+                }
+                root = docs.isEmpty() ? null : docs.get(0);
+            } else {
+                root = mapper.readTree(text);
+            }
         } catch (JsonProcessingException e) {
-            throw new ConfigException("not valid " + format + ": " + e.getOriginalMessage()
+            // Jackson names where an object began as "[Source: REDACTED (...); line: 1, column: 1]"
+            String why = e.getOriginalMessage().replaceAll("\\[Source: [^;]*; line: (\\d+), column: (\\d+)\\]",
+                    "line $1, column $2");
+            throw new ConfigException("not valid " + format + ": " + why
                     + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr()), e);
+        } catch (java.io.IOException e) {
+            throw new ConfigException("not valid " + format + ": " + e.getMessage(), e);
         }
         if (!(root instanceof ObjectNode)) {
             throw new ConfigException("the config must be " + (format.equals("JSON") ? "a JSON object" : "a YAML mapping"));
@@ -193,7 +230,11 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
             throw new ConfigException("upstream: an edge needs an upstream HOST:PORT to follow");
         }
         List<String> datasets = strings(root, "datasets");
+        Set<String> seen = new java.util.HashSet<>();
         for (String d : datasets) {
+            if (!seen.add(d)) {
+                throw new ConfigException("datasets: '" + d + "' is listed twice");
+            }
             try {
                 Manifest.validateDataset(d);
             } catch (IllegalArgumentException e) {
@@ -277,7 +318,7 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
             throw new ConfigException("fetch_connections: must be between 1 and 16, got " + connections);
         }
         return new NodeConfig(dataDir, listen.host(), listen.port(), role, upstream, datasets, strings(root, "ignore"),
-                retention, str(root, "key_id", "default"), secret, tls, signing, trusted, follow, chunker, connections);
+                retention, keyId(str(root, "key_id", "default")), secret, tls, signing, trusted, follow, chunker, connections);
     }
 
     /**

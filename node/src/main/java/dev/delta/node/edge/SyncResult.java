@@ -18,8 +18,11 @@ package dev.delta.node.edge;
  * @param wireReceived     bytes read from the socket
  * @param wireSent         bytes written to the socket
  * @param durationMs       wall time
+ * @param alreadyStored    the version was stored here by an earlier sync and a rollback hold keeps
+ *                         {@code current} where it is: nothing was built
  */
 public record SyncResult(long version, long previous, boolean upToDate, boolean switched, int filesAdded,
                          int filesUpdated, int filesDeleted, long bytesTotal, long bytesReusedLocal, long bytesFetched,
-                         long bytesResumed, long manifestBytes, long wireReceived, long wireSent, long durationMs) {
+                         long bytesResumed, long manifestBytes, long wireReceived, long wireSent, long durationMs,
+                         boolean alreadyStored) {
 }

@@ -302,6 +302,20 @@ public final class Syncer {
             Target t = targetOrWhole(store, local, dataset, version, mb);
             Manifest target = t.manifest();
             long tManifest = System.nanoTime();
+            if (!follow && store.heldAt().isPresent() && target.version() != previous
+                    && store.versions().contains(target.version())
+                    && MessageDigest.isEqual(store.rootDigest(target.version()), t.root())) {
+                // An earlier sync stored it; the hold keeps current where it is: nothing to build.
+                SyncResult s0 = result(target.version(), target.totalBytes(), previous, false, false, null, 0, 0,
+                        t.manifestBytes(), wireIn0, wireOut0, t0);
+                SyncResult r = new SyncResult(s0.version(), s0.previous(), false, false, 0, 0, 0, s0.bytesTotal(),
+                        s0.bytesReusedLocal(), 0, 0, s0.manifestBytes(), s0.wireReceived(), s0.wireSent(),
+                        s0.durationMs(), true);
+                writeStatus(store, r);
+                LOG.info("{}: v{} is already stored; current stays at v{}, held by a rollback", dataset,
+                        target.version(), store.heldAt().getAsLong());
+                return r;
+            }
             Base base = local.version > 0 ? new Base(local.version, local.manifest(), store.releaseDir(local.version))
                     : null;
             if (base != null) {
@@ -615,7 +629,7 @@ public final class Syncer {
         }
         return new SyncResult(version, previous, upToDate, switched, added, updated, deleted, totalBytes, reused,
                 fetched, resumed, manifestBytes, wireIn() - wireIn0, wireOut() - wireOut0,
-                (System.nanoTime() - t0) / 1_000_000);
+                (System.nanoTime() - t0) / 1_000_000, false);
     }
 
     /**

@@ -66,9 +66,45 @@ public final class Node implements AutoCloseable {
                 n.followers.add(new Follower(config, d).start());
             }
         } else {
+            warnNothingToServe(config);
             n.packer = new IdlePacker(config.dataDir(), config.datasets(), service, PACK_WHEN_QUIET_MS).start();
         }
         return n;
+    }
+
+    /**
+     * An origin with nothing published (a mistyped data_dir or dataset, say) serves edges nothing
+     * but "no version yet": one line says so at the start, naming the command that publishes.
+     */
+    private static void warnNothingToServe(NodeConfig config) {
+        nothingToServe(config).ifPresent(LOG::warn);
+    }
+
+    /** The warning {@link #warnNothingToServe} logs for an origin, if any; visible for tests. */
+    static java.util.Optional<String> nothingToServe(NodeConfig config) {
+        java.util.List<String> named = config.datasets();
+        java.util.List<String> empty = new java.util.ArrayList<>();
+        for (String d : named) {
+            if (!Files.exists(config.dataDir().resolve(d).resolve("current"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                empty.add(d);
+            }
+        }
+        String publish = "edges get 'no version yet' until 'delta publish --data " + config.dataDir()
+                + " --dataset NAME SOURCE_DIR'";
+        if (!empty.isEmpty()) {
+            return java.util.Optional.of("no release of " + String.join(", ", empty) + " in " + config.dataDir()
+                    + " yet: " + publish);
+        }
+        if (named.isEmpty()) {
+            try (java.util.stream.Stream<java.nio.file.Path> l = Files.list(config.dataDir())) {
+                if (l.noneMatch(d -> Files.exists(d.resolve("current"), java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+                    return java.util.Optional.of("no dataset in " + config.dataDir() + " has a release yet: " + publish);
+                }
+            } catch (IOException e) {
+                return java.util.Optional.empty(); // cannot tell: no warning rather than a wrong one
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     /** The port actually bound (useful with port 0). */

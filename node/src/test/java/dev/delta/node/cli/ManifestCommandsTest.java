@@ -250,7 +250,48 @@ class ManifestCommandsTest {
     void build_ofMissingDirIsUsageError() {
         CliRunner r = CliRunner.run("manifest", "build", tmp.resolve("nope").toString());
         assertEquals(2, r.code(), r.toString());
-        assertTrue(r.err().contains("not a directory"), r.err());
+        assertTrue(r.err().contains("no such directory"), r.err());
+    }
+
+    /** With --json, a usage error too prints its object on stdout: a script never reads an empty string. */
+    @Test
+    void usageErrorsWithJson_printTheErrorObject() throws IOException {
+        Path m = build(tree(), "v1.dm");
+        CliRunner diff = CliRunner.run("manifest", "diff", m.toString(), "--json"); // NEW is missing
+        assertEquals(2, diff.code(), diff.toString());
+        JsonNode d = JSON.readTree(diff.out());
+        assertEquals(2, d.get("exit_code").asInt(), diff.out());
+        assertTrue(d.get("error").asText().contains("NEW"), diff.out());
+        CliRunner verify = CliRunner.run("manifest", "verify", m.toString(), tmp.resolve("nodir").toString(), "--json");
+        assertEquals(2, verify.code(), verify.toString());
+        assertEquals("no such directory: " + tmp.resolve("nodir"), JSON.readTree(verify.out()).get("error").asText());
+        CliRunner plain = CliRunner.run("manifest", "diff", m.toString());
+        assertEquals("", plain.out(), "without --json, stdout stays empty");
+    }
+
+    /** A missing command is a usage error (exit 2), with the overview on stderr. */
+    @Test
+    void noCommandIsAUsageError() {
+        for (String[] cmd : new String[][]{{}, {"manifest"}}) {
+            CliRunner r = CliRunner.run(cmd);
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("Usage:") && r.err().contains("no "), r.err());
+            assertEquals("", r.out());
+        }
+    }
+
+    @Test
+    void build_outputThatIsADirectoryIsUsageError() throws IOException {
+        Path t = tree();
+        Path dir = Files.createDirectories(tmp.resolve("outdir"));
+        CliRunner r = CliRunner.run("manifest", "build", t.toString(), "-o", dir.toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("is a directory; give the manifest file's name"), r.err());
+        CliRunner k = CliRunner.run("keygen", "-o", dir + "/");
+        assertEquals(2, k.code(), k.toString());
+        try (var l = Files.list(dir)) {
+            assertEquals(0, l.count(), "keygen wrote no hidden .key/.pub into the directory");
+        }
     }
 
     @Test

@@ -150,6 +150,18 @@ class ReplicationCommandsTest {
         assertEquals(2, es.current().getAsLong());
         assertEquals(2, es.heldAt().getAsLong());
         assertTrue(Files.isDirectory(edge.resolve("site/releases/v4")));
+        assertFalse(j4.get("already_stored").asBoolean(), j4.toString());
+        long v4Inode = (Long) Files.getAttribute(edge.resolve("site/releases/v4"), "unix:ino");
+        CliRunner heldAgain = CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(),
+                "--dataset", "site", "--data", edge.toString());
+        assertEquals(0, heldAgain.code(), heldAgain.toString());
+        assertTrue(heldAgain.out().contains("v4 is already stored here; current stays at v2, held by a rollback"),
+                heldAgain.out());
+        assertEquals(v4Inode, (Long) Files.getAttribute(edge.resolve("site/releases/v4"), "unix:ino"), "not rebuilt");
+        JsonNode j4b = JSON.readTree(CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(),
+                "--dataset", "site", "--data", edge.toString(), "--json").out());
+        assertTrue(j4b.get("already_stored").asBoolean(), j4b.toString());
+        assertEquals(0, j4b.get("files_added").asInt() + j4b.get("files_updated").asInt(), j4b.toString());
         CliRunner rel2 = CliRunner.run("rollback", "--data", edge.toString(), "--dataset", "site", "--release");
         assertEquals(0, rel2.code(), rel2.toString());
         assertEquals(4, es.current().getAsLong());
@@ -168,6 +180,21 @@ class ReplicationCommandsTest {
         CliRunner rbNone = CliRunner.run("rollback", "--data", fresh.toString(), "--dataset", "site");
         assertTrue(rbNone.code() != 0 && rbNone.err().contains("no releases of site"), rbNone.toString());
         assertFalse(Files.exists(fresh.resolve("site")));
+        Path absent = tmp.resolve("absent");
+        assertEquals(0, CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(),
+                "--dataset", "site", "--data", absent.toString(), "--dry-run").code());
+        assertFalse(Files.exists(absent), "a dry run makes no data directory either");
+        // A failed sync leaves nothing it made for nothing: a mistyped dataset, say.
+        CliRunner typo = CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(),
+                "--dataset", "stie", "--data", absent.toString(), "--json");
+        assertEquals(3, typo.code(), typo.toString());
+        assertTrue(JSON.readTree(typo.out()).has("error"), typo.out());
+        assertFalse(Files.exists(absent), "no skeleton of the mistyped dataset: " + typo);
+        CliRunner typo2 = CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(),
+                "--dataset", "stie", "--data", edge.toString());
+        assertEquals(3, typo2.code(), typo2.toString());
+        assertFalse(Files.exists(edge.resolve("stie")), typo2.toString());
+        assertTrue(Files.isDirectory(edge.resolve("site/releases")), "the data directory itself stays");
     }
 
     /**
@@ -195,6 +222,38 @@ class ReplicationCommandsTest {
         assertEquals(0, ok.code(), ok.toString());
         assertEquals("releases/v1", Files.readSymbolicLink(data.resolve("site/current")).toString());
         assertEquals("1", Files.readString(meta.resolve("hold")).trim());
+    }
+
+    /** Publishing with an edge's config, bad values and a refused first publish: usage errors, nothing left. */
+    @Test
+    void publish_refusesAnEdgeConfigAndLeavesNothingWhenRefused() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("a.txt"), "a");
+        Path edgeCfg = Files.writeString(tmp.resolve("edge.json"), "{\"role\": \"edge\", \"data_dir\": \"ey\", "
+                + "\"upstream\": \"127.0.0.1:7420\", \"datasets\": [\"site\"], \"secret\": \"" + SECRET + "\"}");
+        CliRunner asEdge = CliRunner.run("publish", "--config", edgeCfg.toString(), "--dataset", "site", src.toString());
+        assertEquals(2, asEdge.code(), asEdge.toString());
+        assertTrue(asEdge.err().contains("is an edge's config (role: edge)"), asEdge.err());
+        assertFalse(Files.exists(tmp.resolve("ey")), "nothing published into the edge's store");
+        CliRunner rbOrigin = CliRunner.run("rollback", "--config", edgeCfg.toString(), "--dataset", "site", "--origin");
+        assertEquals(2, rbOrigin.code(), rbOrigin.toString());
+
+        Path data = tmp.resolve("data");
+        CliRunner keep0 = CliRunner.run("publish", "--data", data.toString(), "--dataset", "site", "--retention", "0",
+                src.toString());
+        assertEquals(2, keep0.code(), keep0.toString());
+
+        java.nio.file.Path fifo = src.resolve("pipe");
+        new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor();
+        CliRunner refused = CliRunner.run("publish", "--data", data.toString(), "--dataset", "site", "--json",
+                src.toString());
+        assertEquals(3, refused.code(), refused.toString());
+        assertTrue(JSON.readTree(refused.out()).get("error").asText().contains("pipe"), refused.out());
+        assertFalse(Files.exists(data), "a refused first publish leaves no data directory, scan cache or skeleton");
+        Files.delete(fifo);
+        assertEquals(0, CliRunner.run("publish", "--data", data.toString(), "--dataset", "site", src.toString()).code());
+        CliRunner to0 = CliRunner.run("rollback", "--data", data.toString(), "--dataset", "site", "--to", "0");
+        assertEquals(2, to0.code(), to0.toString());
     }
 
     @Test

@@ -172,6 +172,24 @@ class NodeConfigTest {
         assertTrue(e.getMessage().contains("Duplicate field 'role'"), e.getMessage());
     }
 
+    /** Mistakes a node used to start with, then fail on at every turn, are config errors. */
+    @Test
+    void parse_rejectsMistakesThatUsedToStartANodeThatCouldNotWork() {
+        String edge = "{\"role\": \"edge\", \"upstream\": \"127.0.0.1:7420\", \"secret\": \"a-long-enough-secret\", ";
+        ConfigException e = assertThrows(ConfigException.class, () -> NodeConfig.parse(edge
+                + "\"datasets\": [\"site\", \"site\"]}", tmp));
+        assertTrue(e.getMessage().contains("'site' is listed twice"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> NodeConfig.parse(edge
+                + "\"datasets\": [\"site\"], \"key_id\": \"\"}", tmp));
+        assertTrue(e.getMessage().startsWith("key_id: must be 1 to 255 bytes"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> NodeConfig.parseYaml(
+                "role: origin\nsecret: a-long-enough-secret\n---\nrole: edge\n", tmp));
+        assertTrue(e.getMessage().contains("holds 2 YAML documents"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> NodeConfig.parse("{\"role\": \"origin\"\n", tmp));
+        assertTrue(e.getMessage().startsWith("not valid JSON: ") && !e.getMessage().contains("REDACTED")
+                && e.getMessage().contains("start marker at line 1, column 1"), e.getMessage());
+    }
+
     @Test
     void parse_readsTheKeysItNames() throws Exception {
         java.security.KeyPair kp = dev.delta.engine.manifest.KeyFiles.generate();
