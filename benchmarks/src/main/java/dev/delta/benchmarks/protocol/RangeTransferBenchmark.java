@@ -81,7 +81,8 @@ public final class RangeTransferBenchmark {
         List<Row> rows = new ArrayList<>();
         ServerConfig base = ServerConfig.of("127.0.0.1", 0);
         ServerConfig config = new ServerConfig(base.host(), base.port(), null, base.limits(), base.receiveWindow(), piece,
-                base.maxConcurrentRequests(), base.idleTimeout(), base.ioThreads());
+                base.maxConcurrentRequests(), base.idleTimeout(), base.ioThreads(), base.maxConnections(),
+                base.maxConnectionsPerHost());
         try (DeltaServer server = DeltaServer.start(config, service);
              DeltaClient client = DeltaClient.connect(ClientConfig.of("127.0.0.1", server.port(), "bench", SECRET))) {
             for (Map.Entry<String, ByteBuffer> e : files.entrySet()) {

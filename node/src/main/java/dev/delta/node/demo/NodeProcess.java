@@ -70,6 +70,8 @@ public final class NodeProcess implements AutoCloseable {
         cmd.add("-Dchronicle.analytics.disable=true");
         cmd.add("-Xmx256m");
         cmd.add("-XX:+ExitOnOutOfMemoryError"); // as the launcher: fail visibly, never hang half-dead
+        // ...and say why in the node's log, which the VM's own line does not reach (see the launcher)
+        cmd.add("-XX:OnOutOfMemoryError=echo 'delta (pid %p): out of memory (Java heap), exiting with status 3' >&2");
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

@@ -21,8 +21,9 @@ import java.util.List;
  * +----------+----+----+----------+--------------+    +------------------+
  * </pre>
  *
- * Reads are gathered without copying (a composite cumulation), so DATA content that arrived in
- * one socket read reaches the application as a view of that read buffer.
+ * A client's reads are gathered without copying (a composite cumulation), so DATA content that
+ * arrived in one socket read reaches the application as a view of that read buffer; a server's
+ * are merged into one buffer (see {@link #FrameDecoder(Limits, boolean)}).
  *
  * <p>A length field above the limit raises {@link TooLongFrameException} after the announced bytes
  * are skipped, so the stream stays in step; a malformed body raises
@@ -34,11 +35,22 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     private final MessageReader reader;
     private long bytesToDiscard;
 
-    /** A decoder enforcing {@code limits}. */
+    /** A decoder enforcing {@code limits}, gathering reads without copying (a client's, for DATA). */
     public FrameDecoder(Limits limits) {
+        this(limits, true);
+    }
+
+    /**
+     * A decoder enforcing {@code limits}; {@code composite}: reads are gathered without copying,
+     * which keeps a buffer object per read until its frame is complete (for a client, which reads
+     * its authenticated upstream's DATA in large reads); else each read is copied into one buffer,
+     * so a partial frame costs its own size whatever the reads (for a server, which any peer can
+     * reach before it authenticates).
+     */
+    public FrameDecoder(Limits limits, boolean composite) {
         this.limits = limits;
         this.reader = new MessageReader(limits);
-        setCumulator(COMPOSITE_CUMULATOR);
+        setCumulator(composite ? COMPOSITE_CUMULATOR : MERGE_CUMULATOR);
     }
 
     @Override
@@ -86,5 +98,11 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         bytesToDiscard = FrameLayout.LENGTH_FIELD_SIZE + length;
         discard(in);
         throw new TooLongFrameException("frame length " + length + " exceeds limit " + limits.maxFrameLength());
+    }
+
+    /** Buffers the bytes of an incomplete frame are held in (1 when merged); for tests. */
+    public int bufferedParts() {
+        ByteBuf b = internalBuffer();
+        return b instanceof io.netty.buffer.CompositeByteBuf c ? c.numComponents() : b.isReadable() ? 1 : 0;
     }
 }

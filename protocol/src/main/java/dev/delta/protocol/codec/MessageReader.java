@@ -63,8 +63,8 @@ final class MessageReader {
             case GET_RANGES -> getRanges(requestId, flags, in);
             case GET_FILES -> getFiles(requestId, in);
             case CREDIT -> credit(in);
-            case ERROR -> new ErrorMessage(requestId, in.u16("code"),
-                    in.string16("message", Limits.MAX_ERROR_MESSAGE_BYTES));
+            case ERROR -> new ErrorMessage(requestId, in.u16("code"), // the peer's words end up in logs
+                    dev.delta.protocol.wire.PeerText.printable(in.string16("message", Limits.MAX_ERROR_MESSAGE_BYTES)));
             case PING -> new Ping(in.i64("nonce"));
             case PONG -> new Pong(in.i64("nonce"));
             case BYE -> new Bye();

@@ -6,6 +6,7 @@ import dev.delta.protocol.wire.Auth;
 import dev.delta.protocol.wire.Bytes32;
 import dev.delta.protocol.wire.Challenge;
 import dev.delta.protocol.wire.ErrorCode;
+import dev.delta.protocol.wire.PeerText;
 import dev.delta.protocol.wire.Hello;
 import dev.delta.protocol.wire.HelloOk;
 import dev.delta.protocol.wire.Message;
@@ -27,8 +28,12 @@ final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
     static final int MIN_MAX_DATA = 4096;
     private static final byte[] UNKNOWN_KEY_SECRET = HmacProof.nonce().toArray();
 
+    /** Rejections are logged, but a flood of them is summed up rather than written line by line. */
+    static final LogBudget REJECTIONS = new LogBudget(20, java.time.Duration.ofSeconds(10));
+
     private final DatasetService service;
     private final ServerConfig config;
+    private io.netty.util.concurrent.ScheduledFuture<?> timeout;
     private Hello hello;
     private Bytes32 serverNonce;
     private int version;
@@ -42,12 +47,37 @@ final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
     /** A client gets one idle period to finish the handshake, even if it keeps answering PINGs. */
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        ctx.executor().schedule(() -> {
+        timeout = ctx.executor().schedule(() -> {
             if (ctx.pipeline().context(this) != null) {
+                REJECTIONS.warn(LOG, "peer {} rejected: handshake not finished within {}",
+                        ctx.channel().remoteAddress(), config.idleTimeout());
                 Errors.closeWithError(ctx, ErrorCode.TIMEOUT, "handshake not finished within " + config.idleTimeout());
             }
         }, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
+    }
+
+    /**
+     * Replaced by the session, or the connection closed: the timer goes too. Left pending, it kept
+     * each closed connection (its channel and pipeline) for the whole idle period, so a flood of
+     * failed handshakes held memory for tens of thousands of them.
+     */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelTimeout();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelTimeout();
+        ctx.fireChannelInactive();
+    }
+
+    private void cancelTimeout() {
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
+        }
     }
 
     @Override
@@ -57,6 +87,7 @@ final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
         } else if (hello != null && msg instanceof Auth a) {
             onAuth(ctx, a);
         } else {
+            REJECTIONS.warn(LOG, "peer {} rejected: {} during the handshake", ctx.channel().remoteAddress(), msg.type());
             Errors.closeWithError(ctx, ErrorCode.PROTOCOL_ERROR, "unexpected " + msg.type() + " during handshake");
         }
     }
@@ -64,6 +95,8 @@ final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
     private void onHello(ChannelHandlerContext ctx, Hello h) {
         version = ProtocolVersion.negotiate(h.minVersion(), h.maxVersion());
         if (version < 0) {
+            REJECTIONS.warn(LOG, "peer {} rejected: it speaks protocol versions {}..{}", ctx.channel().remoteAddress(),
+                    h.minVersion(), h.maxVersion());
             Errors.closeWithError(ctx, ErrorCode.UNSUPPORTED_VERSION, "server speaks versions "
                     + ProtocolVersion.LOWEST_COMPATIBLE + ".." + ProtocolVersion.CURRENT + ", client offered "
                     + h.minVersion() + ".." + h.maxVersion());
@@ -80,8 +113,8 @@ final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
         Bytes32 expected = HmacProof.compute(secret, HmacProof.CLIENT_LABEL, version, hello.clientNonce(),
                 serverNonce, hello.keyId());
         if (!HmacProof.matches(expected, a.proof()) || secret == UNKNOWN_KEY_SECRET) {
-            LOG.warn("peer {} rejected: authentication failed for key id '{}'", ctx.channel().remoteAddress(),
-                    hello.keyId());
+            REJECTIONS.warn(LOG, "peer {} rejected: authentication failed for key id '{}'",
+                    ctx.channel().remoteAddress(), PeerText.printable(hello.keyId()));
             Errors.closeWithError(ctx, ErrorCode.AUTH_FAILED, "authentication failed");
             return;
         }
@@ -98,7 +131,8 @@ final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
         Bytes32 proof = HmacProof.compute(secret, HmacProof.SERVER_LABEL, version, hello.clientNonce(),
                 serverNonce, hello.keyId());
         ctx.writeAndFlush(new HelloOk(proof));
-        LOG.info("peer {} connected as '{}' (protocol v{})", ctx.channel().remoteAddress(), hello.keyId(), version);
+        LOG.info("peer {} connected as '{}' (protocol v{})", ctx.channel().remoteAddress(),
+                PeerText.printable(hello.keyId()), version);
         ctx.pipeline().replace(this, "session", new ServerSession(service, config, hello.keyId(), a.window(),
                 Math.min(config.dataPiece(), a.maxData()), version));
     }
@@ -114,6 +148,9 @@ final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
             ctx.close();
             return;
         }
+        // Garbage, a frame over the limit, a message out of turn: the peer gets an ERROR, the log a line.
+        REJECTIONS.warn(LOG, "peer {} rejected before authenticating: {}", ctx.channel().remoteAddress(),
+                PeerText.printable(String.valueOf(root.getMessage())));
         Errors.closeWithError(ctx, Errors.classify(cause), String.valueOf(cause.getMessage()));
     }
 }

@@ -22,17 +22,20 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     private final ServerConfig config;
     private final SslContext ssl;
     private final WireByteCounter counter;
+    private final ConnectionLimit limit;
 
     ServerInitializer(DatasetService service, ServerConfig config, SslContext ssl, WireByteCounter counter) {
         this.service = service;
         this.config = config;
         this.ssl = ssl;
         this.counter = counter;
+        this.limit = new ConnectionLimit(config.maxConnections(), config.maxConnectionsPerHost());
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
+        p.addLast("connection-limit", limit);
         p.addLast("wire-bytes", counter);
         if (ssl != null) {
             p.addLast("tls", ssl.newHandler(ch.alloc()));
@@ -42,7 +45,9 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         // flushes during a read, or queued from other tasks, go out once the burst is over.
         p.addLast(FLUSH_CONSOLIDATION, new FlushConsolidationHandler(
                 FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-        p.addLast("frames", new FrameDecoder(config.limits()));
+        // Requests are small: each read is copied into one buffer, so a peer that sends a frame a
+        // byte at a time holds that frame's bytes, not a buffer object per byte.
+        p.addLast("frames", new FrameDecoder(config.limits(), false));
         p.addLast("encoder", new MessageEncoder());
         p.addLast("keep-alive", new KeepAliveHandler());
         p.addLast("handshake", new ServerHandshake(service, config));

@@ -31,6 +31,8 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
     private final String keyId;
     private final OutboundPump pump;
     private final Map<Integer, AutoCloseable> subscriptions = new HashMap<>();
+    /** Subscriptions one connection may hold (a node subscribes once per dataset it follows). */
+    static final int MAX_SUBSCRIPTIONS = 256;
     private final int piece;
     private final int version;
     private boolean closing;
@@ -195,6 +197,13 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
         }
         if (subscriptions.containsKey(s.requestId())) {
             refuse(ctx, s.requestId(), ErrorCode.PROTOCOL_ERROR, "request id already subscribed");
+            return;
+        }
+        if (subscriptions.size() >= MAX_SUBSCRIPTIONS) {
+            // A node follows a few datasets; a flood of SUBSCRIBEs cost the server memory and
+            // every other subscriber time (each adds to and copies the dataset's listener list).
+            refuse(ctx, s.requestId(), ErrorCode.LIMIT_EXCEEDED, "more than " + MAX_SUBSCRIPTIONS
+                    + " subscriptions on one connection");
             return;
         }
         try {
