@@ -931,16 +931,6 @@ public final class Syncer {
         return Math.min(connections, requests) - 1;
     }
 
-    /** Takes a buffer permit, giving up when the round is being abandoned (never blocks an I/O thread for good). */
-    private static void acquire(Semaphore buffers, int permits, java.util.concurrent.atomic.AtomicBoolean abort)
-            throws InterruptedException, IOException {
-        while (!buffers.tryAcquire(permits, 50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-            if (abort.get()) {
-                throw new IOException("fetch abandoned");
-            }
-        }
-    }
-
     /** Waits, a bounded time, for every future to complete one way or the other. */
     private static void settle(List<CompletableFuture<?>> futures) {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
@@ -1035,7 +1025,30 @@ public final class Syncer {
     private record Receivers(ReleaseBuilder b, ExecutorService writers, AtomicLong accepted, List<FetchRange> failed,
                              AtomicReference<IOException> writeError, Semaphore buffers,
                              SpareBuffers spare, List<CompletableFuture<?>> writes,
-                             java.util.concurrent.atomic.AtomicBoolean abort) {
+                             java.util.concurrent.atomic.AtomicBoolean abort,
+                             java.util.concurrent.atomic.AtomicInteger partialKib) {
+    }
+
+    /**
+     * Takes {@code permits} for a range buffer that is about to be filled, waiting while the
+     * writers hold the budget; returns false, having taken nothing, when waiting cannot help:
+     * the buffers still being filled ({@code partialKib}) hold so much of it that what the writers
+     * give back would never be enough, and only this thread, by reading on, can fill them. The
+     * upstream interleaves its answers to the requests in flight, so 48 requests for 1 MiB ranges
+     * (a cold copy of 40 files of 1 MiB) held 32 half-filled buffers, the whole budget, and the I/O
+     * thread waited forever for permits only its own reading could free. The buffer is then
+     * taken beyond the budget: at most one per request in flight.
+     */
+    private static boolean acquireOrOverdraw(Receivers rx, int permits) throws InterruptedException, IOException {
+        while (!rx.buffers().tryAcquire(permits, 50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (rx.abort().get()) {
+                throw new IOException("fetch abandoned");
+            }
+            if (BUFFERED_KIB - rx.partialKib().get() < permits) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -1047,6 +1060,8 @@ public final class Syncer {
         private final List<FetchRange> batch;
         private final java.util.BitSet handed; // ranges given to a writer
         private ByteBuffer current;
+        /** Whether {@link #current} holds permits of the budget (else it was taken beyond it). */
+        private boolean currentHolds;
         /** For a GET_FILES: the range the stream is in, and where that range starts in the stream. */
         private int streamIndex;
         private long streamStart;
@@ -1078,19 +1093,28 @@ public final class Syncer {
             ByteBuffer buf = current;
             if (buf == null) {
                 buf = rx.spare().take((int) r.length());
-                // back-pressure: the connection waits while writers catch up
-                acquire(rx.buffers(), kib(buf), rx.abort());
+                // back-pressure: the connection waits while writers catch up (never on itself)
+                boolean holds = acquireOrOverdraw(rx, kib(buf));
+                if (holds) {
+                    rx.partialKib().addAndGet(kib(buf));
+                }
                 synchronized (handed) {
                     current = buf;
+                    currentHolds = holds;
                 }
             }
             buf.put(data);
             if (buf.hasRemaining()) {
                 return;
             }
+            boolean holds;
             synchronized (handed) {
+                holds = currentHolds;
                 current = null;
                 handed.set(index);
+            }
+            if (holds) {
+                rx.partialKib().addAndGet(-kib(buf));
             }
             ByteBuffer full = buf.flip();
             try {
@@ -1104,11 +1128,15 @@ public final class Syncer {
                         rx.writeError().compareAndSet(null, ex);
                     } finally {
                         rx.spare().give(full);
-                        rx.buffers().release(kib(full));
+                        if (holds) {
+                            rx.buffers().release(kib(full));
+                        }
                     }
                 }, rx.writers()));
             } catch (java.util.concurrent.RejectedExecutionException ex) {
-                rx.buffers().release(kib(full));
+                if (holds) {
+                    rx.buffers().release(kib(full));
+                }
                 throw ex;
             }
         }
@@ -1127,7 +1155,10 @@ public final class Syncer {
                 }
                 synchronized (handed) {
                     if (current != null) { // a range cut off halfway holds a buffer
-                        rx.buffers().release(kib(current));
+                        if (currentHolds) {
+                            rx.partialKib().addAndGet(-kib(current));
+                            rx.buffers().release(kib(current));
+                        }
                         current = null;
                     }
                     Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
@@ -1295,7 +1326,8 @@ public final class Syncer {
         if (grouped) {
             lastGroups = groups.size();
         }
-        Receivers rx = new Receivers(b, writers, accepted, failed, writeError, buffers, spare, writes, abort);
+        Receivers rx = new Receivers(b, writers, accepted, failed, writeError, buffers, spare, writes, abort,
+                new java.util.concurrent.atomic.AtomicInteger());
         for (Group g : groups) {
             DeltaClient via = pool.get(requests.size() % pool.size());
             Receiver recv = new Receiver(rx, g.ranges());

@@ -126,6 +126,34 @@ class FileGroupSyncTest {
         return names;
     }
 
+    /**
+     * Forty files of 1 MiB: the upstream interleaves its answers to the requests in flight, so the
+     * edge holds a half-filled 1 MiB buffer per request. Those used to take the whole 32 MiB budget
+     * and the sync waited forever for permits only its own reading could free.
+     */
+    @Test
+    @Timeout(30)
+    void aColdCopyOfManyOneMebibyteFiles_finishes() throws Exception {
+        Path many = tmp.resolve("many");
+        Random r = new Random(40);
+        byte[] data = new byte[1 << 20];
+        for (int i = 0; i < 40; i++) {
+            r.nextBytes(data);
+            Files.createDirectories(many);
+            Files.write(many.resolve("f" + i + ".bin"), data);
+        }
+        new Publisher(originData, "site").publish(many);
+        Path edge = tmp.resolve("edge-many");
+        DeltaServer server = DeltaServer.start(ServerConfig.of("127.0.0.1", 0), service());
+        servers.add(server);
+        try (DeltaClient c = DeltaClient.connect(ClientConfig.of("127.0.0.1", server.port(), "default", SECRET)
+                .withMaxInFlight(Syncer.MAX_IN_FLIGHT))) { // as delta sync and a node connect
+            SyncResult res = new Syncer(c, edge).sync("site", 0);
+            assertEquals(40L << 20, res.bytesFetched());
+        }
+        assertMatches(edge, many);
+    }
+
     @Test
     void aColdEdge_fetchesTheSmallFilesAsThePreparedGroups_smallerThanFileByFile() throws Exception {
         new Publisher(originData, "site").publish(src);
