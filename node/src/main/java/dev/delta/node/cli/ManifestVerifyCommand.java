@@ -134,8 +134,8 @@ final class ManifestVerifyCommand implements Callable<Integer> {
                 case "missing" -> expected;
                 case "skipped" -> found;
                 case "target" -> "expected -> " + expected + ", found -> " + found;
-                default -> kind.equals("type") || kind.equals("content") ? "expected " + expected + ", found " + found
-                        : kind + " expected " + expected + ", found " + found;
+                case "type", "content" -> "expected " + expected + ", found " + found;
+                default -> kind + " expected " + expected + ", found " + found; // mode, mtime
             };
             // a path the scan skipped may hold characters a manifest cannot: quoted
             return String.format("%-11s %s (%s)", kind, kind.equals("skipped") ? ManifestPath.quote(path) : path,

@@ -91,19 +91,19 @@ final class RollbackCommand implements Callable<Integer> {
         }
         OptionalLong cur = store.current();
         try (DatasetStore.Lock lock = release || !origin ? store.lock() : null) {
+            OptionalLong heldBefore = store.heldAt();
             if (release) {
-                if (store.heldAt().isEmpty()) {
+                if (heldBefore.isEmpty()) {
                     out.printf("%s: no rollback hold to release; current is %s%n", dataset,
                             cur.isPresent() ? "v" + cur.getAsLong() : "not set");
                     return ExitCode.OK;
                 }
                 long newest = versions.get(versions.size() - 1);
-                long heldAt = store.heldAt().getAsLong();
                 store.releaseHold(); // first: a failed switch then leaves no hold on a release no longer live
                 try {
                     store.switchTo(newest);
                 } catch (IOException | RuntimeException e) {
-                    restoreHold(store, OptionalLong.of(heldAt), e);
+                    restoreHold(store, heldBefore, e);
                     throw e;
                 }
                 out.printf("%s: hold released; current is v%d (newest retained)%n", dataset, newest);
@@ -117,7 +117,6 @@ final class RollbackCommand implements Callable<Integer> {
                 // The hold first: if it cannot be written, nothing has changed; if the switch then
                 // fails, the hold goes back to what it was. Never a rolled-back current without
                 // its hold, which the next sync would undo.
-                OptionalLong heldBefore = store.heldAt();
                 store.hold(target);
                 try {
                     store.switchTo(target);

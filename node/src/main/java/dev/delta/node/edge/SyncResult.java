@@ -25,4 +25,9 @@ public record SyncResult(long version, long previous, boolean upToDate, boolean 
                          int filesUpdated, int filesDeleted, long bytesTotal, long bytesReusedLocal, long bytesFetched,
                          long bytesResumed, long manifestBytes, long wireReceived, long wireSent, long durationMs,
                          boolean alreadyStored) {
+    /** This result, for a version an earlier sync stored: nothing fetched, nothing changed here. */
+    public SyncResult alreadyStoredHere() {
+        return new SyncResult(version, previous, false, false, 0, 0, 0, bytesTotal, bytesReusedLocal, 0, 0,
+                manifestBytes, wireReceived, wireSent, durationMs, true);
+    }
 }

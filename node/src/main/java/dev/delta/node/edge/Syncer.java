@@ -302,18 +302,17 @@ public final class Syncer {
             Target t = targetOrWhole(store, local, dataset, version, mb);
             Manifest target = t.manifest();
             long tManifest = System.nanoTime();
-            if (!follow && store.heldAt().isPresent() && target.version() != previous
+            // the lock is held: no rollback changes the hold while this sync runs
+            OptionalLong heldAt = store.heldAt();
+            if (!follow && heldAt.isPresent() && target.version() != previous
                     && store.versions().contains(target.version())
                     && MessageDigest.isEqual(store.rootDigest(target.version()), t.root())) {
                 // An earlier sync stored it; the hold keeps current where it is: nothing to build.
-                SyncResult s0 = result(target.version(), target.totalBytes(), previous, false, false, null, 0, 0,
-                        t.manifestBytes(), wireIn0, wireOut0, t0);
-                SyncResult r = new SyncResult(s0.version(), s0.previous(), false, false, 0, 0, 0, s0.bytesTotal(),
-                        s0.bytesReusedLocal(), 0, 0, s0.manifestBytes(), s0.wireReceived(), s0.wireSent(),
-                        s0.durationMs(), true);
+                SyncResult r = result(target.version(), target.totalBytes(), previous, false, false, null, 0, 0,
+                        t.manifestBytes(), wireIn0, wireOut0, t0).alreadyStoredHere();
                 writeStatus(store, r);
                 LOG.info("{}: v{} is already stored; current stays at v{}, held by a rollback", dataset,
-                        target.version(), store.heldAt().getAsLong());
+                        target.version(), heldAt.getAsLong());
                 return r;
             }
             Base base = local.version > 0 ? new Base(local.version, local.manifest(), store.releaseDir(local.version))
@@ -353,7 +352,7 @@ public final class Syncer {
             long tFetch = System.nanoTime();
             lastCopiedAlongside = b.bytesCopiedAlongside();
             lastReread = b.bytesReread();
-            boolean held = store.heldAt().isPresent();
+            boolean held = heldAt.isPresent();
             boolean switchNow = !held || follow;
             b.commit(switchNow);
             if (switchNow && held) {
@@ -382,7 +381,7 @@ public final class Syncer {
             } else {
                 LOG.info("{}: stored v{} ({} files, {} bytes; fetched {}, reused {} locally) in {} ms; current stays "
                         + "at v{}, held by a rollback", dataset, r.version(), target.fileCount(), r.bytesTotal(),
-                        r.bytesFetched(), r.bytesReusedLocal(), r.durationMs(), store.heldAt().getAsLong());
+                        r.bytesFetched(), r.bytesReusedLocal(), r.durationMs(), heldAt.getAsLong());
             }
             LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms; plan {} ms (chunk index {}), local {} ms, "
                             + "fetch {} ms over {} "

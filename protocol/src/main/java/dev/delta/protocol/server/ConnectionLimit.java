@@ -20,10 +20,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 @ChannelHandler.Sharable
 final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConnectionLimit.class);
-    private static final io.netty.util.AttributeKey<Boolean> COUNTED =
+    /** A connection this limit counted, and the address it was counted under (null: not an IP socket). */
+    private record Counted(InetAddress host) {
+    }
+
+    private static final io.netty.util.AttributeKey<Counted> COUNTED =
             io.netty.util.AttributeKey.valueOf("delta.connection-counted");
-    private static final io.netty.util.AttributeKey<InetAddress> HOST =
-            io.netty.util.AttributeKey.valueOf("delta.connection-host");
 
     private final int total;
     private final int perHost;
@@ -43,8 +45,7 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
         int all = open.incrementAndGet();
         AtomicInteger mine = host == null ? null : byHost.computeIfAbsent(host, h -> new AtomicInteger());
         int fromHost = mine == null ? 0 : mine.incrementAndGet();
-        ctx.channel().attr(HOST).set(host);
-        ctx.channel().attr(COUNTED).set(Boolean.TRUE);
+        ctx.channel().attr(COUNTED).set(new Counted(host));
         if (all > total || fromHost > perHost) {
             refusals.warn(LOG, "peer {} refused: {}", remote, all > total
                     ? all - 1 + " connections open, the limit is " + total
@@ -58,8 +59,9 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        if (Boolean.TRUE.equals(ctx.channel().attr(COUNTED).getAndSet(null))) {
-            InetAddress host = ctx.channel().attr(HOST).get();
+        Counted c = ctx.channel().attr(COUNTED).getAndSet(null);
+        if (c != null) {
+            InetAddress host = c.host();
             open.decrementAndGet();
             if (host != null) {
                 byHost.computeIfPresent(host, (h, n) -> n.decrementAndGet() <= 0 ? null : n);
