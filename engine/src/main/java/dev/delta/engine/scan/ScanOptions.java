@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
  * How to scan a tree and what to stamp on the manifest it produces. Build one with
@@ -24,6 +25,7 @@ public final class ScanOptions {
     private final int threads;
     private final List<String> excludes;
     private final boolean useIgnoreFile;
+    private final Predicate<String> kept;
     private final FileStateCache cache;
     private final Path openingCacheDir;
     private final CompletableFuture<FileStateCache> openingCache;
@@ -42,6 +44,7 @@ public final class ScanOptions {
         this.threads = b.threads;
         this.excludes = List.copyOf(b.excludes);
         this.useIgnoreFile = b.useIgnoreFile;
+        this.kept = b.kept;
         this.cache = b.cache;
         this.openingCacheDir = b.openingCacheDir;
         this.openingCache = b.openingCache;
@@ -88,6 +91,11 @@ public final class ScanOptions {
     }
 
     /** The file-state cache, or null to read every file (or when it is still {@linkplain #openingCache() opening}). */
+    /** Paths the ignore rules never leave out; null when the rules alone decide. */
+    public Predicate<String> kept() {
+        return kept;
+    }
+
     public FileStateCache cache() {
         return cache;
     }
@@ -116,6 +124,7 @@ public final class ScanOptions {
         private int threads = Runtime.getRuntime().availableProcessors();
         private List<String> excludes = List.of();
         private boolean useIgnoreFile = true;
+        private Predicate<String> kept;
         private FileStateCache cache;
         private Path openingCacheDir;
         private CompletableFuture<FileStateCache> openingCache;
@@ -165,6 +174,16 @@ public final class ScanOptions {
         /** Whether to read the root's {@value IgnoreRules#FILE_NAME} (default: yes). */
         public Builder useIgnoreFile(boolean use) {
             this.useIgnoreFile = use;
+            return this;
+        }
+
+        /**
+         * Paths ('/'-separated, relative to the root) that no ignore rule leaves out, such as every
+         * path of a manifest a tree is checked against. Inside a directory kept this way against
+         * the rules, the rules still leave out whatever the predicate does not keep. Default: none.
+         */
+        public Builder kept(Predicate<String> paths) {
+            this.kept = Objects.requireNonNull(paths, "kept");
             return this;
         }
 

@@ -93,7 +93,7 @@ public final class Scanner {
 
         ProgressReporter progress = new ProgressReporter(options.progress());
         progress.phase(ScanProgress.Phase.WALK);
-        TreeWalker walker = new TreeWalker(root, rules, skip, progress, options.threads());
+        TreeWalker walker = new TreeWalker(root, rules, options.kept(), skip, progress, options.threads());
         walker.walk();
         PhaseLog.mark("walk");
 

@@ -23,6 +23,7 @@ import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The first, cheap phase of a scan: lists the tree with one {@code lstat} per entry, never
@@ -50,6 +51,7 @@ final class TreeWalker {
 
     private final Path root;
     private final IgnoreRules rules;
+    private final Predicate<String> kept;
     private final Path skipDir; // the cache directory when it lies inside the tree, else null
     private final ProgressReporter progress;
     private final int threads;
@@ -66,11 +68,29 @@ final class TreeWalker {
     long regularFiles;
 
     TreeWalker(Path root, IgnoreRules rules, Path skipDir, ProgressReporter progress, int threads) {
+        this(root, rules, null, skipDir, progress, threads);
+    }
+
+    /** @param kept paths no rule leaves out (see {@link ScanOptions.Builder#kept}); null for none */
+    TreeWalker(Path root, IgnoreRules rules, Predicate<String> kept, Path skipDir, ProgressReporter progress,
+               int threads) {
         this.root = root;
+        this.kept = kept;
         this.rules = rules;
         this.skipDir = skipDir;
         this.progress = progress;
         this.threads = Math.max(1, threads);
+    }
+
+    /**
+     * Whether the rules leave {@code path} out. With kept paths, a kept directory may be one the
+     * rules exclude, so its children are checked against every parent's rules, not only their own.
+     */
+    private boolean ignored(String path, boolean isDir) {
+        if (kept == null) {
+            return rules.isIgnoredGivenParentIncluded(path, isDir);
+        }
+        return !kept.test(path) && rules.isIgnored(path, isDir);
     }
 
     /** One directory: its entry (null for the root) and, once listed, its children in name order. */
@@ -287,7 +307,7 @@ final class TreeWalker {
             return null;
         }
         boolean isDir = stat.kind() == FileStat.Kind.DIR;
-        if (rules.isIgnoredGivenParentIncluded(path, isDir) || (isDir && child.equals(skipDir))) {
+        if (ignored(path, isDir) || (isDir && child.equals(skipDir))) {
             parent.ignored++;
             return null;
         }

@@ -20,8 +20,11 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 
 /** {@code delta manifest verify FILE DIR}: does DIR hold exactly what the manifest describes? */
 @Command(name = "verify",
@@ -29,7 +32,8 @@ import java.util.concurrent.Callable;
         description = {
                 "Check that DIR matches the manifest exactly: same paths and types, same content (SHA-256 "
                         + "and chunks), same modes, mtimes and symlink targets. Reads every file. Ignore rules "
-                        + "apply as for build.",
+                        + "(DIR/.deltaignore, --exclude) only hide paths the manifest does not list: every path "
+                        + "it lists is checked, even one the rules would leave out of a build.",
                 "Lists each difference; exit code 0 when DIR matches, 1 when it differs."})
 final class ManifestVerifyCommand implements Callable<Integer> {
     @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
@@ -75,7 +79,7 @@ final class ManifestVerifyCommand implements Callable<Integer> {
         ScanResult r;
         try (ProgressBar bar = new ProgressBar("verifying", ProgressBar.wanted(quiet || json))) {
             ScanOptions opts = ScanOptions.builder(m.dataset()).version(m.version()).chunker(m.chunker())
-                    .excludes(skip).useIgnoreFile(!noIgnoreFile)
+                    .excludes(skip).useIgnoreFile(!noIgnoreFile).kept(listed(m))
                     .progress((phase, fd, ft, bd, bt) -> bar.update(fd, ft, bd, bt)).build();
             r = new Scanner(opts).scan(dir);
         }
@@ -118,6 +122,25 @@ final class ManifestVerifyCommand implements Callable<Integer> {
         }
         out.flush();
         return diffs.isEmpty() ? ExitCode.OK : ExitCode.DIFFERENCES;
+    }
+
+    /**
+     * The paths the manifest lists and every directory above them: the scan takes these in
+     * whatever the ignore rules say (a publish may have used other rules than the tree's own
+     * ignore file, such as a config's negations), so that they are compared, not missed.
+     */
+    private static Predicate<String> listed(Manifest m) {
+        Set<String> above = new HashSet<>();
+        for (Entry e : m.entries()) {
+            String p = e.path();
+            for (int slash = p.lastIndexOf('/'); slash > 0; slash = p.lastIndexOf('/')) {
+                p = p.substring(0, slash);
+                if (!above.add(p)) {
+                    break;
+                }
+            }
+        }
+        return p -> above.contains(p) || m.get(p) != null;
     }
 
     /**

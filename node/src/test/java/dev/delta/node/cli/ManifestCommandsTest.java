@@ -192,6 +192,36 @@ class ManifestCommandsTest {
         assertFalse(byKind.get("missing home.html").has("found"), js.out());
     }
 
+    /**
+     * A manifest built with other ignore rules than the tree's own file (a publish with a config's
+     * negations, here --no-ignore-file) lists paths that file leaves out. verify checks every
+     * listed path anyway, and the rules still hide unlisted ones, also inside a listed directory
+     * the rules exclude.
+     */
+    @Test
+    void verify_checksListedPathsTheTreesIgnoreFileWouldLeaveOut() throws IOException {
+        Path t = tree();
+        Files.createDirectories(t.resolve("cache"));
+        Files.writeString(t.resolve("cache/keep.dat"), "kept");
+        Files.writeString(t.resolve(".deltaignore"), "*.tmp\ncache/\n");
+        Files.setLastModifiedTime(t.resolve("cache/keep.dat"), FileTime.fromMillis(1_600_000_000_000L));
+        Path m = build(t, "all.dm", "--no-ignore-file");
+        CliRunner ok = CliRunner.run("manifest", "verify", m.toString(), t.toString());
+        assertEquals(0, ok.code(), ok.toString());
+
+        Files.writeString(t.resolve("cache/junk.dat"), "not listed, ignored");
+        Files.writeString(t.resolve("other.tmp"), "not listed, ignored");
+        Files.writeString(t.resolve("scratch.tmp"), "listed, changed");
+        Files.delete(t.resolve("cache/keep.dat"));
+        CliRunner js = CliRunner.run("manifest", "verify", "--json", "--ignore-times", m.toString(), t.toString());
+        assertEquals(1, js.code(), js.toString());
+        Set<String> found = new java.util.TreeSet<>();
+        for (JsonNode d : JSON.readTree(js.out()).get("differences")) {
+            found.add(d.get("kind").asText() + " " + d.get("path").asText());
+        }
+        assertEquals(Set.of("content scratch.tmp", "missing cache/keep.dat"), found, js.out());
+    }
+
     /** The manifest file gets the mode any new file gets here (the umask's), not a temp file's 0600. */
     @Test
     void build_outputFollowsTheUmask() throws IOException {
