@@ -126,6 +126,14 @@ public final class DatasetStore {
         return manifestsDir().resolve("v" + version + ".dm.sig");
     }
 
+    /**
+     * Stores the origin's signature of release {@code version}, atomically: a node serving the
+     * release meanwhile reads the old state or the new one, never half a signature.
+     */
+    public void writeSignature(long version, String text) throws IOException {
+        writeAtomically(signatureFile(version), text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     Path deltaFile(long from, long to) {
         return manifestsDir().resolve("v" + to + ".from-v" + from + ".dmd");
     }

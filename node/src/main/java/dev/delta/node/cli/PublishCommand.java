@@ -51,6 +51,10 @@ final class PublishCommand implements Callable<Integer> {
     @Option(names = "--key", paramLabel = "KEY", description = "Sign with this private key (public key: KEY with .key replaced by .pub).")
     Path key;
 
+    @Option(names = "--unsigned", description = "Publish without a signature although the current release is signed "
+            + "(refused otherwise: edges with a trusted_key refuse unsigned versions).")
+    boolean unsigned;
+
     @Option(names = "--exclude", paramLabel = "PATTERN", description = "Ignore pattern (gitignore syntax); repeatable.")
     List<String> excludes = new ArrayList<>();
 
@@ -98,7 +102,11 @@ final class PublishCommand implements Callable<Integer> {
         p.ignore(ignore).retention(retention != null ? retention : cfg != null ? cfg.retention() : 5);
         boolean customChunker = chunker.min != null || chunker.avg != null || chunker.max != null || chunker.nc != null;
         p.chunker(customChunker || cfg == null ? chunker.params(cl, ChunkerParams.REPLICATION) : cfg.chunker());
-        Path signing = key != null ? key : cfg != null ? cfg.signingKey() : null;
+        Path signing = key != null ? key : cfg != null && !unsigned ? cfg.signingKey() : null;
+        if (unsigned && key != null) {
+            throw new CommandLine.ParameterException(cl, "--unsigned and --key contradict each other; give one");
+        }
+        p.allowUnsigned(unsigned);
         if (signing != null) {
             p.signWith(Publisher.loadKeys(signing, ManifestSignCommand.defaultPub(signing)));
         }
@@ -127,11 +135,13 @@ final class PublishCommand implements Callable<Integer> {
                 g.writeNumberField("bytes_new", r.bytesNew());
                 g.writeStringField("root_digest", r.rootDigest());
                 g.writeBooleanField("signed", r.signed());
+                g.writeBooleanField("signed_now", r.signedNow());
                 g.writeNumberField("duration_ms", r.durationMs());
                 g.writeEndObject();
             }
         } else if (!r.created()) {
-            out.printf("%s unchanged: still v%d (no new version created)%n", dataset, r.version());
+            out.printf("%s unchanged: still v%d (no new version created)%s%n", dataset, r.version(),
+                    r.signedNow() ? "; it was unsigned and is signed now" : "");
         } else {
             out.printf("published %s v%d: %d files added, %d updated, %d deleted, %d metadata changes; %s new of %s%s"
                             + " in %s%n", dataset, r.version(), r.diff().filesAdded(), r.diff().filesUpdated(),

@@ -56,6 +56,10 @@ final class RollbackCommand implements Callable<Integer> {
     @Option(names = "--key", paramLabel = "KEY", description = "With --origin: sign with this private key.")
     Path key;
 
+    @Option(names = "--unsigned", description = "With --origin: republish without a signature although the current "
+            + "release is signed (refused otherwise).")
+    boolean unsigned;
+
     @Override
     public Integer call() throws IOException, ConfigException {
         CommandLine cl = spec.commandLine();
@@ -70,6 +74,13 @@ final class RollbackCommand implements Callable<Integer> {
         if (origin && cfg != null && cfg.role() == NodeConfig.Role.EDGE) {
             throw new CommandLine.ParameterException(cl, configFile + " is an edge's config (role: edge): --origin "
                     + "republishes on the origin; on an edge, roll back without --origin");
+        }
+        if ((key != null || unsigned) && !origin) {
+            throw new CommandLine.ParameterException(cl, (key != null ? "--key" : "--unsigned")
+                    + " applies to --origin only (an edge's rollback publishes nothing)");
+        }
+        if (unsigned && key != null) {
+            throw new CommandLine.ParameterException(cl, "--unsigned and --key contradict each other; give one");
         }
         if (to != null && to < 1) {
             throw new CommandLine.ParameterException(cl, "--to must be a version number (1 or more), got " + to);
@@ -131,14 +142,16 @@ final class RollbackCommand implements Callable<Integer> {
             }
         }
         Publisher p = new Publisher(dataDir, dataset).retention(cfg != null ? cfg.retention() : 5);
-        Path signing = key != null ? key : cfg != null ? cfg.signingKey() : null;
+        Path signing = key != null ? key : cfg != null && !unsigned ? cfg.signingKey() : null;
+        p.allowUnsigned(unsigned);
         if (signing != null) {
             p.signWith(Publisher.loadKeys(signing, ManifestSignCommand.defaultPub(signing)));
         }
         long target = to != null ? to : previous(versions, cur);
         PublishResult r = p.republish(target);
         if (!r.created()) {
-            out.printf("%s: v%d has the content of v%d already; no version created%n", dataset, r.version(), target);
+            out.printf("%s: v%d has the content of v%d already; no version created%s%n", dataset, r.version(), target,
+                    r.signedNow() ? "; it was unsigned and is signed now" : "");
             return ExitCode.OK;
         }
         out.printf("%s: republished v%d as v%d%s; edges following this origin switch to it%n", dataset, target,

@@ -12,11 +12,12 @@ import dev.delta.engine.plan.ManifestDiff;
  * @param bytesTotal size of the dataset
  * @param bytesNew   bytes copied in from the source (not linked or copied from earlier releases)
  * @param rootDigest hex root digest of the current version
- * @param signed     whether the manifest was signed
+ * @param signed     whether the current version's manifest is signed
+ * @param signedNow  whether nothing changed but the current version, unsigned until now, got signed
  * @param durationMs wall time
  */
 public record PublishResult(long version, boolean created, ManifestDiff diff, long bytesTotal, long bytesNew,
-                            String rootDigest, boolean signed, long durationMs) {
+                            String rootDigest, boolean signed, boolean signedNow, long durationMs) {
     /** Paths (files, directories, symlinks) with this action. */
     public int count(ChangeAction a) {
         return diff.count(a);

@@ -61,6 +61,7 @@ public final class Publisher {
     private List<String> ignore = List.of();
     private int retention = 5;
     private KeyPair signingKey;
+    private boolean allowUnsigned;
     private ScanProgress progress = ScanProgress.NONE;
 
     public Publisher(Path dataDir, String dataset) {
@@ -88,6 +89,16 @@ public final class Publisher {
 
     public Publisher signWith(KeyPair keys) {
         this.signingKey = keys;
+        return this;
+    }
+
+    /**
+     * Whether a version may be published unsigned when the current one is signed (default: no,
+     * the publish is refused: edges that trust the key would refuse the new version). For an
+     * origin that stops signing on purpose.
+     */
+    public Publisher allowUnsigned(boolean allow) {
+        this.allowUnsigned = allow;
         return this;
     }
 
@@ -161,8 +172,9 @@ public final class Publisher {
         Manifest m = scan.manifest();
         ManifestCodec codec = new ManifestCodec();
         if (sameContent(prev, m)) {
-            return unchanged(prev, t0);
+            return unchanged(store, prev, t0);
         }
+        requireKeyIfSigned(store, cur, next);
         byte[] encoded = codec.encode(m);
         ReleaseBuilder b = ReleaseBuilder.start(store, m, encoded);
         b.prepareLocal();
@@ -177,7 +189,7 @@ public final class Publisher {
         ManifestSignature sig = null;
         if (signingKey != null) {
             sig = ManifestSigner.sign(root, signingKey);
-            sig.write(store.signatureFile(m.version()));
+            store.writeSignature(m.version(), sig.toText());
         }
         boolean signed = sig != null;
         if (prev == null) { // every edge of a first release is cold: ready before they are told
@@ -209,7 +221,8 @@ public final class Publisher {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         LOG.info("{}: published v{} ({} files, {} bytes, {} new) in {} ms", dataset, m.version(), m.fileCount(),
                 m.totalBytes(), fresh, ms);
-        return new PublishResult(m.version(), true, b.plan().diff(), m.totalBytes(), fresh, Sha256.hex(root), signed, ms);
+        return new PublishResult(m.version(), true, b.plan().diff(), m.totalBytes(), fresh, Sha256.hex(root), signed,
+                false, ms);
     }
 
     /**
@@ -383,14 +396,9 @@ public final class Publisher {
             OptionalLong cur = store.current();
             Manifest prev = cur.isPresent() ? store.manifest(cur.getAsLong()) : null;
             if (sameContent(prev, old)) { // edges hold it already: a version of the same content would be noise
-                return unchanged(prev, t0);
+                return unchanged(store, prev, t0);
             }
-            if (signingKey == null && cur.isPresent()
-                    && Files.exists(store.signatureFile(cur.getAsLong()))) {
-                throw new StoreException("v" + cur.getAsLong() + " of " + dataset + " is signed; give the signing key"
-                        + " (--key FILE, or --config with signing_key) so that the republished version is signed too:"
-                        + " edges that trust the key refuse an unsigned one");
-            }
+            requireKeyIfSigned(store, cur, next);
             Manifest m = old.withVersion(next, cur.isPresent() ? cur.getAsLong() : 0, System.currentTimeMillis());
             byte[] encoded = new ManifestCodec().encode(m);
             ReleaseBuilder b = ReleaseBuilder.start(store, m, encoded);
@@ -403,7 +411,7 @@ public final class Publisher {
             ManifestSignature sig = null;
             if (signingKey != null) {
                 sig = ManifestSigner.sign(root, signingKey);
-                sig.write(store.signatureFile(m.version()));
+                store.writeSignature(m.version(), sig.toText());
             }
             boolean signed = sig != null;
             store.switchTo(m.version()); // after the signature: edges that require one find it
@@ -413,7 +421,7 @@ public final class Publisher {
             pruneAfterSwitch(store, next);
             LOG.info("{}: republished v{} as v{}", dataset, version, next);
             return new PublishResult(next, true, ManifestDiff.between(prev, m), m.totalBytes(), 0, Sha256.hex(root),
-                    signed, (System.nanoTime() - t0) / 1_000_000);
+                    signed, false, (System.nanoTime() - t0) / 1_000_000);
         }
     }
 
@@ -446,10 +454,42 @@ public final class Publisher {
         return prev != null && prev.entries().equals(m.entries()) && prev.chunker().equals(m.chunker());
     }
 
-    /** The result of a publish that created nothing: {@code prev} stays the current version. */
-    private static PublishResult unchanged(Manifest prev, long t0) {
-        return new PublishResult(prev.version(), false, ManifestDiff.between(prev, prev), prev.totalBytes(), 0,
-                Sha256.hex(new ManifestCodec().rootDigest(prev)), false, (System.nanoTime() - t0) / 1_000_000);
+    /**
+     * Refuses to publish {@code next} unsigned over a signed current release: the edges that
+     * trust the origin's key would refuse it, and stay behind without anyone being told here.
+     */
+    private void requireKeyIfSigned(DatasetStore store, OptionalLong cur, long next) throws StoreException {
+        if (signingKey == null && !allowUnsigned && cur.isPresent()
+                && Files.exists(store.signatureFile(cur.getAsLong()))) {
+            throw new StoreException("v" + cur.getAsLong() + " of " + dataset + " is signed; give the signing key"
+                    + " (--key FILE, or --config with signing_key) so that v" + next + " is signed too: edges that"
+                    + " trust the key refuse an unsigned version. To stop signing, pass --unsigned (and remove"
+                    + " trusted_key from the edges' configs)");
+        }
+    }
+
+    /**
+     * The result of a publish that created nothing: {@code prev} stays the current version. Given
+     * a key, an unsigned {@code prev} is signed now (a publish that forgot the key is put right by
+     * running it again with the key); a node serving it picks the signature up on the next request.
+     */
+    private PublishResult unchanged(DatasetStore store, Manifest prev, long t0) throws IOException {
+        long v = prev.version();
+        byte[] root = store.rootDigest(v);
+        boolean signed = Files.exists(store.signatureFile(v));
+        boolean signedNow = false;
+        if (!signed && signingKey != null) {
+            ManifestSignature sig = ManifestSigner.sign(root, signingKey);
+            store.writeSignature(v, sig.toText());
+            // The envelope a cold edge gets carries the signature. Stored here even when a node
+            // serves the dataset: its idle packer stored the unsigned one for this version already.
+            storeEnvelope(store, prev, sig, store.manifestBytes(v));
+            LOG.info("{}: v{} was unsigned; signed it", dataset, v);
+            signed = true;
+            signedNow = true;
+        }
+        return new PublishResult(v, false, ManifestDiff.between(prev, prev), prev.totalBytes(), 0, Sha256.hex(root),
+                signed, signedNow, (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** Reads a key pair from PREFIX.key / PREFIX.pub style files. */

@@ -319,6 +319,14 @@ class ReplicationCommandsTest {
                 "--key", tmp.resolve("nokey.key").toString());
         assertEquals(3, noKey.code(), noKey.toString());
         assertTrue(noKey.err().contains("nokey.key: does not exist"), "the key asked for is named: " + noKey.err());
+        CliRunner both = CliRunner.run("publish", "--data", origin.toString(), "--dataset", "site", src.toString(),
+                "--unsigned", "--key", tmp.resolve("nokey.key").toString());
+        assertEquals(2, both.code(), both.toString());
+        assertTrue(both.err().contains("--unsigned and --key contradict each other"), both.err());
+        CliRunner edgeKey = CliRunner.run("rollback", "--data", origin.toString(), "--dataset", "site",
+                "--key", tmp.resolve("nokey.key").toString());
+        assertEquals(2, edgeKey.code(), edgeKey.toString());
+        assertTrue(edgeKey.err().contains("--key applies to --origin only"), edgeKey.err());
     }
 
     private static long readyMirrors(Path dir, String prefix) throws java.io.IOException {

@@ -9,6 +9,7 @@ import dev.delta.engine.scan.Scanner;
 import dev.delta.engine.store.DatasetStore;
 import dev.delta.engine.store.StoreException;
 import dev.delta.node.config.NodeConfig;
+import dev.delta.node.origin.PublishResult;
 import dev.delta.node.origin.Publisher;
 import dev.delta.node.release.PatchPack;
 import dev.delta.node.release.ReleaseService;
@@ -485,6 +486,30 @@ class OriginEdgeTest {
             assertTrue(DatasetStore.open(edgeData, "site").current().isEmpty(), "nothing applied");
             assertEquals(1, new Syncer(c, edgeData).trust(origin.getPublic()).sync("site", 0).version());
         }
+    }
+
+    /**
+     * A publish that forgot the key is put right by the same publish with the key: nothing
+     * changed, so no version is made, but the current one is signed in place, and a serving node
+     * hands the signature to the edge that refused the unsigned manifest (also to a cold edge,
+     * whose manifest comes from the stored envelope).
+     */
+    @Test
+    void anUnsignedReleaseSignedInPlace_isAcceptedByTheEdgeThatRefusedIt() throws Exception {
+        KeyPair origin = KeyFiles.generate();
+        new Publisher(originData, "site").publish(src);
+        startOrigin(new ReleaseService(originData, "default", SECRET, List.of()));
+        try (DeltaClient c = client()) {
+            StoreException e = assertThrows(StoreException.class,
+                    () -> new Syncer(c, edgeData).trust(origin.getPublic()).sync("site", 0));
+            assertTrue(e.getMessage().contains("site v1 is not signed"), e.getMessage());
+
+            PublishResult r = new Publisher(originData, "site").signWith(origin).publish(src);
+            assertFalse(r.created(), "the tree is unchanged: no version");
+            assertTrue(r.signed() && r.signedNow(), r.toString());
+            assertEquals(1, new Syncer(c, edgeData).trust(origin.getPublic()).sync("site", 0).version());
+        }
+        assertMatches(edgeData, src);
     }
 
     @Test

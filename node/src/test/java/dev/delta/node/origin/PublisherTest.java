@@ -111,6 +111,43 @@ class PublisherTest {
         assertEquals(3, store.latest().getAsLong(), "refused before anything was made");
     }
 
+    /**
+     * Once signed, a dataset stays signed: a publish without the key is refused (edges that trust
+     * the key would refuse the new version) unless --unsigned says it is meant; and an unsigned
+     * current version is signed in place by an unchanged publish that has the key.
+     */
+    @Test
+    void publish_signsAnUnsignedCurrentInPlace_andRefusesToDropTheSignature() throws Exception {
+        Path src = source();
+        Path data = tmp.resolve("data");
+        KeyPair keys = KeyFiles.generate();
+        PublishResult first = new Publisher(data, "site").publish(src);
+        assertFalse(first.signed());
+        DatasetStore store = DatasetStore.open(data, "site");
+
+        PublishResult signedNow = new Publisher(data, "site").signWith(keys).publish(src);
+        assertFalse(signedNow.created());
+        assertTrue(signedNow.signed() && signedNow.signedNow(), signedNow.toString());
+        ManifestSignature sig = ManifestSignature.read(store.signatureFile(1));
+        ManifestSigner.verify(sig, store.rootDigest(1), keys.getPublic());
+        assertEquals(sig.toText(), dev.delta.node.release.ManifestEnvelope.decode(store.readEnvelope(1))
+                .signature().toText(), "a cold edge's stored envelope carries the signature");
+        PublishResult again = new Publisher(data, "site").signWith(keys).publish(src);
+        assertTrue(again.signed() && !again.signedNow(), "signed already: " + again);
+
+        Files.writeString(src.resolve("two.txt"), "changed");
+        age(src);
+        StoreException refused = assertThrows(StoreException.class, () -> new Publisher(data, "site").publish(src));
+        assertTrue(refused.getMessage().contains("v1 of site is signed; give the signing key"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("--unsigned"), refused.getMessage());
+        assertEquals(1, store.latest().getAsLong(), "refused before anything was made");
+
+        PublishResult dropped = new Publisher(data, "site").allowUnsigned(true).publish(src);
+        assertEquals(2, dropped.version());
+        assertFalse(dropped.signed());
+        assertFalse(Files.exists(store.signatureFile(2)));
+    }
+
     @Test
     void publish_refusedForUnreadablePaths_listsTenAndCountsTheRest() throws Exception {
         Path src = source();
