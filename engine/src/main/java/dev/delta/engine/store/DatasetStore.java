@@ -426,6 +426,102 @@ public final class DatasetStore {
     }
 
     /**
+     * Records that release {@code version} is being committed to become current: a publish writes
+     * it before its commit and clears it after the switch ({@link #clearSwitchPending}), so that
+     * the next publish knows a release it finds committed but not current for a process killed in
+     * between (a release no edge was told about; see {@link #switchPending}).
+     */
+    public void markSwitchPending(long version) throws IOException {
+        writeAtomically(meta.resolve("switch-pending"),
+                Long.toString(version).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    /** The version {@link #markSwitchPending} recorded and nothing cleared; empty when none. */
+    public OptionalLong switchPending() throws IOException {
+        Path f = meta.resolve("switch-pending");
+        if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
+            return OptionalLong.empty();
+        }
+        String s = Files.readString(f).trim();
+        try {
+            return OptionalLong.of(Long.parseLong(s));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty(); // half-written by a crash: the release it named is checked anyway
+        }
+    }
+
+    public void clearSwitchPending() throws IOException {
+        Files.deleteIfExists(meta.resolve("switch-pending"));
+    }
+
+    /**
+     * Removes release {@code version} and everything stored beside it (manifest, root record,
+     * signature, envelope, deltas and patches from or to it). The manifest goes first: a release
+     * without one is no longer listed, and {@link #removeLeftoverRelease} finishes what a failure
+     * leaves. Refused for the release {@code current} points at or the held one. Call it holding
+     * the {@link #lock}.
+     */
+    public void removeRelease(long version) throws IOException {
+        OptionalLong cur = current();
+        OptionalLong held = heldAt();
+        if ((cur.isPresent() && cur.getAsLong() == version) || (held.isPresent() && held.getAsLong() == version)) {
+            throw new StoreException(dataset + " v" + version + " is current or held; it is not removed");
+        }
+        try {
+            removeUnchecked(version);
+        } finally {
+            removeDeltas(List.of(version));
+        }
+    }
+
+    /**
+     * Deletes the manifest first (a release without one is no longer listed; if that fails,
+     * nothing else is tried), then the tree and the files beside the manifest, each tried even when
+     * one before failed; the first failure is thrown at the end.
+     */
+    private void removeUnchecked(long ver) throws IOException {
+        Files.delete(manifestFile(ver));
+        IOException first = attempt(null, () -> deleteTree(releaseDir(ver)));
+        first = attempt(first, () -> Files.deleteIfExists(rootFile(ver)));
+        first = attempt(first, () -> Files.deleteIfExists(envelopeFile(ver)));
+        first = attempt(first, () -> Files.deleteIfExists(signatureFile(ver)));
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private interface IoStep {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code step}; returns {@code first}, or the step's failure (added to {@code first} when there is one). */
+    private static IOException attempt(IOException first, IoStep step) {
+        try {
+            step.run();
+            return first;
+        } catch (IOException e) {
+            if (first == null) {
+                return e;
+            }
+            first.addSuppressed(e);
+            return first;
+        }
+    }
+
+    /** Deletes the stored deltas and patches from or to any of {@code removed}. */
+    private void removeDeltas(List<Long> removed) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(manifestsDir())) {
+            for (Path p : ds) {
+                Matcher m = DELTA_FILE.matcher(p.getFileName().toString());
+                if (m.matches() && (removed.contains(Long.parseLong(m.group(1)))
+                        || removed.contains(Long.parseLong(m.group(2))))) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /**
      * Removes every release but the newest {@code keep}, the one {@code current} points at and a
      * held one (those two are kept on top of the newest {@code keep}: an edge held at an old
      * release still keeps the newest versions it fetched, so releasing the hold is instant). Call
@@ -462,25 +558,14 @@ public final class DatasetStore {
                 continue;
             }
             try {
-                Files.delete(manifestFile(ver)); // first: a release without a manifest is no longer listed
-                Files.deleteIfExists(rootFile(ver));
-                Files.deleteIfExists(envelopeFile(ver));
-                deleteTree(releaseDir(ver));
+                removeUnchecked(ver);
                 removed.add(ver);
             } catch (IOException e) {
                 failed.add("pruning " + dataset + " v" + ver + " failed: " + e);
             }
         }
         if (!removed.isEmpty()) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(manifestsDir())) {
-                for (Path p : ds) {
-                    Matcher m = DELTA_FILE.matcher(p.getFileName().toString());
-                    if (m.matches() && (removed.contains(Long.parseLong(m.group(1)))
-                            || removed.contains(Long.parseLong(m.group(2))))) {
-                        Files.deleteIfExists(p);
-                    }
-                }
-            }
+            removeDeltas(removed);
         }
         return removed;
     }

@@ -126,6 +126,7 @@ public final class Publisher {
             Path cacheDir = store.root().resolve(".delta/filestate");
             CompletableFuture<FileStateCache> cache = FileStateCache.openInBackground(cacheDir, 1024);
             try {
+                dropUnswitched(store);
                 return publishWithRetries(store, cacheDir, cache, source);
             } finally {
                 cache.join().close();
@@ -184,24 +185,34 @@ public final class Publisher {
             b.accept(r, read(src, r));
             fresh += r.length();
         }
-        b.commit(false);
+        // A signature left by a release of this number that never went live (removed, but not all
+        // of it) must not pass for this one's: refused here, before the commit, if it stays.
+        Files.deleteIfExists(store.signatureFile(m.version()));
+        store.markSwitchPending(m.version());
         byte[] root = ManifestCodec.rootDigest(encoded);
         ManifestSignature sig = null;
-        if (signingKey != null) {
-            sig = ManifestSigner.sign(root, signingKey);
-            store.writeSignature(m.version(), sig.toText());
+        try {
+            b.commit(false);
+            if (signingKey != null) {
+                sig = ManifestSigner.sign(root, signingKey);
+                store.writeSignature(m.version(), sig.toText());
+            }
+            if (prev == null) { // every edge of a first release is cold: ready before they are told
+                storeEnvelope(store, m, sig, encoded);
+            }
+            storeDelta(store, prev, m, root);
+            storePatches(store, prev, m);
+            // Packed and signed before current moves: the announcement reaches edges only once what
+            // they will fetch is ready to serve in its compressed form.
+            pack(store, m, e -> isNewPath(prev, e.path()), "new content");
+            packGroups(store, m, newPathsOnly(prev, m), "small files in groups of new paths");
+            store.switchTo(m.version());
+        } catch (IOException | RuntimeException e) {
+            dropUnswitched(store, e);
+            throw e;
         }
+        switched(store);
         boolean signed = sig != null;
-        if (prev == null) { // every edge of a first release is cold: ready before they are told
-            storeEnvelope(store, m, sig, encoded);
-        }
-        storeDelta(store, prev, m, root);
-        storePatches(store, prev, m);
-        // Packed and signed before current moves: the announcement reaches edges only once what
-        // they will fetch is ready to serve in its compressed form.
-        pack(store, m, e -> isNewPath(prev, e.path()), "new content");
-        packGroups(store, m, newPathsOnly(prev, m), "small files in groups of new paths");
-        store.switchTo(m.version());
         // After the switch: what only cold edges need (see storeEnvelope, pack and packGroups):
         // following edges get a delta and patches; a cold one meanwhile gets the manifest
         // compressed anew. A node serving the dataset does it once idle, else the publish here.
@@ -391,6 +402,7 @@ public final class Publisher {
         DatasetStore store = DatasetStore.open(dataDir, dataset);
         try (DatasetStore.Lock lock = store.lock()) {
             long t0 = System.nanoTime();
+            dropUnswitched(store);
             Manifest old = store.manifest(version);
             long next = store.latest().getAsLong() + 1;
             OptionalLong cur = store.current();
@@ -406,15 +418,23 @@ public final class Publisher {
             if (!b.pending().isEmpty()) {
                 throw new StoreException("release v" + version + " is incomplete on this node; cannot republish it");
             }
-            b.commit(false);
+            Files.deleteIfExists(store.signatureFile(m.version())); // as in publishOnce
+            store.markSwitchPending(m.version());
             byte[] root = ManifestCodec.rootDigest(encoded);
             ManifestSignature sig = null;
-            if (signingKey != null) {
-                sig = ManifestSigner.sign(root, signingKey);
-                store.writeSignature(m.version(), sig.toText());
+            try {
+                b.commit(false);
+                if (signingKey != null) {
+                    sig = ManifestSigner.sign(root, signingKey);
+                    store.writeSignature(m.version(), sig.toText());
+                }
+                store.switchTo(m.version()); // after the signature: edges that require one find it
+            } catch (IOException | RuntimeException e) {
+                dropUnswitched(store, e);
+                throw e;
             }
+            switched(store);
             boolean signed = sig != null;
-            store.switchTo(m.version()); // after the signature: edges that require one find it
             if (!ServingLock.isHeld(store.root())) { // else the serving node stores it once idle
                 storeEnvelope(store, m, sig, encoded); // after: the edges that follow get a delta
             }
@@ -452,6 +472,49 @@ public final class Publisher {
     /** Whether {@code m} has the entries and chunking of {@code prev} (a release, or null). */
     private static boolean sameContent(Manifest prev, Manifest m) {
         return prev != null && prev.entries().equals(m.entries()) && prev.chunker().equals(m.chunker());
+    }
+
+    /**
+     * Removes the release an earlier publish committed but never made current: a process killed
+     * (or failed) between its commit and its switch ({@link DatasetStore#markSwitchPending}). No
+     * edge was told about it, and left in place it would take the next version number and a
+     * retention slot from the releases edges did get.
+     */
+    private void dropUnswitched(DatasetStore store) throws IOException {
+        OptionalLong pending = store.switchPending();
+        if (pending.isEmpty()) {
+            return;
+        }
+        long v = pending.getAsLong();
+        OptionalLong cur = store.current();
+        OptionalLong held = store.heldAt();
+        boolean live = (cur.isPresent() && cur.getAsLong() == v) || (held.isPresent() && held.getAsLong() == v);
+        if (!live && store.versions().contains(v)) {
+            store.removeRelease(v);
+            LOG.warn("{}: removed v{}, which a publish committed but stopped before making current; this publish "
+                    + "takes its place", dataset, v);
+        } else if (!live) {
+            store.removeLeftoverRelease(v); // a commit cut short: a release tree without its manifest
+        }
+        store.clearSwitchPending();
+    }
+
+    /** {@link #dropUnswitched(DatasetStore)} after a failure between commit and switch; its own failure is added to {@code e}. */
+    private void dropUnswitched(DatasetStore store, Exception e) {
+        try {
+            dropUnswitched(store);
+        } catch (IOException | RuntimeException again) {
+            e.addSuppressed(again);
+        }
+    }
+
+    /** Clears the pending switch once {@code current} moved; a failure only leaves a note the next publish clears. */
+    private void switched(DatasetStore store) {
+        try {
+            store.clearSwitchPending();
+        } catch (IOException e) {
+            LOG.warn("{}: could not clear the pending-switch note: {}", dataset, e.toString());
+        }
     }
 
     /**

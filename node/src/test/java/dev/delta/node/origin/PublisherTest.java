@@ -148,6 +148,84 @@ class PublisherTest {
         assertFalse(Files.exists(store.signatureFile(2)));
     }
 
+    /**
+     * A publish killed between its commit and its switch leaves a complete release that never
+     * became current, and no edge was told about it. The next publish removes it and takes its
+     * version number; the releases edges hold keep their retention slots.
+     */
+    @Test
+    void publish_replacesAReleaseAKilledPublishCommittedButNeverSwitchedTo() throws Exception {
+        Path src = source();
+        Path data = tmp.resolve("data");
+        Publisher p = new Publisher(data, "site").retention(2);
+        p.publish(src);
+        Files.writeString(src.resolve("two.txt"), "v2");
+        age(src);
+        p.publish(src);
+        Files.writeString(src.resolve("two.txt"), "v3, never current");
+        age(src);
+        p.publish(src);
+        DatasetStore store = DatasetStore.open(data, "site");
+        store.switchTo(2); // what a kill between commit and switch leaves: v3 committed, current at v2
+        store.markSwitchPending(3);
+
+        Files.writeString(src.resolve("two.txt"), "v3 for real");
+        age(src);
+        PublishResult r = p.publish(src);
+        assertEquals(3, r.version(), "the never-current v3 is replaced, not skipped");
+        assertEquals(1, r.count(ChangeAction.UPDATE), "the diff is against v2, the current release");
+        assertEquals(List.of(2L, 3L), store.versions(), "v2 keeps its retention slot");
+        assertEquals("v3 for real", Files.readString(store.currentLink().resolve("two.txt")));
+        assertTrue(store.switchPending().isEmpty());
+    }
+
+    /**
+     * A failure between commit and switch (here the switch itself: something in the way of the
+     * new link) removes the committed release and leaves current as it was.
+     */
+    @Test
+    void publish_failingAfterItsCommit_removesTheReleaseAndLeavesCurrent() throws Exception {
+        Path src = source();
+        Path data = tmp.resolve("data");
+        KeyPair keys = KeyFiles.generate();
+        Publisher p = new Publisher(data, "site").signWith(keys);
+        p.publish(src);
+        DatasetStore store = DatasetStore.open(data, "site");
+        Path blocker = store.root().resolve(".current.tmp");
+        Files.createDirectories(blocker);
+        Files.writeString(blocker.resolve("x"), "in the way of the switch");
+        Files.writeString(src.resolve("two.txt"), "changed");
+        age(src);
+        assertThrows(IOException.class, () -> p.publish(src));
+        assertEquals(List.of(1L), store.versions());
+        assertEquals(1, store.current().getAsLong());
+        assertFalse(Files.exists(store.releaseDir(2)), "the committed v2 is removed");
+        assertFalse(Files.exists(store.signatureFile(2)), "with its signature");
+        assertTrue(store.switchPending().isEmpty());
+
+        Files.delete(blocker.resolve("x"));
+        Files.delete(blocker);
+        assertEquals(2, p.publish(src).version());
+        assertTrue(store.switchPending().isEmpty());
+    }
+
+    /** A signature file of the next version that cannot be cleared refuses the publish before its commit. */
+    @Test
+    void publish_refusesBeforeItsCommit_whenAStaleSignatureOfTheNextVersionStays() throws Exception {
+        Path src = source();
+        Path data = tmp.resolve("data");
+        Publisher p = new Publisher(data, "site");
+        p.publish(src);
+        DatasetStore store = DatasetStore.open(data, "site");
+        Files.createDirectories(store.signatureFile(2).resolve("x"));
+        Files.writeString(src.resolve("two.txt"), "changed");
+        age(src);
+        IOException blocked = assertThrows(IOException.class, () -> p.publish(src));
+        assertTrue(blocked.getMessage().contains("v2.dm.sig"), blocked.toString());
+        assertEquals(List.of(1L), store.versions());
+        assertFalse(Files.exists(store.releaseDir(2)));
+    }
+
     @Test
     void publish_refusedForUnreadablePaths_listsTenAndCountsTheRest() throws Exception {
         Path src = source();
