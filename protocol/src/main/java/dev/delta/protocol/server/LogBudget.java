@@ -49,6 +49,13 @@ final class LogBudget {
         }
     }
 
+    /** Starts a new period now, as if none had been used; for tests that look for a line. */
+    synchronized void reset() {
+        periodStart = System.nanoTime();
+        used = 0;
+        suppressed = 0;
+    }
+
     /** Lines not logged in the current period, so far; for tests. */
     synchronized long suppressed() {
         return suppressed;

@@ -12,6 +12,7 @@ import dev.delta.protocol.wire.GetManifest;
 import dev.delta.protocol.wire.GetRanges;
 import dev.delta.protocol.wire.Announce;
 import dev.delta.protocol.wire.Message;
+import dev.delta.protocol.wire.PeerText;
 import dev.delta.protocol.wire.ProtocolVersion;
 import dev.delta.protocol.wire.RangeReference;
 import dev.delta.protocol.wire.Subscribe;
@@ -36,6 +37,11 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
     private final int piece;
     private final int version;
     private boolean closing;
+    /** Refusals of authenticated requests: a line each, within a budget a busy peer cannot flood. */
+    static final LogBudget REFUSALS = new LogBudget(20, java.time.Duration.ofSeconds(10));
+    private final long connectedNanos = System.nanoTime();
+    private long requests;
+    private String failure;
 
     ServerSession(DatasetService service, ServerConfig config, String keyId, long clientWindow, int piece,
                   int version) {
@@ -51,6 +57,10 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
     protected void channelRead0(ChannelHandlerContext ctx, Message msg) {
         if (closing) {
             return;
+        }
+        if (msg instanceof GetRanges || msg instanceof GetFiles || msg instanceof GetManifest
+                || msg instanceof Subscribe) {
+            requests++;
         }
         if (msg instanceof GetRanges g) {
             onGetRanges(ctx, g);
@@ -220,8 +230,12 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
         }
     }
 
-    private static void refuse(ChannelHandlerContext ctx, int requestId, ErrorCode code, String message) {
-        ctx.write(new ErrorMessage(requestId, code.code(), message == null ? code.name() : message));
+    /** Answers a request with an ERROR, and logs it: an unknown dataset, a pruned version, a forbidden key. */
+    private void refuse(ChannelHandlerContext ctx, int requestId, ErrorCode code, String message) {
+        String text = message == null ? code.name() : message;
+        REFUSALS.warn(LOG, "peer {} ('{}'): request refused, {}: {}", ctx.channel().remoteAddress(),
+                PeerText.printable(keyId), code, PeerText.printable(text));
+        ctx.write(new ErrorMessage(requestId, code.code(), text));
         ctx.flush();
     }
 
@@ -235,6 +249,10 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        long ms = (System.nanoTime() - connectedNanos) / 1_000_000;
+        LOG.info("peer {} ('{}') disconnected after {}.{} s, {} request(s){}", ctx.channel().remoteAddress(),
+                PeerText.printable(keyId), ms / 1000, (ms % 1000) / 100, requests,
+                failure == null ? "" : "; " + failure);
         pump.closeAll();
         subscriptions.values().forEach(ServerSession::closeQuietly);
         subscriptions.clear();
@@ -243,6 +261,9 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (failure == null) { // told in the disconnect line: a reset link, a malformed frame
+            failure = Errors.classify(cause) + ": " + PeerText.printable(String.valueOf(cause.getMessage()));
+        }
         Errors.closeWithError(ctx, Errors.classify(cause), String.valueOf(cause.getMessage()));
     }
 
