@@ -2,6 +2,7 @@ package dev.delta.protocol.server;
 
 import dev.delta.protocol.auth.HmacProof;
 import dev.delta.protocol.handler.Errors;
+import dev.delta.protocol.handler.KeepAliveHandler;
 import dev.delta.protocol.wire.Auth;
 import dev.delta.protocol.wire.Bytes32;
 import dev.delta.protocol.wire.Challenge;
@@ -133,6 +134,9 @@ final class ServerHandshake extends SimpleChannelInboundHandler<Message> {
         ctx.writeAndFlush(new HelloOk(proof));
         LOG.info("peer {} connected as '{}' (protocol v{})", ctx.channel().remoteAddress(),
                 PeerText.printable(hello.keyId()), version);
+        // Keep-alive only once authenticated: before, a PING is a message out of turn like any
+        // other, and the handshake's own timer closes a peer that says nothing.
+        ctx.pipeline().addBefore(ctx.name(), "keep-alive", new KeepAliveHandler());
         ctx.pipeline().replace(this, "session", new ServerSession(service, config, hello.keyId(), a.window(),
                 Math.min(config.dataPiece(), a.maxData()), version));
     }

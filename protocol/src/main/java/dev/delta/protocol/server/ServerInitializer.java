@@ -2,7 +2,6 @@ package dev.delta.protocol.server;
 
 import dev.delta.protocol.codec.FrameDecoder;
 import dev.delta.protocol.codec.MessageEncoder;
-import dev.delta.protocol.handler.KeepAliveHandler;
 import dev.delta.protocol.handler.WireByteCounter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -13,7 +12,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 
 import java.util.concurrent.TimeUnit;
 
-/** Builds a server connection's pipeline: counter, TLS, idle, flush consolidation, codec, keep-alive, handshake. */
+/** Builds a server connection's pipeline: counter, TLS, idle, flush consolidation, codec, handshake (keep-alive joins after it). */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     /** Name of the flush consolidation handler, which a pump that wrote much flushes past. */
     static final String FLUSH_CONSOLIDATION = "flush-consolidation";
@@ -49,7 +48,6 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         // byte at a time holds that frame's bytes, not a buffer object per byte.
         p.addLast("frames", new FrameDecoder(config.limits(), false));
         p.addLast("encoder", new MessageEncoder());
-        p.addLast("keep-alive", new KeepAliveHandler());
         p.addLast("handshake", new ServerHandshake(service, config));
     }
 }

@@ -64,9 +64,16 @@ class KeepAliveTest {
         }
     }
 
+    /** Once authenticated (before, a PING is out of turn: HostilePeerTest). */
     @Test
     void pingIsAnsweredWithTheSameNonce() throws Exception {
         try (DeltaServer server = server(Duration.ofSeconds(5)); RawPeer peer = new RawPeer(server.port())) {
+            Bytes32 nonce = HmacProof.nonce();
+            peer.send(new Hello(1, 1, nonce, "edge"));
+            Challenge c = (Challenge) peer.read();
+            peer.send(new Auth(HmacProof.compute(new byte[] {1}, HmacProof.CLIENT_LABEL, 1, nonce, c.serverNonce(), "edge"),
+                    1 << 22, 1 << 17));
+            assertInstanceOf(HelloOk.class, peer.read());
             peer.send(new Ping(77));
             assertEquals(new Pong(77), peer.read());
         }

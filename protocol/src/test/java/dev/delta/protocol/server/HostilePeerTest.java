@@ -146,6 +146,21 @@ class HostilePeerTest {
         assertEquals(7, b.suppressed());
     }
 
+    /** Before the handshake a PING is a message out of turn: an ERROR and a closed link, no PONG. */
+    @Test
+    void aPingBeforeTheHandshake_isAnsweredWithAnErrorNotAPong() throws Exception {
+        try (DeltaServer server = DeltaServer.start(ServerConfig.of("127.0.0.1", 0), service());
+             Socket s = new Socket("127.0.0.1", server.port())) {
+            s.getOutputStream().write(dev.delta.protocol.codec.Codec.encode(new dev.delta.protocol.wire.Ping(7)));
+            s.setSoTimeout(5000);
+            byte[] got = s.getInputStream().readAllBytes(); // until the server closes the link
+            List<dev.delta.protocol.wire.Message> answers = dev.delta.protocol.codec.Codec.feed(
+                    dev.delta.protocol.codec.Codec.decoder(Limits.DEFAULT), got);
+            assertEquals(1, answers.size(), answers.toString());
+            assertTrue(answers.get(0) instanceof dev.delta.protocol.wire.ErrorMessage, answers.toString());
+        }
+    }
+
     private static boolean staysOpen(Socket s) throws IOException {
         return readWithin(s, 300) == -2;
     }
