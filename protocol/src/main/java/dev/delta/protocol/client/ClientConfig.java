@@ -17,7 +17,8 @@ import java.time.Duration;
  * @param receiveWindow flow-control window offered to the server, in payload bytes
  * @param maxInFlight requests sent before their answers finish; more wait in a queue
  * @param connectTimeout TCP connect plus handshake
- * @param requestTimeout longest time a request may go without a frame for it
+ * @param requestTimeout longest time a request may go without a frame, for it or for any other request of
+ *                       the connection (a server interleaves its answers: a busy link is not a stalled one)
  * @param idleTimeout read-idle time before a PING; twice this without a frame closes
  */
 public record ClientConfig(String host, int port, String keyId, byte[] secret, TlsFiles tls, Limits limits,

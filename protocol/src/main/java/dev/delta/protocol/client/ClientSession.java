@@ -42,6 +42,8 @@ final class ClientSession extends SimpleChannelInboundHandler<Message> {
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timeoutCheck;
     private int nextId = 1;
+    /** When a frame last came for any request (the event loop's thread only, as all fields here). */
+    private long lastAnswerNanos = System.nanoTime();
     private DeltaException closed;
 
     private final int version;
@@ -156,6 +158,7 @@ final class ClientSession extends SimpleChannelInboundHandler<Message> {
         Pending<?> p = active.get(requestId);
         if (p != null) {
             p.lastProgressNanos = System.nanoTime();
+            lastAnswerNanos = p.lastProgressNanos;
             try {
                 boolean done = m instanceof Data d ? p.onData(d) : p.onManifest((ManifestPart) m);
                 if (done) {
@@ -200,12 +203,18 @@ final class ClientSession extends SimpleChannelInboundHandler<Message> {
         }
     }
 
+    /**
+     * Fails the requests that went the request timeout without a frame, counting a frame for any
+     * request of this connection as progress for all: the server interleaves its answers one piece
+     * per request in turn, so on a slow link each of 16 requests in flight waits 16 pieces for its
+     * next one (at 30 KB/s and 128 KiB pieces, 70 s), while the link is busy all along.
+     */
     private void checkTimeouts() {
         long limit = config.requestTimeout().toNanos();
         long now = System.nanoTime();
         List<Integer> expired = new ArrayList<>();
         active.forEach((id, p) -> {
-            if (now - p.lastProgressNanos > limit) {
+            if (now - Math.max(p.lastProgressNanos, lastAnswerNanos) > limit) {
                 expired.add(id);
             }
         });

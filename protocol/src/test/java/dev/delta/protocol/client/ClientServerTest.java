@@ -231,6 +231,47 @@ class ClientServerTest {
         }
     }
 
+    /**
+     * A slow server: it sends one piece per request in turn, each read taking 150 ms, so each of
+     * six requests waits six pieces (900 ms) for its next frame, longer than the 600 ms timeout,
+     * while the connection gets frames every two pieces (the pump flushes every 256 KiB). Busy is
+     * not stalled: nothing times out.
+     */
+    @Test
+    void aBusySlowConnection_doesNotTimeOutRequestsWaitingTheirTurn() throws Exception {
+        int piece = dev.delta.protocol.wire.Limits.DEFAULT_DATA_PIECE;
+        int size = 3 * piece;
+        Supplier<RangeSource> slow = () -> new RangeSource() {
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public int read(long offset, ByteBuffer dst) {
+                try {
+                    Thread.sleep(150); // a slow disk, on the server's I/O thread
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                int n = (int) Math.min(dst.remaining(), size - offset);
+                dst.put(new byte[n]);
+                return n;
+            }
+        };
+        service.versionWithSources("slow", 1, Samples.repeated(9), new byte[] {9}, Map.of("f", slow));
+        try (DeltaClient c = DeltaClient.connect(config().withRequestTimeout(Duration.ofMillis(600)))) {
+            List<CompletableFuture<RangeResult>> all = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                all.add(c.fetchRanges("slow", 1, "f", List.of(new ByteRange(0, size)),
+                        (i2, o, data) -> data.position(data.limit())));
+            }
+            for (CompletableFuture<RangeResult> f : all) {
+                assertEquals(size, DeltaClient.await(f).bytes());
+            }
+        }
+    }
+
     @Test
     void serverStops_pendingRequestsFailPeerClosed() throws Exception {
         CountDownLatch inHandler = new CountDownLatch(1);
