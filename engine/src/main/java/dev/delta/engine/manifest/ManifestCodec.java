@@ -117,11 +117,12 @@ public final class ManifestCodec {
     }
 
     /** What {@link #summarize} reads from an encoding without decoding its entries. */
-    public record Summary(String dataset, long version, long entries, long files, long totalBytes) {
+    public record Summary(String dataset, long version, long createdMillis, long entries, long files,
+                          long totalBytes) {
     }
 
     /**
-     * Skims an encoding for its dataset, version, entry and file counts and total file bytes,
+     * Skims an encoding for its dataset, version, creation time, entry and file counts and total file bytes,
      * without building entries or checking paths, ids and the checksum: for figures about a
      * manifest already verified (a committed release's), at a fraction of a decode's cost.
      *
@@ -142,7 +143,9 @@ public final class ManifestCodec {
                     java.nio.charset.StandardCharsets.UTF_8);
             b.position(b.position() + len);
             long version = b.getLong();
-            b.position(b.position() + 8 + 8 + 4 + 4 + 4 + 1); // parent, created, chunker
+            b.position(b.position() + 8); // parent
+            long created = b.getLong();
+            b.position(b.position() + 4 + 4 + 4 + 1); // chunker
             long count = b.getInt() & 0xffffffffL;
             long files = 0;
             long total = 0;
@@ -164,7 +167,7 @@ public final class ManifestCodec {
                     b.position(b.position() + targetLen);
                 }
             }
-            return new Summary(dataset, version, count, files, total);
+            return new Summary(dataset, version, created, count, files, total);
         } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
             throw new ManifestFormatException(b.position(), "truncated manifest");
         }

@@ -94,6 +94,7 @@ class ManifestCodecTest {
             ManifestCodec.Summary s = ManifestCodec.summarize(b);
             assertEquals(m.dataset(), s.dataset());
             assertEquals(m.version(), s.version());
+            assertEquals(m.createdMillis(), s.createdMillis());
             assertEquals(m.entries().size(), s.entries());
             assertEquals(m.fileCount(), s.files());
             assertEquals(m.totalBytes(), s.totalBytes());

@@ -39,6 +39,7 @@ public final class Main implements Runnable {
         COMMANDS.put("publish", PublishCommand::new);
         COMMANDS.put("sync", SyncCommand::new);
         COMMANDS.put("rollback", RollbackCommand::new);
+        COMMANDS.put("status", StatusCommand::new);
         COMMANDS.put("manifest", ManifestCommand::new);
         COMMANDS.put("keygen", KeygenCommand::new);
         COMMANDS.put("demo", DemoCommand::new);

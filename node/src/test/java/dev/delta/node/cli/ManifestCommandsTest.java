@@ -362,7 +362,7 @@ class ManifestCommandsTest {
     void onlyTheNamedSubcommandIsBuilt_butHelpAndSuggestionsSeeThemAll() {
         // Main builds the model of the named subcommand only; everything that lists commands must still see all.
         CliRunner top = CliRunner.run("--help");
-        for (String c : new String[]{"serve", "publish", "sync", "rollback", "manifest", "keygen", "demo", "bench", "help"}) {
+        for (String c : new String[]{"serve", "publish", "sync", "rollback", "status", "manifest", "keygen", "demo", "bench", "help"}) {
             assertTrue(top.out().contains("  " + c + " ") || top.out().contains("  " + c + "\n"), c + " missing: " + top.out());
         }
         CliRunner manifest = CliRunner.run("manifest", "--help");

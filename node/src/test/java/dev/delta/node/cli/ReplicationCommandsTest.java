@@ -97,6 +97,14 @@ class ReplicationCommandsTest {
         assertTrue(dryResumable.out().contains("staging holds an interrupted sync of v2"), dryResumable.out());
         assertTrue(Files.isDirectory(left), "a dry run leaves staging as it is");
         assertEquals(1, DatasetStore.open(edge, "site").current().getAsLong(), "dry run changes nothing");
+        CliRunner midway = CliRunner.run("status", "--data", edge.toString(), "--json");
+        assertEquals(0, midway.code(), midway.toString());
+        JsonNode st = JSON.readTree(midway.out()).get("datasets").get(0);
+        assertEquals("site", st.get("name").asText());
+        assertEquals(1, st.get("current").asLong());
+        assertTrue(st.get("held").isNull(), midway.out());
+        assertEquals(1, st.get("staging").size(), midway.out());
+        assertTrue(st.get("staging").get(0).asText().startsWith("v2-"), midway.out());
 
         CliRunner s2 = CliRunner.run("sync", "--upstream", up, "--secret-file", secretFile().toString(), "--dataset",
                 "site", "--data", edge.toString());
@@ -110,6 +118,20 @@ class ReplicationCommandsTest {
         assertEquals(1, es.current().getAsLong());
         assertEquals(1, es.heldAt().getAsLong());
         assertFalse(Files.exists(es.currentLink().resolve("sub/c.txt")));
+        CliRunner held = CliRunner.run("status", "--data", edge.toString());
+        assertEquals(0, held.code(), held.toString());
+        assertTrue(held.out().startsWith("site: current v1 (held by a rollback at v1; v2 is stored)\n"), held.out());
+        assertTrue(held.out().contains("  retained: v1, v2\n"), held.out());
+        assertFalse(held.out().contains("staging"), "the sync took its staging: " + held.out());
+        JsonNode hj = JSON.readTree(CliRunner.run("status", "--data", edge.toString(), "--json", "--dataset", "site")
+                .out()).get("datasets").get(0);
+        assertEquals(1, hj.get("held").asLong());
+        assertEquals(2, hj.get("releases").size());
+        assertEquals(DatasetStore.open(edge, "site").totalBytes(2), hj.get("releases").get(1).get("bytes").asLong());
+        CliRunner nope = CliRunner.run("status", "--data", edge.toString(), "--dataset", "nope");
+        assertEquals(3, nope.code(), nope.toString());
+        assertTrue(nope.err().contains("no dataset nope in " + edge), nope.err());
+        assertFalse(Files.exists(edge.resolve("nope")), "status makes nothing");
 
         CliRunner rel = CliRunner.run("rollback", "--data", edge.toString(), "--dataset", "site", "--release");
         assertEquals(0, rel.code(), rel.toString());
