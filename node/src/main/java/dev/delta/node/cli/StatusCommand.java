@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 
 /** {@code delta status}: what a data directory holds, read without changing anything. */
 @Command(name = "status",
-        header = "Show each dataset's current version, hold, retained releases and staging.",
+        header = "Show what each dataset is at: version, hold, releases, staging.",
         description = {
                 "Show what a node's data directory holds, per dataset: the version 'current' points at and "
                         + "whether a rollback holds it there, that version's files, bytes, publish time and "

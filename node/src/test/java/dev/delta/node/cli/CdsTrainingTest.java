@@ -31,7 +31,7 @@ class CdsTrainingTest {
         assertEquals(java.util.Set.of("build"), Main.commandLine("manifest", "build").getSubcommands()
                 .get("manifest").getSubcommands().keySet());
         int all = Main.commandLine().getSubcommands().size();
-        assertEquals(9, all);
+        assertEquals(10, all);
         assertEquals(all, Main.commandLine("--help").getSubcommands().size());
         assertEquals(all, Main.commandLine("help", "sync").getSubcommands().size());
         assertEquals(all, Main.commandLine("synk").getSubcommands().size());
