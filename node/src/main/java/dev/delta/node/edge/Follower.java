@@ -8,6 +8,7 @@ import dev.delta.protocol.client.ClientConfig;
 import dev.delta.protocol.client.DeltaClient;
 import dev.delta.protocol.client.DeltaException;
 import dev.delta.protocol.client.ErrorKind;
+import dev.delta.protocol.wire.ErrorCode;
 import dev.delta.protocol.client.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +75,7 @@ public final class Follower implements AutoCloseable {
                     }
                 })) {
                     wake.offer(0L);
+                    boolean toldWaiting = false;
                     while (!closed && client.isOpen()) {
                         Long v = wake.poll(1, TimeUnit.SECONDS);
                         if (v == null || closed) {
@@ -82,7 +84,22 @@ public final class Follower implements AutoCloseable {
                         if (v < 0) {
                             break;
                         }
-                        last = syncer.sync(dataset, 0);
+                        try {
+                            last = syncer.sync(dataset, 0);
+                        } catch (DeltaException e) {
+                            if (!nothingPublishedYet(e)) {
+                                throw e;
+                            }
+                            // The subscription stays: the upstream announces the first version
+                            // when it comes, and this edge syncs it at once.
+                            if (!toldWaiting) {
+                                LOG.info("{}: upstream {} has no version of {} yet; waiting for its first "
+                                        + "(check the dataset's name if none is coming)", dataset, config.upstream(),
+                                        dataset);
+                                toldWaiting = true;
+                            }
+                            continue;
+                        }
                         // Only a sync that worked resets the wait: one that fails on a connection that
                         // works (a dataset the upstream lacks, a signature that does not verify) would
                         // otherwise be tried again every half second for as long as it fails.
@@ -128,6 +145,16 @@ public final class Follower implements AutoCloseable {
             wake.clear(); // the next connection starts with its own first sync
             backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
         }
+    }
+
+    /**
+     * Whether a sync of the current version failed only because the upstream has published none of
+     * the dataset yet (no dataset of that name, or one with no version): an upstream that accepted
+     * the subscription announces the first version when it comes.
+     */
+    static boolean nothingPublishedYet(DeltaException e) {
+        return e.remoteError() == ErrorCode.UNKNOWN_DATASET
+                || (e.kind() == ErrorKind.VERSION_MISMATCH && String.valueOf(e.getMessage()).contains("no version yet"));
     }
 
     /** The client settings for a node's upstream. */

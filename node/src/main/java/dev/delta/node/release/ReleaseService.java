@@ -783,19 +783,45 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
 
     @Override
     public AutoCloseable subscribe(String dataset, AnnounceListener listener) throws DatasetException {
-        DatasetStore s = store(dataset);
-        listeners.computeIfAbsent(dataset, k -> new CopyOnWriteArrayList<>()).add(listener);
-        watch(dataset);
+        DatasetStore s;
         try {
-            OptionalLong cur = s.current();
-            if (cur.isPresent()) {
-                listener.announce(dataset, cur.getAsLong(), Bytes32.of(s.rootDigest(cur.getAsLong())));
-                announced.putIfAbsent(dataset, cur.getAsLong());
+            s = store(dataset);
+        } catch (DatasetException e) {
+            if (e.code() != ErrorCode.UNKNOWN_DATASET || !servable(dataset)) {
+                throw e;
             }
-        } catch (IOException e) {
-            LOG.warn("{}: cannot announce the current version: {}", dataset, e.toString());
+            // A dataset this node would serve but holds nothing of yet: an edge set up before the
+            // origin's first publish waits on its subscription, and the poll announces v1 when it
+            // comes (without it, the edge retried with a backoff of up to 15 s and found v1 late).
+            s = null;
         }
-        return () -> listeners.getOrDefault(dataset, List.of()).remove(listener);
+        listeners.computeIfAbsent(dataset, k -> new CopyOnWriteArrayList<>()).add(listener);
+        if (s != null) {
+            watch(dataset);
+            try {
+                OptionalLong cur = s.current();
+                if (cur.isPresent()) {
+                    listener.announce(dataset, cur.getAsLong(), Bytes32.of(s.rootDigest(cur.getAsLong())));
+                    announced.putIfAbsent(dataset, cur.getAsLong());
+                }
+            } catch (IOException e) {
+                LOG.warn("{}: cannot announce the current version: {}", dataset, e.toString());
+            }
+        }
+        return () -> listeners.computeIfPresent(dataset, (k, ls) -> {
+            ls.remove(listener);
+            return ls.isEmpty() ? null : ls; // a name no one waits on any more is not polled
+        });
+    }
+
+    /** Whether this node would serve {@code dataset} once it exists: a valid name its key may read. */
+    private boolean servable(String dataset) {
+        try {
+            Manifest.validateDataset(dataset);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        return authorize(keyId, dataset);
     }
 
     /**
@@ -808,7 +834,11 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
             return;
         }
         try {
-            DatasetStore s = DatasetStore.open(dataDir, dataset);
+            if (!Files.isDirectory(dataDir.resolve(dataset).resolve("releases"), LinkOption.NOFOLLOW_LINKS)) {
+                return; // subscribed before its first publish: nothing to announce, and nothing made here
+            }
+            DatasetStore s = store(dataset);
+            watch(dataset);
             OptionalLong cur = s.current();
             if (cur.isEmpty()) {
                 return;
@@ -828,7 +858,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                 l.announce(dataset, v, root);
             }
             prepareManifest(s, v);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | DatasetException | RuntimeException e) {
             LOG.warn("{}: announce failed: {}", dataset, e.toString());
         }
     }

@@ -25,14 +25,15 @@ class FollowerBackoffTest {
     Path tmp;
 
     /**
-     * A sync that fails on a connection that works (here: a dataset the upstream does not have yet)
-     * is tried again after 0.5 s, 1 s, 2 s, ..., not every half second: four tries in four seconds
-     * at most, where resetting the wait on every connect made eight.
+     * A sync that fails on a connection that works (here: a dataset the upstream does not serve
+     * to this key; one it merely has no version of yet is waited for on the subscription,
+     * OriginEdgeTest) is tried again after 0.5 s, 1 s, 2 s, ..., not every half second: four tries
+     * in four seconds at most, where resetting the wait on every connect made eight.
      */
     @Test
     void aSyncThatKeepsFailing_isTriedLessAndLessOften() throws Exception {
         ReleaseService svc = new ReleaseService(tmp.resolve("origin"), "default",
-                SECRET.getBytes(StandardCharsets.UTF_8), List.of());
+                SECRET.getBytes(StandardCharsets.UTF_8), List.of("other"));
         AtomicInteger tries = new AtomicInteger();
         WrappedService counting = new WrappedService(svc, (path, offset, dst, start, n) -> { }) {
             @Override

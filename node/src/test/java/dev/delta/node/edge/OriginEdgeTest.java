@@ -737,6 +737,37 @@ class OriginEdgeTest {
         }
     }
 
+    /**
+     * An edge started before the origin's first publish waits on its subscription, and syncs v1
+     * as soon as it is announced. It used to fail, disconnect and retry with a backoff doubling to
+     * 15 s: by 3.7 s it had tried four times and would next try at 7.5 s.
+     */
+    @Test
+    void anEdgeStartedBeforeTheFirstPublish_syncsItAsSoonAsItIsAnnounced() throws Exception {
+        NodeConfig originCfg = new NodeConfig(originData, "127.0.0.1", 0, NodeConfig.Role.ORIGIN, null, List.of(),
+                List.of(), 5, "default", SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT, 1);
+        try (Node origin = Node.start(originCfg)) {
+            NodeConfig edgeCfg = new NodeConfig(edgeData, "127.0.0.1", 0, NodeConfig.Role.EDGE,
+                    new NodeConfig.HostPort("127.0.0.1", origin.port()), List.of("site"), List.of(), 5, "default",
+                    SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT, 2);
+            try (Node edge = Node.start(edgeCfg)) {
+                Thread.sleep(3_700);
+                assertFalse(Files.exists(originData.resolve("site")), "a waiting edge makes nothing on the origin");
+                long t0 = System.nanoTime();
+                new Publisher(originData, "site").publish(src);
+                DatasetStore es = DatasetStore.open(edgeData, "site");
+                long deadline = t0 + 30_000_000_000L;
+                while (es.current().isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(es.current().isPresent(), "v1 never arrived");
+                assertTrue(ms < 2_500, "v1 applied " + ms + " ms after the publish");
+                assertMatches(edgeData, src);
+            }
+        }
+    }
+
     @Test
     void edgeNode_followsPublishesOnItsOwn() throws Exception {
         Publisher pub = new Publisher(originData, "site");
