@@ -795,7 +795,11 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
             // comes (without it, the edge retried with a backoff of up to 15 s and found v1 late).
             s = null;
         }
-        listeners.computeIfAbsent(dataset, k -> new CopyOnWriteArrayList<>()).add(listener);
+        listeners.compute(dataset, (k, ls) -> { // atomic with the removal below, which drops an empty list
+            List<AnnounceListener> l = ls != null ? ls : new CopyOnWriteArrayList<>();
+            l.add(listener);
+            return l;
+        });
         if (s != null) {
             watch(dataset);
             try {
