@@ -120,6 +120,19 @@ class OriginEdgeTest {
         return pub;
     }
 
+    /** A whole origin node (server, announcer, idle packer) on {@code originData}, serving every dataset. */
+    private NodeConfig originNodeConfig() {
+        return new NodeConfig(originData, "127.0.0.1", 0, NodeConfig.Role.ORIGIN, null, List.of(), List.of(), 5,
+                "default", SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT, 1);
+    }
+
+    /** A whole edge node on {@code edgeData} following dataset "site" from the origin on {@code port}. */
+    private NodeConfig edgeNodeConfig(int port) {
+        return new NodeConfig(edgeData, "127.0.0.1", 0, NodeConfig.Role.EDGE, new NodeConfig.HostPort("127.0.0.1", port),
+                List.of("site"), List.of(), 5, "default", SECRET, null, null, null, true,
+                dev.delta.engine.chunk.ChunkerParams.DEFAULT, 2);
+    }
+
     private DeltaClient client() throws DeltaException {
         return DeltaClient.connect(ClientConfig.of("127.0.0.1", server.port(), "default", SECRET));
     }
@@ -744,13 +757,8 @@ class OriginEdgeTest {
      */
     @Test
     void anEdgeStartedBeforeTheFirstPublish_syncsItAsSoonAsItIsAnnounced() throws Exception {
-        NodeConfig originCfg = new NodeConfig(originData, "127.0.0.1", 0, NodeConfig.Role.ORIGIN, null, List.of(),
-                List.of(), 5, "default", SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT, 1);
-        try (Node origin = Node.start(originCfg)) {
-            NodeConfig edgeCfg = new NodeConfig(edgeData, "127.0.0.1", 0, NodeConfig.Role.EDGE,
-                    new NodeConfig.HostPort("127.0.0.1", origin.port()), List.of("site"), List.of(), 5, "default",
-                    SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT, 2);
-            try (Node edge = Node.start(edgeCfg)) {
+        try (Node origin = Node.start(originNodeConfig())) {
+            try (Node edge = Node.start(edgeNodeConfig(origin.port()))) {
                 Thread.sleep(3_700);
                 assertFalse(Files.exists(originData.resolve("site")), "a waiting edge makes nothing on the origin");
                 long t0 = System.nanoTime();
@@ -772,13 +780,8 @@ class OriginEdgeTest {
     void edgeNode_followsPublishesOnItsOwn() throws Exception {
         Publisher pub = new Publisher(originData, "site");
         pub.publish(src);
-        NodeConfig originCfg = new NodeConfig(originData, "127.0.0.1", 0, NodeConfig.Role.ORIGIN, null, List.of(),
-                List.of(), 5, "default", SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT, 1);
-        try (Node origin = Node.start(originCfg)) {
-            NodeConfig edgeCfg = new NodeConfig(edgeData, "127.0.0.1", 0, NodeConfig.Role.EDGE,
-                    new NodeConfig.HostPort("127.0.0.1", origin.port()), List.of("site"), List.of(), 5, "default",
-                    SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT, 2);
-            try (Node edge = Node.start(edgeCfg)) {
+        try (Node origin = Node.start(originNodeConfig())) {
+            try (Node edge = Node.start(edgeNodeConfig(origin.port()))) {
                 DatasetStore es = DatasetStore.open(edgeData, "site");
                 waitFor(() -> es.current().isPresent() && es.current().getAsLong() == 1);
                 Path mirrors = edgeData.resolve("site/.delta/mirror");
