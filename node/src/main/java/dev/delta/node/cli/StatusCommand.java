@@ -60,7 +60,8 @@ final class StatusCommand implements Callable<Integer> {
 
     /** What a dataset's store holds. */
     record DatasetStatus(String name, OptionalLong current, OptionalLong held, long files, long bytes,
-                         long createdMillis, boolean signed, List<Release> releases, List<String> staging) {
+                         long createdMillis, boolean signed, List<Release> releases, List<String> staging,
+                         OptionalLong unswitched) {
     }
 
     @Override
@@ -90,7 +91,7 @@ final class StatusCommand implements Callable<Integer> {
                     throw new IOException("no dataset " + name + " in " + dataDir);
                 }
                 all.add(new DatasetStatus(name, OptionalLong.empty(), OptionalLong.empty(), 0, 0, 0, false,
-                        List.of(), List.of()));
+                        List.of(), List.of(), OptionalLong.empty()));
                 continue;
             }
             all.add(status(dataDir, name));
@@ -170,7 +171,11 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         staging.sort(null);
-        return new DatasetStatus(name, cur, s.heldAt(), files, bytes, created, signed, releases, staging);
+        // A release a publish committed but never switched to (killed in between): the next publish replaces it.
+        OptionalLong pending = s.switchPending();
+        OptionalLong unswitched = pending.isPresent() && !pending.equals(cur) && s.versions().contains(pending.getAsLong())
+                ? pending : OptionalLong.empty();
+        return new DatasetStatus(name, cur, s.heldAt(), files, bytes, created, signed, releases, staging, unswitched);
     }
 
     private static void printText(PrintWriter out, DatasetStatus s) {
@@ -198,6 +203,10 @@ final class StatusCommand implements Callable<Integer> {
         out.printf("  retained: %s%n", rel.length() == 0 ? "none" : rel);
         if (!s.staging().isEmpty()) {
             out.printf("  staging: %s (resumed by the next sync of that version)%n", String.join(", ", s.staging()));
+        }
+        if (s.unswitched().isPresent()) {
+            out.printf("  v%d was committed by a publish that stopped before making it current; the next publish "
+                    + "replaces it%n", s.unswitched().getAsLong());
         }
     }
 
@@ -237,6 +246,11 @@ final class StatusCommand implements Callable<Integer> {
                     g.writeString(st);
                 }
                 g.writeEndArray();
+                if (s.unswitched().isPresent()) {
+                    g.writeNumberField("unswitched", s.unswitched().getAsLong());
+                } else {
+                    g.writeNullField("unswitched");
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();

@@ -223,6 +223,31 @@ class ReplicationCommandsTest {
      * A rollback whose hold cannot be written changes nothing: before, it switched current first,
      * failed on the hold, and the next sync undid the rollback it had reported as failed.
      */
+    /** status names a release a publish committed but never made current, until the next publish replaces it. */
+    @Test
+    void status_namesAReleaseAPublishNeverSwitchedTo() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("a.txt"), "one");
+        Path origin = tmp.resolve("origin");
+        dev.delta.node.origin.Publisher p = new dev.delta.node.origin.Publisher(origin, "site");
+        p.publish(src);
+        Files.writeString(src.resolve("a.txt"), "two");
+        p.publish(src);
+        DatasetStore store = DatasetStore.open(origin, "site");
+        store.switchTo(1); // what a kill between commit and switch leaves: v2 committed, current at v1
+        store.markSwitchPending(2);
+        CliRunner st = CliRunner.run("status", "--data", origin.toString());
+        assertEquals(0, st.code(), st.toString());
+        assertTrue(st.out().contains("  v2 was committed by a publish that stopped before making it current"), st.out());
+        assertEquals(2, JSON.readTree(CliRunner.run("status", "--data", origin.toString(), "--json").out())
+                .get("datasets").get(0).get("unswitched").asLong());
+
+        Files.writeString(src.resolve("a.txt"), "three");
+        assertEquals(2, p.publish(src).version(), "the next publish replaces it");
+        assertTrue(JSON.readTree(CliRunner.run("status", "--data", origin.toString(), "--json").out())
+                .get("datasets").get(0).get("unswitched").isNull());
+    }
+
     @Test
     void rollback_thatCannotRecordItsHold_leavesCurrentWhereItWas() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src"));
