@@ -85,6 +85,16 @@ public final class Manifest {
         }
     }
 
+    /** Whether {@link #validateDataset} accepts {@code name}. */
+    public static boolean isValidDataset(String name) {
+        try {
+            validateDataset(name);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     public static String validateDataset(String name) {
         if (name == null || name.isEmpty() || name.length() > MAX_DATASET_LENGTH) {
             throw new IllegalArgumentException("dataset name must be 1 to " + MAX_DATASET_LENGTH + " characters, got "

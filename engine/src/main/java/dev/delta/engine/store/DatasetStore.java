@@ -67,12 +67,33 @@ public final class DatasetStore {
         this.meta = root.resolve(".delta");
     }
 
+    /**
+     * Whether {@code dataDir} holds a store of {@code dataset}: every directory {@link #open}
+     * makes is there, so that opening it makes nothing. False for an invalid name.
+     */
+    public static boolean exists(Path dataDir, String dataset) {
+        if (!Manifest.isValidDataset(dataset)) {
+            return false;
+        }
+        for (Path d : new DatasetStore(dataset, dataDir.resolve(dataset)).directories()) {
+            if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The directories a store consists of, parents first. */
+    private Path[] directories() {
+        return new Path[]{root, releases, meta, manifestsDir(), stagingRoot()};
+    }
+
     /** Opens (creating if needed) the store of {@code dataset} under {@code dataDir}. */
     public static DatasetStore open(Path dataDir, String dataset) throws IOException {
         Manifest.validateDataset(dataset);
         Path root = dataDir.resolve(dataset);
         DatasetStore s = new DatasetStore(dataset, root);
-        for (Path d : new Path[]{root, s.releases, s.meta, s.manifestsDir(), s.stagingRoot()}) {
+        for (Path d : s.directories()) {
             try {
                 Files.createDirectories(d);
             } catch (java.nio.file.FileAlreadyExistsException e) { // a file where a directory must be
@@ -109,6 +130,30 @@ public final class DatasetStore {
 
     Path stagingRoot() {
         return meta.resolve("staging");
+    }
+
+    /**
+     * The releases being built in {@code dataset}'s staging under {@code dataDir}
+     * ({@code vN-<root digest>}, sorted; a later sync of that version resumes one), without
+     * opening or making anything: empty when there is no such directory or it cannot be read.
+     */
+    public static List<String> staging(Path dataDir, String dataset) {
+        if (!Manifest.isValidDataset(dataset)) {
+            return List.of();
+        }
+        Path dir = new DatasetStore(dataset, dataDir.resolve(dataset)).stagingRoot();
+        List<String> names = new ArrayList<>();
+        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+                for (Path p : ds) {
+                    names.add(p.getFileName().toString());
+                }
+            } catch (IOException e) {
+                return List.of();
+            }
+        }
+        names.sort(null);
+        return names;
     }
 
     /** Size in bytes of a retained release's stored manifest. */

@@ -85,10 +85,7 @@ final class PublishCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, configFile + " is an edge's config (role: edge): an edge "
                     + "takes its releases from its upstream; publish with the origin's config or --data");
         }
-        Path dataDir = data != null ? data : cfg != null ? cfg.dataDir() : null;
-        if (dataDir == null) {
-            throw new CommandLine.ParameterException(cl, "give --data DIR (or --config with a data_dir)");
-        }
+        Path dataDir = DataDirOption.resolve(cl, data, cfg);
         Publisher p;
         Skeleton skeleton = Skeleton.before(dataDir, dataset);
         boolean done = false;

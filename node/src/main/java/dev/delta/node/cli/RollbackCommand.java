@@ -64,10 +64,7 @@ final class RollbackCommand implements Callable<Integer> {
     public Integer call() throws IOException, ConfigException {
         CommandLine cl = spec.commandLine();
         NodeConfig cfg = configFile != null ? NodeConfig.load(configFile) : null;
-        Path dataDir = data != null ? data : cfg != null ? cfg.dataDir() : null;
-        if (dataDir == null) {
-            throw new CommandLine.ParameterException(cl, "give --data DIR (or --config with a data_dir)");
-        }
+        Path dataDir = DataDirOption.resolve(cl, data, cfg);
         if (release && (to != null || origin)) {
             throw new CommandLine.ParameterException(cl, "--release takes neither --to nor --origin");
         }

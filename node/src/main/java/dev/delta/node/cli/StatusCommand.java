@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -68,10 +67,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws IOException, ConfigException {
         CommandLine cl = spec.commandLine();
         NodeConfig cfg = configFile != null ? NodeConfig.load(configFile) : null;
-        Path dataDir = data != null ? data : cfg != null ? cfg.dataDir() : null;
-        if (dataDir == null) {
-            throw new CommandLine.ParameterException(cl, "give --data DIR (or --config with a data_dir)");
-        }
+        Path dataDir = DataDirOption.resolve(cl, data, cfg);
         for (String d : datasets) {
             try {
                 Manifest.validateDataset(d);
@@ -86,7 +82,7 @@ final class StatusCommand implements Callable<Integer> {
                 : cfg != null && !cfg.datasets().isEmpty() ? cfg.datasets() : found(dataDir);
         List<DatasetStatus> all = new ArrayList<>();
         for (String name : names) {
-            if (!isStore(dataDir.resolve(name))) {
+            if (!DatasetStore.exists(dataDir, name)) {
                 if (!datasets.isEmpty()) {
                     throw new IOException("no dataset " + name + " in " + dataDir);
                 }
@@ -114,7 +110,7 @@ final class StatusCommand implements Callable<Integer> {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
-                if (isStore(p) && validName(n)) {
+                if (DatasetStore.exists(dataDir, n)) {
                     names.add(n);
                 }
             }
@@ -122,28 +118,13 @@ final class StatusCommand implements Callable<Integer> {
         return List.copyOf(names);
     }
 
-    /** A dataset's store: what {@link DatasetStore#open} makes, so that opening it here makes nothing. */
-    private static boolean isStore(Path dir) {
-        return Files.isDirectory(dir.resolve("releases"), LinkOption.NOFOLLOW_LINKS)
-                && Files.isDirectory(dir.resolve(".delta/manifests"), LinkOption.NOFOLLOW_LINKS)
-                && Files.isDirectory(dir.resolve(".delta/staging"), LinkOption.NOFOLLOW_LINKS);
-    }
-
-    private static boolean validName(String n) {
-        try {
-            Manifest.validateDataset(n);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
-
-    /** Reads one dataset's state; the store exists ({@link #isStore}), so opening it makes nothing. */
+    /** Reads one dataset's state; the store exists ({@link DatasetStore#exists}), so opening it makes nothing. */
     private static DatasetStatus status(Path dataDir, String name) throws IOException {
         DatasetStore s = DatasetStore.open(dataDir, name);
         OptionalLong cur = s.current();
         List<Release> releases = new ArrayList<>();
-        for (long v : s.versions()) {
+        List<Long> versions = s.versions();
+        for (long v : versions) {
             releases.add(new Release(v, s.totalBytes(v), Files.exists(s.signatureFile(v))));
         }
         long files = 0;
@@ -161,19 +142,10 @@ final class StatusCommand implements Callable<Integer> {
             }
             signed = Files.exists(s.signatureFile(cur.getAsLong()));
         }
-        List<String> staging = new ArrayList<>();
-        Path stagingRoot = s.root().resolve(".delta/staging");
-        if (Files.isDirectory(stagingRoot, LinkOption.NOFOLLOW_LINKS)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(stagingRoot)) {
-                for (Path p : ds) {
-                    staging.add(p.getFileName().toString());
-                }
-            }
-        }
-        staging.sort(null);
+        List<String> staging = DatasetStore.staging(dataDir, name);
         // A release a publish committed but never switched to (killed in between): the next publish replaces it.
         OptionalLong pending = s.switchPending();
-        OptionalLong unswitched = pending.isPresent() && !pending.equals(cur) && s.versions().contains(pending.getAsLong())
+        OptionalLong unswitched = pending.isPresent() && !pending.equals(cur) && versions.contains(pending.getAsLong())
                 ? pending : OptionalLong.empty();
         return new DatasetStatus(name, cur, s.heldAt(), files, bytes, created, signed, releases, staging, unswitched);
     }

@@ -6,6 +6,7 @@ import dev.delta.engine.plan.FilePlan;
 import dev.delta.engine.plan.PathChange;
 import dev.delta.engine.plan.RangePlan;
 import dev.delta.node.config.ConfigException;
+import dev.delta.engine.store.DatasetStore;
 import dev.delta.node.config.NodeConfig;
 import dev.delta.node.edge.SyncResult;
 import dev.delta.node.edge.Syncer;
@@ -19,11 +20,8 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -86,10 +84,7 @@ final class SyncCommand implements Callable<Integer> {
     public Integer call() throws IOException, ConfigException, DeltaException {
         CommandLine cl = spec.commandLine();
         NodeConfig cfg = upstream.config();
-        Path dataDir = data != null ? data : cfg != null ? cfg.dataDir() : null;
-        if (dataDir == null) {
-            throw new CommandLine.ParameterException(cl, "give --data DIR (or --config with a data_dir)");
-        }
+        Path dataDir = DataDirOption.resolve(cl, data, cfg);
         try {
             dev.delta.engine.manifest.Manifest.validateDataset(dataset);
         } catch (IllegalArgumentException e) {
@@ -118,7 +113,7 @@ final class SyncCommand implements Callable<Integer> {
             PrintWriter out = cl.getOut();
             if (dryRun) {
                 Syncer.Preview pv = s.preview(dataset, version);
-                print(out, pv.result(), pv.plan(), interrupted(dataDir.resolve(dataset), pv.result().version()));
+                print(out, pv.result(), pv.plan(), interrupted(dataDir, dataset, pv.result().version()));
                 return ExitCode.OK; // and, below, nothing left: not even a new dataset's skeleton
             }
             SyncResult r;
@@ -142,17 +137,9 @@ final class SyncCommand implements Callable<Integer> {
         }
     }
 
-    /** Whether staging of the dataset at {@code root} holds an interrupted sync to {@code version}. */
-    private static boolean interrupted(Path root, long version) {
-        Path staging = root.resolve(".delta/staging");
-        if (!Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
-        }
-        try (Stream<Path> l = Files.list(staging)) {
-            return l.anyMatch(p -> p.getFileName().toString().startsWith("v" + version + "-"));
-        } catch (IOException e) {
-            return false;
-        }
+    /** Whether the dataset's staging holds an interrupted sync to {@code version}. */
+    private static boolean interrupted(Path dataDir, String dataset, long version) {
+        return DatasetStore.staging(dataDir, dataset).stream().anyMatch(n -> n.startsWith("v" + version + "-"));
     }
 
     /** Prints a result, or with {@code plan} a dry run's ({@code resumable}: staging holds part of it). */

@@ -820,12 +820,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
 
     /** Whether this node would serve {@code dataset} once it exists: a valid name its key may read. */
     private boolean servable(String dataset) {
-        try {
-            Manifest.validateDataset(dataset);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-        return authorize(keyId, dataset);
+        return Manifest.isValidDataset(dataset) && authorize(keyId, dataset);
     }
 
     /**
