@@ -50,7 +50,7 @@ final class ServeCommand implements Callable<Integer> {
             }
             c = new NodeConfig(data != null ? data : c.dataDir(), hp.host(), hp.port(), c.role(), c.upstream(),
                     c.datasets(), c.ignore(), c.retention(), c.keyId(), c.secret(), c.tls(), c.signingKey(),
-                    c.trustedKey(), c.follow(), c.chunker(), c.fetchConnections());
+                    c.trustedKey(), c.follow(), c.chunker(), c.fetchConnections(), c.maxConnections());
         }
         Node node = Node.start(c);
         CountDownLatch stopped = new CountDownLatch(1);

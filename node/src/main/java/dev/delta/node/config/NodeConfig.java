@@ -40,7 +40,8 @@ import java.util.Set;
  *   "trusted_key": "origin.pub",         // edge: accept only manifests signed by this key
  *   "follow": false,                     // edge: true = a newer version ends a rollback hold
  *   "chunker": {"min": 1024, "avg": 4096, "max": 16384, "nc": 2}, // publish; these are the defaults
- *   "fetch_connections": 1               // edge: connections a big fetch is spread over (1-16)
+ *   "fetch_connections": 1,              // edge: connections a big fetch is spread over (1-16)
+ *   "max_connections": 1024              // connections served at once (default: what ulimit -n allows, up to 1024)
  * }
  * }</pre>
  *
@@ -64,11 +65,13 @@ import java.util.Set;
  * @param follow      whether a newer version releases an edge's rollback hold
  * @param chunker     chunker parameters for publish
  * @param fetchConnections edge: connections a big fetch is spread over (1 to 16)
+ * @param maxConnections connections this node serves at once, or 0: as many as its open-file limit
+ *                       allows, up to {@code ServerConfig.DEFAULT_MAX_CONNECTIONS} (see {@code Node})
  */
 public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role role, HostPort upstream,
                          List<String> datasets, List<String> ignore, int retention, String keyId, byte[] secret,
                          Tls tls, Path signingKey, Path trustedKey, boolean follow, ChunkerParams chunker,
-                         int fetchConnections) {
+                         int fetchConnections, int maxConnections) {
 
     public static final int DEFAULT_PORT = 7420;
 
@@ -126,12 +129,12 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
 
     private static final Set<String> FIELDS = Set.of("data_dir", "listen", "role", "upstream", "datasets", "ignore",
             "retention", "key_id", "secret", "secret_file", "tls", "signing_key", "trusted_key", "follow", "chunker",
-            "fetch_connections");
+            "fetch_connections", "max_connections");
 
     /** Defaults for a node with no config file. */
     public static NodeConfig defaults(Path dataDir, Role role) {
         return new NodeConfig(dataDir, "127.0.0.1", DEFAULT_PORT, role, null, List.of(), List.of(), 5, "default", null,
-                null, null, null, false, ChunkerParams.REPLICATION, 1);
+                null, null, null, false, ChunkerParams.REPLICATION, 1, 0);
     }
 
     /** Reads and validates a config file. */
@@ -317,8 +320,13 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, Role r
         if (connections < 1 || connections > 16) {
             throw new ConfigException("fetch_connections: must be between 1 and 16, got " + connections);
         }
+        int maxConnections = integer(root, "max_connections", 0);
+        if (root.has("max_connections") && maxConnections < 1) {
+            throw new ConfigException("max_connections: must be at least 1, got " + maxConnections);
+        }
         return new NodeConfig(dataDir, listen.host(), listen.port(), role, upstream, datasets, strings(root, "ignore"),
-                retention, keyId(str(root, "key_id", "default")), secret, tls, signing, trusted, follow, chunker, connections);
+                retention, keyId(str(root, "key_id", "default")), secret, tls, signing, trusted, follow, chunker, connections,
+                maxConnections);
     }
 
     /**

@@ -47,6 +47,9 @@ public final class Node implements AutoCloseable {
         }
         ReleaseService service = new ReleaseService(config.dataDir(), config.keyId(), config.secret(), config.datasets());
         ServerConfig sc = ServerConfig.of(config.listenHost(), config.listenPort());
+        ConnectionCap cap = connectionCap(config.maxConnections(), sc.maxConcurrentRequests(), openFileLimit());
+        cap.note().ifPresent(cap.warn() ? LOG::warn : LOG::info);
+        sc = sc.withConnectionLimits(cap.connections(), Math.min(cap.connections(), sc.maxConnectionsPerHost()));
         if (config.tls() != null) {
             sc = sc.withTls(new TlsFiles(config.tls().cert(), config.tls().key(), config.tls().ca()));
         }
@@ -70,6 +73,70 @@ public final class Node implements AutoCloseable {
             n.packer = new IdlePacker(config.dataDir(), config.datasets(), service, PACK_WHEN_QUIET_MS).start();
         }
         return n;
+    }
+
+    /** Open files the process may hold beside its connections: the JVM's jars, stores, logs, an edge's fetches. */
+    static final int RESERVED_FILES = 512;
+
+    /**
+     * The connections a node serves at once, and what to log about it.
+     *
+     * @param connections the cap
+     * @param note        a line for the log, if the limit or the config deserves one
+     * @param warn        whether that line is a warning (the config asks for more than the limit holds)
+     */
+    record ConnectionCap(int connections, java.util.Optional<String> note, boolean warn) {
+    }
+
+    /**
+     * Each connection may hold a socket and, per request it has open, a file, so the open-file
+     * limit decides how many connections a node can serve without running out of descriptors
+     * (then it could accept no one, and even a local publish's reads would fail). Without
+     * {@code max_connections} the cap is what the limit holds, up to
+     * {@link ServerConfig#DEFAULT_MAX_CONNECTIONS}; one set in the config is kept, with a warning
+     * when the limit cannot hold it.
+     *
+     * @param configured            {@code max_connections}, or 0 for none
+     * @param requestsPerConnection requests served at once on one connection
+     * @param openFileLimit         the process's open-file limit, or a negative number when unknown
+     */
+    static ConnectionCap connectionCap(int configured, int requestsPerConnection, long openFileLimit) {
+        long perConnection = requestsPerConnection + 2L; // its socket, its requests' files, one for luck
+        String fmt = "%,d";
+        if (openFileLimit < 0) {
+            return new ConnectionCap(configured > 0 ? configured : ServerConfig.DEFAULT_MAX_CONNECTIONS,
+                    java.util.Optional.empty(), false);
+        }
+        long fits = Math.max(0, (openFileLimit - RESERVED_FILES) / perConnection);
+        if (configured > 0) {
+            if (configured <= fits) {
+                return new ConnectionCap(configured, java.util.Optional.empty(), false);
+            }
+            return new ConnectionCap(configured, java.util.Optional.of("max_connections " + configured
+                    + ": each connection may hold up to " + perConnection + " open files, but this process may open "
+                    + String.format(fmt, openFileLimit) + " files in all (ulimit -n), enough for " + fits
+                    + " connections; raise the limit to " + String.format(fmt, configured * perConnection + RESERVED_FILES)
+                    + " (systemd: LimitNOFILE=) or lower max_connections"), true);
+        }
+        int dflt = ServerConfig.DEFAULT_MAX_CONNECTIONS;
+        if (fits >= dflt) {
+            return new ConnectionCap(dflt, java.util.Optional.empty(), false);
+        }
+        int cap = (int) Math.max(1, fits);
+        return new ConnectionCap(cap, java.util.Optional.of("serving at most " + cap + " connection"
+                + (cap == 1 ? "" : "s") + " at once: the open-file limit (ulimit -n) is "
+                + String.format(fmt, openFileLimit) + " and each connection may hold up to " + perConnection
+                + " files; raise it to " + String.format(fmt, dflt * perConnection + RESERVED_FILES) + " (systemd: "
+                + "LimitNOFILE=) for " + String.format(fmt, dflt) + ", or set max_connections"), fits < 1);
+    }
+
+    /** The process's open-file limit (the JVM raises the soft limit to the hard one), or -1 when unknown. */
+    static long openFileLimit() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean u) {
+            return u.getMaxFileDescriptorCount();
+        }
+        return -1;
     }
 
     /**

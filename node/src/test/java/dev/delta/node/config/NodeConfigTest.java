@@ -38,7 +38,8 @@ class NodeConfigTest {
                   "trusted_key": "origin.pub",
                   "follow": true,
                   "chunker": {"avg": 8192, "min": 2048, "max": 32768},
-                  "fetch_connections": 3
+                  "fetch_connections": 3,
+                  "max_connections": 200
                 }""");
         NodeConfig c = NodeConfig.load(f);
         assertEquals(tmp.resolve("data"), c.dataDir());
@@ -50,6 +51,8 @@ class NodeConfigTest {
         assertEquals(3, c.retention());
         assertEquals(3, c.fetchConnections());
         assertEquals(1, NodeConfig.defaults(tmp, NodeConfig.Role.EDGE).fetchConnections());
+        assertEquals(200, c.maxConnections());
+        assertEquals(0, NodeConfig.defaults(tmp, NodeConfig.Role.EDGE).maxConnections(), "0: from the open-file limit");
         assertEquals("0123456789abcdef0123", new String(c.secret()));
         assertEquals(tmp.resolve("origin.pub"), c.trustedKey());
         assertTrue(c.follow());
@@ -146,6 +149,7 @@ class NodeConfigTest {
             "[1, 2]|must be a JSON object",
             "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"fetch_connections\": 0}|fetch_connections: must be between 1 and 16",
             "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"fetch_connections\": 17}|fetch_connections: must be between 1 and 16",
+            "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"max_connections\": 0}|max_connections: must be at least 1",
             "{\"role\": \"edge\", \"upstream\": \"h:0\", \"datasets\": [\"s\"], \"secret\": \"a-long-enough-secret\"}|upstream: port 0 is not one to connect to",
             "{\"role\": \"origin\", \"tls\": {\"cert\": \"c\", \"key\": \"k\", \"ca\": \"a\"}}|is required, with or without \"tls\"",
             "{\"role\": \"origin\", \"secret\": \"a-long-enough-secret\", \"chunker\": {\"avrg\": 8192}}|chunker: unknown field 'avrg'",

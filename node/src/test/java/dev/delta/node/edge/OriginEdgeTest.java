@@ -123,14 +123,14 @@ class OriginEdgeTest {
     /** A whole origin node (server, announcer, idle packer) on {@code originData}, serving every dataset. */
     private NodeConfig originNodeConfig() {
         return new NodeConfig(originData, "127.0.0.1", 0, NodeConfig.Role.ORIGIN, null, List.of(), List.of(), 5,
-                "default", SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT, 1);
+                "default", SECRET, null, null, null, true, dev.delta.engine.chunk.ChunkerParams.DEFAULT, 1, 0);
     }
 
     /** A whole edge node on {@code edgeData} following dataset "site" from the origin on {@code port}. */
     private NodeConfig edgeNodeConfig(int port) {
         return new NodeConfig(edgeData, "127.0.0.1", 0, NodeConfig.Role.EDGE, new NodeConfig.HostPort("127.0.0.1", port),
                 List.of("site"), List.of(), 5, "default", SECRET, null, null, null, true,
-                dev.delta.engine.chunk.ChunkerParams.DEFAULT, 2);
+                dev.delta.engine.chunk.ChunkerParams.DEFAULT, 2, 0);
     }
 
     private DeltaClient client() throws DeltaException {
