@@ -1,0 +1,82 @@
+package dev.delta.benchmarks;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The {@code delta} launcher's start-up archive, on a copy of this build (the launcher, the
+ * node's runnable jar and its compiler directives). Here, after the node module is packaged: the
+ * launcher needs the jar.
+ *
+ * <p>The JVM maps an archive only for the jar it was made from, and otherwise runs without it,
+ * saying nothing (start-up then takes about a second more). {@code -Xshare:on} turns that into an
+ * error, which is how these runs tell that the archive was used.
+ */
+class LauncherArchiveTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aJarWithAnotherTimeThanTheArchivesGetsANewArchive() throws Exception {
+        Path repo = Path.of(System.getProperty("user.dir")).getParent();
+        Path jar = repo.resolve("node/target/delta.jar");
+        assertTrue(Files.isRegularFile(jar), "no " + jar + ": package the node module first (mvn -B verify does)");
+        Path root = tmp.resolve("delta");
+        Files.createDirectories(root.resolve("node/target"));
+        Files.createDirectories(root.resolve("node/src/main/jvm"));
+        Files.copy(repo.resolve("delta"), root.resolve("delta"), StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(jar, root.resolve("node/target/delta.jar"));
+        Files.copy(repo.resolve("node/src/main/jvm/jit-directives.json"), root.resolve("node/src/main/jvm/jit-directives.json"));
+
+        Run first = run(root);
+        assertEquals(0, first.status, first.output);
+        assertTrue(first.output.contains("preparing the start-up archive"), first.output);
+        assertTrue(Files.isRegularFile(root.resolve("node/target/delta.jsa")), first.output);
+
+        Run second = run(root);
+        assertEquals(0, second.status, second.output);
+        assertFalse(second.output.contains("preparing the start-up archive"), "made once: " + second.output);
+
+        // As a copy made without keeping times leaves it, or an unpacked package: the jar's time
+        // is no longer the one the archive was made for, though the archive is not older than it.
+        Files.setLastModifiedTime(root.resolve("node/target/delta.jar"), FileTime.from(Instant.parse("2020-01-01T00:00:00Z")));
+        Run copied = run(root);
+        assertEquals(0, copied.status, "the launcher ran the JVM with an archive made for another jar: " + copied.output);
+        assertTrue(copied.output.contains("preparing the start-up archive"), copied.output);
+        assertTrue(copied.output.contains("delta "), copied.output);
+
+        Run after = run(root);
+        assertEquals(0, after.status, after.output);
+        assertFalse(after.output.contains("preparing the start-up archive"), after.output);
+    }
+
+    private record Run(int status, String output) {
+    }
+
+    /** {@code delta --version}, refusing to start without the archive (when the launcher names one). */
+    private static Run run(Path root) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("delta").toString(), "--version").redirectErrorStream(true);
+        pb.environment().put("DELTA_JAVA_OPTS", "-Xshare:on");
+        pb.environment().remove("DELTA_JIT");
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("the launcher did not finish in 120 s");
+        }
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+}
