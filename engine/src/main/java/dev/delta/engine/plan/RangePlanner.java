@@ -11,9 +11,10 @@ import java.util.List;
  * Plans the assembly of a target version from the releases a node already holds.
  *
  * <p>For each file of the target that is added, updated or changes type to a file, every chunk
- * is looked up: found in a local release (any file, any retained version: renames and moved
- * content cost nothing) it becomes a LOCAL copy; found earlier in this plan's fetches it becomes
- * a DUPLICATE copy; otherwise it is fetched. Adjacent segments of one kind and source are
+ * is looked up: a chunk of zeros becomes a ZERO segment (a hole in the new file: sparse files stay
+ * sparse, and zeros are neither fetched nor written); found in a local release (any file, any
+ * retained version: renames and moved content cost nothing) it becomes a LOCAL copy; found
+ * earlier in this plan's fetches it becomes a DUPLICATE copy; otherwise it is fetched. Adjacent segments of one kind and source are
  * coalesced, fetches up to {@code maxRangeBytes} per range.
  */
 public final class RangePlanner {
@@ -57,7 +58,9 @@ public final class RangePlanner {
         long inPlace = 0;
         long bytesLocal = 0;
         long bytesDup = 0;
+        long bytesZero = 0;
         long bytesFetch = 0;
+        ZeroChunks zeros = new ZeroChunks(target.chunker());
         long needed = 0;
         long ranges = 0;
         for (PathChange ch : diff.all()) {
@@ -76,13 +79,17 @@ public final class RangePlanner {
             // continue it: a 500 MB file is 120,000 chunks, and a record per chunk (and another
             // per extension) was most of this loop's time.
             Run run = new Run();
+            zeros.nextFile();
             for (int i = 0; i < c.size(); i++) {
                 long hi = c.idHi(i);
                 long lo = c.idLo(i);
                 long off = c.offset(i);
                 int len = c.length(i);
-                long loc = local.find(hi, lo);
-                if (loc >= 0) {
+                long loc;
+                if (zeros.is(hi, lo, len)) {
+                    run.add(segs, Segment.Kind.ZERO, off, len, null, target.version(), off);
+                    bytesZero += len;
+                } else if ((loc = local.find(hi, lo)) >= 0) {
                     run.add(segs, Segment.Kind.LOCAL, off, len, local.file(loc).path(), local.version(loc),
                             local.offset(loc));
                     bytesLocal += len;
@@ -108,14 +115,14 @@ public final class RangePlanner {
             }
             files.add(new FilePlan(n, segs));
         }
-        return new RangePlan(diff, files, target.totalBytes(), inPlace, bytesLocal, bytesDup, bytesFetch, needed,
-                ranges);
+        return new RangePlan(diff, files, target.totalBytes(), inPlace, bytesLocal, bytesDup, bytesZero, bytesFetch,
+                needed, ranges);
     }
 
     /**
      * A segment under construction. A chunk continues it when it is of the same kind and follows
      * it without a gap, from the same source file right after the run's source bytes (a fetch
-     * continues any fetch, up to {@code maxRangeBytes}).
+     * continues any fetch, up to {@code maxRangeBytes}; zeros continue zeros).
      */
     private final class Run {
         private Segment.Kind kind;
@@ -127,7 +134,8 @@ public final class RangePlanner {
 
         void add(List<Segment> segs, Segment.Kind k, long off, int len, String path, long version, long srcOff) {
             if (kind == k && off == offset + length && (k == Segment.Kind.FETCH ? length + len <= maxRangeBytes
-                    : version == sourceVersion && srcOff == sourceOffset + length && path.equals(sourcePath))) {
+                    : k == Segment.Kind.ZERO
+                    || version == sourceVersion && srcOff == sourceOffset + length && path.equals(sourcePath))) {
                 length += len;
                 return;
             }

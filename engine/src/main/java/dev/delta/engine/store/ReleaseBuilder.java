@@ -505,7 +505,9 @@ public final class ReleaseBuilder {
                 bytes += all.get(to++).length();
             }
             FilePlan fp = filePlans.get(path);
-            boolean duplicates = fp == null || fp.segments().stream().anyMatch(x -> x.kind() == Segment.Kind.DUPLICATE);
+            // (zeros too: a hole is no range or copy to count in, and is read back at commit)
+            boolean duplicates = fp == null || fp.segments().stream().anyMatch(x -> x.kind() == Segment.Kind.DUPLICATE
+                    || x.kind() == Segment.Kind.ZERO);
             List<Segment> local = copies.getOrDefault(path, List.of());
             for (Segment x : local) {
                 bytes += x.length();
@@ -594,10 +596,18 @@ public final class ReleaseBuilder {
                             ch, s.offset(), s.length());
                     case FETCH -> addMissing(e, s, existed ? ch : null, out);
                     case DUPLICATE -> { } // filled at commit, from this version's own files
+                    case ZERO -> {
+                        if (existed) {
+                            clearZeros(ch, s);
+                        } // else a hole: nothing written there reads as zeros
+                    }
                 }
             }
             if (ch.size() > e.size()) {
                 ch.truncate(e.size());
+            } else if (ch.size() < e.size() && fp.segments().get(fp.segments().size() - 1).kind() == Segment.Kind.ZERO) {
+                // A file ending in zeros: its last byte gives it its size, the rest of the run stays a hole.
+                ch.write(ByteBuffer.allocate(1), e.size() - 1);
             }
         }
     }
@@ -616,7 +626,7 @@ public final class ReleaseBuilder {
             switch (s.kind()) {
                 case LOCAL -> local = true;
                 case FETCH -> fetch = true;
-                case DUPLICATE -> {
+                case DUPLICATE, ZERO -> {
                     return false;
                 }
             }
@@ -937,6 +947,35 @@ public final class ReleaseBuilder {
         }
     }
 
+    /**
+     * Makes a ZERO segment of a file a previous attempt left read as zeros. A hole does (as it was
+     * left), and so do zeros written there; anything else is overwritten with zeros.
+     */
+    private static void clearZeros(FileChannel ch, Segment s) throws IOException {
+        long end = Math.min(s.end(), ch.size()); // past the end it reads as zeros once the file has its size
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(1 << 16, Math.max(1, end - s.offset())));
+        for (long at = s.offset(); at < end; ) {
+            int n = (int) Math.min(buf.capacity(), end - at);
+            buf.clear().limit(n);
+            while (buf.hasRemaining() && ch.read(buf, at + buf.position()) >= 0) {
+                // read the whole piece
+            }
+            int got = buf.position();
+            byte[] a = buf.array();
+            boolean zeros = true;
+            for (int i = 0; i < got && zeros; i++) {
+                zeros = a[i] == 0;
+            }
+            if (!zeros) {
+                ByteBuffer z = ByteBuffer.allocate(got);
+                while (z.hasRemaining()) {
+                    ch.write(z, at + z.position());
+                }
+            }
+            at += Math.max(got, 1);
+        }
+    }
+
     private static void flushRun(Entry e, ChunkList c, int from, int to, List<FetchRange> out) {
         long off = c.offset(from);
         long endOff = c.offset(to - 1) + c.length(to - 1);
@@ -1045,7 +1084,7 @@ public final class ReleaseBuilder {
         }
         Set<String> incomplete = new HashSet<>();
         for (FilePlan fp : plan.files()) {
-            if (fp.segments().stream().anyMatch(seg -> seg.kind() != Segment.Kind.LOCAL)) {
+            if (fp.segments().stream().anyMatch(seg -> seg.kind() != Segment.Kind.LOCAL && seg.kind() != Segment.Kind.ZERO)) {
                 incomplete.add(fp.path());
             }
         }

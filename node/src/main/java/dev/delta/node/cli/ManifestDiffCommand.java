@@ -83,7 +83,7 @@ final class ManifestDiffCommand implements Callable<Integer> {
                 out.println("plan " + f.path() + ":");
                 for (Segment s : f.segments()) {
                     out.printf("  %-9s [%d, %d) %s%n", s.kind().name().toLowerCase(java.util.Locale.ROOT), s.offset(),
-                            s.end(), s.kind() == Segment.Kind.FETCH ? ""
+                            s.end(), s.kind() == Segment.Kind.FETCH || s.kind() == Segment.Kind.ZERO ? ""
                                     : "<- " + s.sourcePath() + " v" + s.sourceVersion() + " @" + s.sourceOffset());
                 }
             }
@@ -91,10 +91,11 @@ final class ManifestDiffCommand implements Callable<Integer> {
         out.printf("%s added, %s updated, %s deleted, %s metadata, %s type changes, %s unchanged%n",
                 d.count(ChangeAction.ADD), d.count(ChangeAction.UPDATE), d.count(ChangeAction.DELETE),
                 d.count(ChangeAction.METADATA), d.count(ChangeAction.TYPE_CHANGE), d.count(ChangeAction.UNCHANGED));
-        out.printf("transfer: %s new chunks, %s to fetch in %s ranges; %s reused locally (%s of %s)%n",
+        out.printf("transfer: %s new chunks, %s to fetch in %s ranges; %s reused locally (%s of %s)%s%n",
                 Units.count(p.neededChunks()), Units.bytes(p.bytesToFetch()), Units.count(p.fetchRanges()),
                 Units.bytes(p.bytesReused()), Units.percent(p.bytesReused(), p.bytesTotal()),
-                Units.bytes(p.bytesTotal()));
+                Units.bytes(p.bytesTotal()), p.bytesZero() == 0 ? ""
+                        : ", of which " + Units.bytes(p.bytesZero()) + " are zeros left as holes");
     }
 
     private void writeJson(PrintWriter out, Manifest a, Manifest b, RangePlan p) throws IOException {
@@ -137,6 +138,7 @@ final class ManifestDiffCommand implements Callable<Integer> {
             g.writeNumberField("bytes_total", p.bytesTotal());
             g.writeNumberField("bytes_in_place", p.bytesInPlace());
             g.writeNumberField("bytes_reused_local", p.bytesLocal() + p.bytesDuplicate());
+            g.writeNumberField("bytes_zero", p.bytesZero());
             g.writeNumberField("bytes_to_fetch", p.bytesToFetch());
             g.writeNumberField("needed_chunks", p.neededChunks());
             g.writeNumberField("fetch_ranges", p.fetchRanges());
@@ -152,7 +154,7 @@ final class ManifestDiffCommand implements Callable<Integer> {
                         g.writeStringField("kind", s.kind().name().toLowerCase(java.util.Locale.ROOT));
                         g.writeNumberField("offset", s.offset());
                         g.writeNumberField("length", s.length());
-                        if (s.kind() != Segment.Kind.FETCH) {
+                        if (s.kind() != Segment.Kind.FETCH && s.kind() != Segment.Kind.ZERO) {
                             g.writeStringField("source", s.sourcePath());
                             g.writeNumberField("source_version", s.sourceVersion());
                             g.writeNumberField("source_offset", s.sourceOffset());

@@ -181,6 +181,7 @@ final class SyncCommand implements Callable<Integer> {
                         FilePlan f = fp.get(c.path());
                         if (f != null) {
                             g.writeNumberField("bytes_to_fetch", f.bytes(dev.delta.engine.plan.Segment.Kind.FETCH));
+                            g.writeNumberField("bytes_zero", f.bytes(dev.delta.engine.plan.Segment.Kind.ZERO));
                         }
                         g.writeEndObject();
                     }
@@ -195,8 +196,10 @@ final class SyncCommand implements Callable<Integer> {
             plan.files().forEach(f -> fp.put(f.path(), f));
             for (PathChange c : plan.diff().changes()) {
                 FilePlan f = fp.get(c.path());
+                long zeros = f == null ? 0 : f.bytes(dev.delta.engine.plan.Segment.Kind.ZERO);
                 out.printf("%-12s %s%s%n", c.action().label(), c.path(), f == null ? ""
-                        : "  (fetch " + Units.bytes(f.bytes(dev.delta.engine.plan.Segment.Kind.FETCH)) + ")");
+                        : "  (fetch " + Units.bytes(f.bytes(dev.delta.engine.plan.Segment.Kind.FETCH))
+                        + (zeros == 0 ? "" : ", " + Units.bytes(zeros) + " of zeros left as holes") + ")");
             }
             out.printf("dry run: v%d -> v%d would fetch %s and reuse %s locally (%s); nothing changed%n", r.previous(),
                     r.version(), Units.bytes(r.bytesFetched()), Units.bytes(r.bytesReusedLocal()),

@@ -374,14 +374,16 @@ public final class Syncer {
             SyncResult r = result(target.version(), target.totalBytes(), previous, false, switchNow, b.plan(), fetched,
                     b.bytesResumed(), t.manifestBytes(), wireIn0, wireOut0, t0);
             writeStatus(store, r);
+            long zeros = b.plan().bytesZero();
+            String reused = zeros == 0 ? r.bytesReusedLocal() + " locally"
+                    : (r.bytesReusedLocal() - zeros) + " locally, " + zeros + " zeros left as holes";
             if (switchNow) {
-                LOG.info("{}: applied v{} ({} files, {} bytes; fetched {}, reused {} locally) in {} ms", dataset,
-                        r.version(), target.fileCount(), r.bytesTotal(), r.bytesFetched(), r.bytesReusedLocal(),
-                        r.durationMs());
+                LOG.info("{}: applied v{} ({} files, {} bytes; fetched {}, reused {}) in {} ms", dataset,
+                        r.version(), target.fileCount(), r.bytesTotal(), r.bytesFetched(), reused, r.durationMs());
             } else {
-                LOG.info("{}: stored v{} ({} files, {} bytes; fetched {}, reused {} locally) in {} ms; current stays "
+                LOG.info("{}: stored v{} ({} files, {} bytes; fetched {}, reused {}) in {} ms; current stays "
                         + "at v{}, held by a rollback", dataset, r.version(), target.fileCount(), r.bytesTotal(),
-                        r.bytesFetched(), r.bytesReusedLocal(), r.durationMs(), heldAt.getAsLong());
+                        r.bytesFetched(), reused, r.durationMs(), heldAt.getAsLong());
             }
             LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms; plan {} ms (chunk index {}), local {} ms, "
                             + "fetch {} ms over {} "
