@@ -162,9 +162,21 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
         pump.add(new RangeJob(g.requestId(), source, java.util.List.of(new ByteRange(0, size)), piece, null));
     }
 
+    /** Bytes of reference windows any request may have read, beyond {@link #WINDOW_BYTES_PER_BYTE} per byte asked for. */
+    static final long WINDOW_BYTES_BASE = 1 << 20;
+    /** Bytes of reference windows a request may have read per byte of its ranges, beyond {@link #WINDOW_BYTES_BASE}. */
+    static final int WINDOW_BYTES_PER_BYTE = 64;
+
     /**
      * Opens a request's reference. It only makes answers smaller, so a reference this node cannot
      * open (a pruned version, another path) or a window past its end is simply not used.
+     *
+     * <p>Neither is a window past the request's budget: {@link #WINDOW_BYTES_BASE} plus
+     * {@link #WINDOW_BYTES_PER_BYTE} times the bytes of its ranges, taken by the windows in order.
+     * The server reads and indexes each window it uses, and a window may be 1 MiB for a range of
+     * one byte; without a budget, 65,535 such ranges made one request of a few hundred KB cost 64
+     * GiB of reading for 64 KiB sent. An edge's own windows stay far within it (at most 256 KiB,
+     * about the size of the edit they anchor).
      */
     private RangeJob.Reference reference(GetRanges g, RangeReference ref) {
         String path = ref.path().isEmpty() ? g.path() : ref.path();
@@ -176,9 +188,25 @@ final class ServerSession extends SimpleChannelInboundHandler<Message> {
             return null;
         }
         long size = source.size();
+        long budget = WINDOW_BYTES_BASE;
+        for (ByteRange r : g.ranges()) {
+            budget += WINDOW_BYTES_PER_BYTE * r.length();
+        }
         java.util.List<RangeReference.Window> windows = new java.util.ArrayList<>(ref.windows().size());
+        int dropped = 0;
         for (RangeReference.Window w : ref.windows()) {
-            windows.add(w.end() <= size ? w : RangeReference.NONE);
+            if (w.length() == 0 || w.end() > size) {
+                windows.add(RangeReference.NONE);
+            } else if (w.length() > budget) {
+                windows.add(RangeReference.NONE);
+                dropped++;
+            } else {
+                windows.add(w);
+                budget -= w.length();
+            }
+        }
+        if (dropped > 0) {
+            LOG.debug("{} window(s) of a request for {} not used: past the request's budget", dropped, g.path());
         }
         return new RangeJob.Reference(source, windows);
     }

@@ -37,6 +37,7 @@ class ReferencePatchTest {
     private final List<RangeReference.Window> windows = new ArrayList<>();
     private DeltaServer server;
     private DeltaClient client;
+    private InMemoryDatasetService service;
 
     @BeforeEach
     void start() throws Exception {
@@ -61,7 +62,7 @@ class ReferencePatchTest {
             shift += ins.length - cut;
         }
         neu = cur;
-        InMemoryDatasetService service = new InMemoryDatasetService().key("edge", SECRET)
+        service = new InMemoryDatasetService().key("edge", SECRET)
                 .version("site", 1, Samples.repeated(1), new byte[] {1}, Map.of("f.txt", ByteBuffer.wrap(old)))
                 .version("site", 2, Samples.repeated(2), new byte[] {2}, Map.of("f.txt", ByteBuffer.wrap(neu)));
         server = DeltaServer.start(ServerConfig.of("127.0.0.1", 0), service);
@@ -199,5 +200,33 @@ class ReferencePatchTest {
             throw new AssertionError(ex);
         }
         assertEquals(48_000, res[0].patchedBytes());
+    }
+
+    /**
+     * A window may be far bigger than its range, and the server reads and indexes every window it
+     * uses: a request's windows are held to a budget (1 MiB plus 64 bytes per byte asked for), and
+     * those past it are not used. Here 300 ranges of 16 bytes name the whole old file (400 KB) as
+     * their window: 120 MB of reading without the budget, three windows' worth with it.
+     */
+    @Test
+    void windowsPastTheRequestsBudget_areNotRead() throws Exception {
+        List<ByteRange> tiny = new ArrayList<>();
+        List<RangeReference.Window> huge = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            tiny.add(new ByteRange(i * 1000L, 16));
+            huge.add(new RangeReference.Window(0, old.length));
+        }
+        long read0 = service.bytesRead.get();
+        byte[][] got = new byte[tiny.size()][16];
+        RangeResult res = DeltaClient.await(client.fetchRanges("site", 2, "f.txt", tiny, new RangeReference(1, "", huge),
+                reader(old, new AtomicBoolean()), (i, off, data) -> data.get(got[i], (int) (off - tiny.get(i).offset()),
+                        data.remaining())));
+        long read = service.bytesRead.get() - read0;
+        assertTrue(read <= (1 << 20) + 64L * 300 * 16 + 300 * 16, "the server read " + read + " bytes");
+        assertTrue(read >= old.length, "the windows within the budget are used: " + read);
+        assertEquals(300 * 16, res.bytes());
+        for (int i = 0; i < got.length; i++) {
+            assertArrayEquals(Arrays.copyOfRange(neu, i * 1000, i * 1000 + 16), got[i], "range " + i);
+        }
     }
 }
