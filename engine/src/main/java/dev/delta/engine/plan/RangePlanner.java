@@ -14,8 +14,8 @@ import java.util.List;
  * is looked up: a chunk of zeros becomes a ZERO segment (a hole in the new file: sparse files stay
  * sparse, and zeros are neither fetched nor written); found in a local release (any file, any
  * retained version: renames and moved content cost nothing) it becomes a LOCAL copy; found
- * earlier in this plan's fetches it becomes a DUPLICATE copy; otherwise it is fetched. Adjacent segments of one kind and source are
- * coalesced, fetches up to {@code maxRangeBytes} per range.
+ * earlier in this plan's fetches it becomes a DUPLICATE copy; otherwise it is fetched. Adjacent
+ * segments of one kind and source are coalesced, fetches up to {@code maxRangeBytes} per range.
  */
 public final class RangePlanner {
     /** Default cap on one coalesced fetch range. */

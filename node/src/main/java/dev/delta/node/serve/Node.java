@@ -101,8 +101,7 @@ public final class Node implements AutoCloseable {
      * @param openFileLimit         the process's open-file limit, or a negative number when unknown
      */
     static ConnectionCap connectionCap(int configured, int requestsPerConnection, long openFileLimit) {
-        long perConnection = requestsPerConnection + 2L; // its socket, its requests' files, one for luck
-        String fmt = "%,d";
+        long perConnection = requestsPerConnection + 2L; // its socket, a file per request, one spare
         if (openFileLimit < 0) {
             return new ConnectionCap(configured > 0 ? configured : ServerConfig.DEFAULT_MAX_CONNECTIONS,
                     java.util.Optional.empty(), false);
@@ -114,8 +113,8 @@ public final class Node implements AutoCloseable {
             }
             return new ConnectionCap(configured, java.util.Optional.of("max_connections " + configured
                     + ": each connection may hold up to " + perConnection + " open files, but this process may open "
-                    + String.format(fmt, openFileLimit) + " files in all (ulimit -n), enough for " + fits
-                    + " connections; raise the limit to " + String.format(fmt, configured * perConnection + RESERVED_FILES)
+                    + grouped(openFileLimit) + " files in all (ulimit -n), enough for " + fits
+                    + " connections; raise the limit to " + grouped(configured * perConnection + RESERVED_FILES)
                     + " (systemd: LimitNOFILE=) or lower max_connections"), true);
         }
         int dflt = ServerConfig.DEFAULT_MAX_CONNECTIONS;
@@ -125,9 +124,13 @@ public final class Node implements AutoCloseable {
         int cap = (int) Math.max(1, fits);
         return new ConnectionCap(cap, java.util.Optional.of("serving at most " + cap + " connection"
                 + (cap == 1 ? "" : "s") + " at once: the open-file limit (ulimit -n) is "
-                + String.format(fmt, openFileLimit) + " and each connection may hold up to " + perConnection
-                + " files; raise it to " + String.format(fmt, dflt * perConnection + RESERVED_FILES) + " (systemd: "
-                + "LimitNOFILE=) for " + String.format(fmt, dflt) + ", or set max_connections"), fits < 1);
+                + grouped(openFileLimit) + " and each connection may hold up to " + perConnection
+                + " files; raise it to " + grouped(dflt * perConnection + RESERVED_FILES) + " (systemd: "
+                + "LimitNOFILE=) for " + grouped(dflt) + ", or set max_connections"), fits < 1);
+    }
+
+    private static String grouped(long n) {
+        return String.format(java.util.Locale.ROOT, "%,d", n);
     }
 
     /** The process's open-file limit (the JVM raises the soft limit to the hard one), or -1 when unknown. */
