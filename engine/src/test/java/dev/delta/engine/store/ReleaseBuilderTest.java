@@ -6,10 +6,6 @@ import dev.delta.engine.hash.Sha256;
 import dev.delta.engine.manifest.Entry;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.manifest.ManifestCodec;
-import dev.delta.engine.plan.ManifestDiff;
-import dev.delta.engine.scan.ScanOptions;
-import dev.delta.engine.scan.ScanResult;
-import dev.delta.engine.scan.Scanner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,35 +61,16 @@ class ReleaseBuilderTest {
     }
 
     private static Manifest scan(Path dir, long version) throws IOException {
-        ScanResult r = new Scanner(ScanOptions.builder("site").version(version).parentVersion(version - 1)
-                .chunker(SMALL).useIgnoreFile(false).build()).scan(dir);
-        assertTrue(r.isComplete(), r.problems().toString());
-        return r.manifest();
+        return Builds.scan(dir, version, SMALL);
     }
 
     /** Builds {@code m} into the store, fetching ranges from {@code source}; returns bytes fetched. */
     private static long sync(DatasetStore store, Manifest m, Path source) throws IOException {
-        try (DatasetStore.Lock l = store.lock()) {
-            ReleaseBuilder b = ReleaseBuilder.start(store, m, new ManifestCodec().encode(m));
-            b.prepareLocal();
-            long fetched = 0;
-            for (FetchRange r : b.pending()) {
-                b.accept(r, read(source, r));
-                fetched += r.length();
-            }
-            b.commit(true);
-            return fetched;
-        }
+        return Builds.build(store, m, source);
     }
 
     private static ByteBuffer read(Path source, FetchRange r) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate((int) r.length());
-        try (FileChannel ch = FileChannel.open(source.resolve(r.path()))) {
-            while (buf.hasRemaining()) {
-                ch.read(buf, r.offset() + buf.position());
-            }
-        }
-        return buf.flip();
+        return Builds.read(source, r);
     }
 
     /** A release-like change: big.bin renamed (local copies only), a line inserted in docs/deep/b.txt (a fetch). */
@@ -117,8 +94,7 @@ class ReleaseBuilderTest {
     }
 
     private static void assertTreeMatches(Manifest m, Path dir) throws IOException {
-        ManifestDiff d = ManifestDiff.between(m, scan(dir.toRealPath(), m.version()));
-        assertFalse(d.hasDifferences(), "differences: " + d.changes());
+        Builds.assertTreeMatches(m, dir, SMALL);
     }
 
     @Test

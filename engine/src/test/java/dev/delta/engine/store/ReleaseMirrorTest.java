@@ -2,11 +2,7 @@ package dev.delta.engine.store;
 
 import dev.delta.engine.chunk.ChunkerParams;
 import dev.delta.engine.manifest.Manifest;
-import dev.delta.engine.manifest.ManifestCodec;
 import dev.delta.engine.plan.ManifestDiff;
-import dev.delta.engine.scan.ScanOptions;
-import dev.delta.engine.scan.ScanResult;
-import dev.delta.engine.scan.Scanner;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,27 +71,11 @@ class ReleaseMirrorTest {
     }
 
     private static Manifest scan(Path dir, long version) throws IOException {
-        ScanResult r = new Scanner(ScanOptions.builder("site").version(version).parentVersion(version - 1)
-                .chunker(SMALL).useIgnoreFile(false).build()).scan(dir);
-        assertTrue(r.isComplete(), r.problems().toString());
-        return r.manifest();
+        return Builds.scan(dir, version, SMALL);
     }
 
     private void sync(Manifest m) throws IOException {
-        try (DatasetStore.Lock l = store.lock()) {
-            ReleaseBuilder b = ReleaseBuilder.start(store, m, new ManifestCodec().encode(m));
-            b.prepareLocal();
-            for (FetchRange r : b.pending()) {
-                ByteBuffer buf = ByteBuffer.allocate((int) r.length());
-                try (FileChannel ch = FileChannel.open(src.resolve(r.path()))) {
-                    while (buf.hasRemaining()) {
-                        ch.read(buf, r.offset() + buf.position());
-                    }
-                }
-                b.accept(r, buf.flip());
-            }
-            b.commit(true);
-        }
+        Builds.build(store, m, src);
     }
 
     private boolean mirror(java.util.function.BooleanSupplier abort) throws IOException {

@@ -4,11 +4,7 @@ import dev.delta.engine.chunk.ChunkerParams;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.manifest.ManifestCodec;
 import dev.delta.engine.plan.FilePlan;
-import dev.delta.engine.plan.ManifestDiff;
 import dev.delta.engine.plan.Segment;
-import dev.delta.engine.scan.ScanOptions;
-import dev.delta.engine.scan.ScanResult;
-import dev.delta.engine.scan.Scanner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +19,6 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -60,20 +55,11 @@ class SparseFilesTest {
     }
 
     private static Manifest scan(Path dir, long version) throws IOException {
-        ScanResult r = new Scanner(ScanOptions.builder("site").version(version).parentVersion(version - 1)
-                .chunker(PARAMS).useIgnoreFile(false).build()).scan(dir);
-        assertTrue(r.isComplete(), r.problems().toString());
-        return r.manifest();
+        return Builds.scan(dir, version, PARAMS);
     }
 
     private static ByteBuffer read(Path source, FetchRange r) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate((int) r.length());
-        try (FileChannel ch = FileChannel.open(source.resolve(r.path()))) {
-            while (buf.hasRemaining()) {
-                ch.read(buf, r.offset() + buf.position());
-            }
-        }
-        return buf.flip();
+        return Builds.read(source, r);
     }
 
     /** Bytes the file system allocated for {@code p} ({@code stat}'s blocks times block size). */
@@ -115,8 +101,7 @@ class SparseFilesTest {
         assertEquals(Files.size(o.resolve("image.bin")), Files.size(image));
         assertTrue(allocated(image) < 1 * MIB, "image.bin takes " + allocated(image) + " bytes on disk");
         assertTrue(allocated(store.currentLink().resolve("blank.bin")) < 64 * 1024);
-        ManifestDiff d = ManifestDiff.between(v1, scan(store.currentLink().toRealPath(), 1));
-        assertFalse(d.hasDifferences(), "differences: " + d.changes());
+        Builds.assertTreeMatches(v1, store.currentLink(), PARAMS);
     }
 
     /**
@@ -151,8 +136,7 @@ class SparseFilesTest {
             }
             b.commit(true);
         }
-        ManifestDiff d = ManifestDiff.between(v1, scan(store.currentLink().toRealPath(), 1));
-        assertFalse(d.hasDifferences(), "differences: " + d.changes());
+        Builds.assertTreeMatches(v1, store.currentLink(), PARAMS);
     }
 
     /** An update that fills part of a hole fetches just that part, and the rest stays a hole. */
@@ -161,32 +145,18 @@ class SparseFilesTest {
         Path o = source();
         DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
         Manifest v1 = scan(o, 1);
-        build(store, v1, o);
+        Builds.build(store, v1, o);
         byte[] c = new byte[64 * 1024];
         new Random(9).nextBytes(c);
         try (FileChannel ch = FileChannel.open(o.resolve("image.bin"), StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(c), 2L * MIB);
         }
         Manifest v2 = scan(o, 2);
-        long fetched = build(store, v2, o);
+        long fetched = Builds.build(store, v2, o);
         assertTrue(fetched >= c.length && fetched <= c.length + 2L * PARAMS.max(), "fetched " + fetched);
         Path image = store.currentLink().resolve("image.bin");
         assertTrue(allocated(image) < 1 * MIB, "image.bin takes " + allocated(image) + " bytes on disk");
-        ManifestDiff d = ManifestDiff.between(v2, scan(store.currentLink().toRealPath(), 2));
-        assertFalse(d.hasDifferences(), "differences: " + d.changes());
+        Builds.assertTreeMatches(v2, store.currentLink(), PARAMS);
     }
 
-    private static long build(DatasetStore store, Manifest m, Path source) throws IOException {
-        long fetched = 0;
-        try (DatasetStore.Lock l = store.lock()) {
-            ReleaseBuilder b = ReleaseBuilder.start(store, m, new ManifestCodec().encode(m));
-            b.prepareLocal();
-            for (FetchRange r : b.pending()) {
-                b.accept(r, read(source, r));
-                fetched += r.length();
-            }
-            b.commit(true);
-        }
-        return fetched;
-    }
 }
