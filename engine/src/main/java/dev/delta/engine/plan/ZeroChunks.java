@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the file ends); its length is checked, hashing that many zeros once, only right after a chunk of
  * zeros, so that files without runs of zeros never pay for it.
  */
-final class ZeroChunks {
+public final class ZeroChunks {
     /** The length a run of zeros is cut at, and the id of that many zeros, per chunker. */
     private record Run(int length, long hi, long lo) {
     }
@@ -65,6 +65,31 @@ final class ZeroChunks {
         }
         afterZeros = zero;
         return zero;
+    }
+
+    /**
+     * The stretches of a file that are not runs of zeros, as {offset, length} pairs in order, or
+     * null when it has no chunk of zeros (then it is all data): what a copy of the file that keeps
+     * its holes writes.
+     */
+    public static java.util.List<long[]> dataRuns(dev.delta.engine.manifest.Entry file, ChunkerParams params) {
+        ZeroChunks zeros = new ZeroChunks(params);
+        dev.delta.engine.chunk.ChunkList c = file.chunks();
+        java.util.List<long[]> runs = new java.util.ArrayList<>();
+        boolean any = false;
+        for (int i = 0; i < c.size(); i++) {
+            if (zeros.is(c.idHi(i), c.idLo(i), c.length(i))) {
+                any = true;
+                continue;
+            }
+            long[] last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+            if (last != null && last[0] + last[1] == c.offset(i)) {
+                last[1] += c.length(i);
+            } else {
+                runs.add(new long[] {c.offset(i), c.length(i)});
+            }
+        }
+        return any ? runs : null;
     }
 
     /** Starts another file: its first chunk is not after a run of zeros. */

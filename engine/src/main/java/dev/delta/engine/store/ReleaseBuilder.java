@@ -340,7 +340,7 @@ public final class ReleaseBuilder {
                 Files.createLink(dst, currentDir.resolve(e.path())); // immutable releases share inodes
                 link[j] = true;
             } else {
-                Files.copy(currentDir.resolve(e.path()), dst, LinkOption.NOFOLLOW_LINKS); // new metadata only
+                copyForMetadata(currentDir.resolve(e.path()), dst, e); // new metadata only
             }
         });
         for (int j = 0; j < n; j++) { // results in canonical order, whatever thread made them
@@ -425,7 +425,7 @@ public final class ReleaseBuilder {
             if (fp != null) {
                 missing[j] = assembleFresh(fp, dst);
             } else {
-                Files.copy(currentDir.resolve(e.path()), dst, LinkOption.NOFOLLOW_LINKS); // new metadata only
+                copyForMetadata(currentDir.resolve(e.path()), dst, e); // new metadata only
             }
         });
         for (List<FetchRange> m : missing) { // in canonical order, whatever thread made them
@@ -472,7 +472,7 @@ public final class ReleaseBuilder {
                     Files.createLink(dst, src); // immutable releases share inodes
                     linked.set(index);
                 } else {
-                    Files.copy(src, dst, LinkOption.NOFOLLOW_LINKS); // new metadata: a copy of its own
+                    copyForMetadata(src, dst, e); // new metadata: a copy of its own
                 }
             }
         }
@@ -1362,6 +1362,30 @@ public final class ReleaseBuilder {
     }
 
     /** Copies in the kernel (sendfile between the two files). */
+    /**
+     * Copies a file whose content is unchanged but whose mode or time is not (a release's files
+     * are shared by hard links, so it needs an inode of its own). A file with runs of zeros gets
+     * holes there, as {@link #assembleLocal} makes them: a sparse image whose time changed stays
+     * sparse. Other files are copied as they are.
+     */
+    private void copyForMetadata(Path src, Path dst, Entry e) throws IOException {
+        List<long[]> runs = e.size() == 0 ? null : dev.delta.engine.plan.ZeroChunks.dataRuns(e, target.chunker());
+        if (runs == null) {
+            Files.copy(src, dst, LinkOption.NOFOLLOW_LINKS);
+            return;
+        }
+        try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+             FileChannel out = FileChannel.open(dst, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                     LinkOption.NOFOLLOW_LINKS)) {
+            for (long[] r : runs) {
+                transfer(in, e.path(), r[0], out, r[0], r[1]);
+            }
+            if (out.size() < e.size()) {
+                out.write(ByteBuffer.allocate(1), e.size() - 1); // ends in zeros: the last byte gives the size
+            }
+        }
+    }
+
     private static void transfer(FileChannel in, Object from, long fromOffset, FileChannel out, long toOffset,
                                  long length) throws IOException {
         long done = 0;

@@ -139,6 +139,27 @@ class SparseFilesTest {
         Builds.assertTreeMatches(v1, store.currentLink(), PARAMS);
     }
 
+    /**
+     * A sparse file whose time alone changed gets an inode of its own in the new release (the old
+     * one is shared by hard links): a copy that keeps its holes.
+     */
+    @Test
+    void aSparseFileWhoseTimeChanged_staysSparseInTheNewRelease() throws Exception {
+        Path o = source();
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        Builds.build(store, scan(o, 1), o);
+        Files.setLastModifiedTime(o.resolve("image.bin"), java.nio.file.attribute.FileTime.fromMillis(1_500_000_000_000L));
+        Files.setLastModifiedTime(o.resolve("blank.bin"), java.nio.file.attribute.FileTime.fromMillis(1_500_000_000_000L));
+        Manifest v2 = scan(o, 2);
+        assertEquals(0, Builds.build(store, v2, o), "nothing fetched for a change of time");
+        for (String f : new String[] {"image.bin", "blank.bin"}) {
+            Path p = store.currentLink().resolve(f);
+            assertEquals(Files.size(o.resolve(f)), Files.size(p));
+            assertTrue(allocated(p) < 1 * MIB, f + " takes " + allocated(p) + " bytes on disk");
+        }
+        Builds.assertTreeMatches(v2, store.currentLink(), PARAMS);
+    }
+
     /** An update that fills part of a hole fetches just that part, and the rest stays a hole. */
     @Test
     void anUpdateWritingIntoAHole_fetchesOnlyTheNewData() throws Exception {
