@@ -505,14 +505,15 @@ public final class ReleaseBuilder {
                 bytes += all.get(to++).length();
             }
             FilePlan fp = filePlans.get(path);
-            // (zeros too: a hole is no range or copy to count in, and is read back at commit)
-            boolean duplicates = fp == null || fp.segments().stream().anyMatch(x -> x.kind() == Segment.Kind.DUPLICATE
+            // Duplicates are filled at commit, and a hole is no range or copy to count in: such a
+            // file is read back and verified at commit.
+            boolean atCommit = fp == null || fp.segments().stream().anyMatch(x -> x.kind() == Segment.Kind.DUPLICATE
                     || x.kind() == Segment.Kind.ZERO);
             List<Segment> local = copies.getOrDefault(path, List.of());
             for (Segment x : local) {
                 bytes += x.length();
             }
-            if (!duplicates && ordered && remaining.putIfAbsent(path, new Tracked(bytes, from, to, local)) != null) {
+            if (!atCommit && ordered && remaining.putIfAbsent(path, new Tracked(bytes, from, to, local)) != null) {
                 remaining.remove(path); // its ranges are not in one stretch after all: checked at commit
             }
             from = to;
