@@ -17,6 +17,13 @@ import java.util.Optional;
  * figures into a {@link BenchReport}. Everything happens under one working directory, removed at
  * the end unless {@code keep}; finished steps' trees stay there until then, unless the disk runs
  * short (see {@link Leftovers}). No process outlives a scenario.
+ *
+ * <p>With several rounds, every tool's step runs once per round, on the same trees, each time
+ * from scratch (new origin, new receivers); odd rounds run the tools in their usual order, even
+ * rounds in the reverse one, so that no tool always runs first after the data is generated or
+ * right after another's step. On a shared machine one step's wall time can move by half from one
+ * minute to the next: a ratio taken within each round, and the median of those, says more than
+ * any single pair.
  */
 public final class BenchRunner {
     /**
@@ -25,8 +32,20 @@ public final class BenchRunner {
      * @param work an empty or missing directory to work in
      */
     public record Options(List<Scenario> scenarios, boolean vsRsync, Scale scale, long seed, Path work,
-                          boolean keep) {
+                          boolean keep, int rounds) {
+        public Options {
+            if (rounds < 1 || rounds > MAX_ROUNDS) {
+                throw new IllegalArgumentException("rounds must be 1 to " + MAX_ROUNDS + ", not " + rounds);
+            }
+        }
+
+        public Options(List<Scenario> scenarios, boolean vsRsync, Scale scale, long seed, Path work, boolean keep) {
+            this(scenarios, vsRsync, scale, seed, work, keep, 1);
+        }
     }
+
+    /** Most rounds a run may ask for: each one repeats every step of every scenario. */
+    public static final int MAX_ROUNDS = 15;
 
     private final Options options;
     private final PrintWriter out;
@@ -66,7 +85,7 @@ public final class BenchRunner {
                 } catch (IOException | RuntimeException e) {
                     String m = e.getMessage() == null ? e.toString() : e.getMessage();
                     out.printf("%s: FAIL: %s%n", s.label(), m);
-                    report.add(new BenchReport.ScenarioResult(s, -1, -1, List.of(ToolResult.failed("delta", m))));
+                    report.add(BenchReport.ScenarioResult.of(s, -1, -1, List.of(List.of(ToolResult.failed("delta", m)))));
                 }
             }
         } finally {
@@ -91,36 +110,80 @@ public final class BenchRunner {
         out.flush();
         BenchData.Trees trees = new BenchData(options.seed(), options.scale()).prepare(s, work.resolve("data"));
         Manifest want = TreeCheck.scan(trees.newTree());
-        List<ToolResult> results = new ArrayList<>();
         Settle settle = Settle.of(options.scale().settleMillis(), s.receivers(), trees.bytes());
         if (settle.warmBytes() > 0) {
             out.printf("%s: each step starts after %d s quiet, with up to %d MiB of memory just used "
                     + "(see --help)%n", s.label(), settle.quietMillis() / 1000, settle.warmBytes() >> 20);
         }
         long room = roomFor(trees);
-        leftovers.makeRoom(room);
-        results.add(measure(s, "delta", () -> DeltaSide.run(s, trees, work.resolve("delta"), want, settle)));
-        retire(work.resolve("delta"));
-        if (s.publishesNewVersion()) { // unchanged, a publish makes no version: a following edge has nothing to do
-            leftovers.makeRoom(room);
-            results.add(measure(s, DeltaSide.EDGE_TOOL, () -> DeltaSide.runFollowing(s, trees,
-                    work.resolve(DeltaSide.EDGE_TOOL), want, settle)));
-            retire(work.resolve(DeltaSide.EDGE_TOOL));
-        }
-        if (rsync.isPresent()) {
-            Rsync r = rsync.get();
-            try (Rsync.Daemon daemon = r.daemon(trees.newTree(), Files.createDirectories(work.resolve("rsyncd")))) {
-                for (boolean compressed : new boolean[]{false, true}) {
-                    String tool = compressed ? "rsync-zstd" : "rsync";
-                    leftovers.makeRoom(room);
-                    results.add(measure(s, tool,
-                            () -> r.run(compressed, s, trees, work.resolve(tool), daemon, want, settle)));
-                    retire(work.resolve(tool));
+        List<List<ToolResult>> rounds = new ArrayList<>();
+        Rsync.Daemon daemon = null;
+        try {
+            for (int round = 1; round <= options.rounds(); round++) {
+                Path dir = options.rounds() == 1 ? work : work.resolve("round-" + round);
+                List<NamedStep> steps = steps(s, trees, want, settle, rsync);
+                if (round % 2 == 0) {
+                    java.util.Collections.reverse(steps);
                 }
+                if (options.rounds() > 1) {
+                    out.printf("%s: round %d of %d: %s%n", s.label(), round, options.rounds(),
+                            String.join(", ", steps.stream().map(NamedStep::tool).toList()));
+                    out.flush();
+                }
+                List<ToolResult> results = new ArrayList<>();
+                for (NamedStep step : steps) {
+                    if (step.rsync() && daemon == null) {
+                        daemon = rsync.orElseThrow().daemon(trees.newTree(),
+                                Files.createDirectories(work.resolve("rsyncd")));
+                    }
+                    leftovers.makeRoom(room);
+                    Rsync.Daemon d = daemon;
+                    Path at = dir.resolve(step.tool());
+                    results.add(measure(s, step.tool(), () -> step.run(at, d)));
+                    retire(at);
+                }
+                results.sort(java.util.Comparator.comparingInt(t -> TOOL_ORDER.indexOf(t.tool())));
+                rounds.add(results);
+            }
+        } finally {
+            if (daemon != null) {
+                daemon.close();
             }
         }
         retire(work.resolve("data"));
-        return new BenchReport.ScenarioResult(s, trees.files(), trees.bytes(), results);
+        return BenchReport.ScenarioResult.of(s, trees.files(), trees.bytes(), rounds);
+    }
+
+    /** The tools in the order of a round (odd rounds; even ones run it backwards) and of the report. */
+    static final List<String> TOOL_ORDER = List.of("delta", DeltaSide.EDGE_TOOL, "rsync", "rsync-zstd");
+
+    private List<NamedStep> steps(Scenario s, BenchData.Trees trees, Manifest want, Settle settle,
+                                  Optional<Rsync> rsync) {
+        List<NamedStep> steps = new ArrayList<>();
+        steps.add(new NamedStep("delta", false, (dir, d) -> DeltaSide.run(s, trees, dir, want, settle)));
+        if (s.publishesNewVersion()) { // unchanged, a publish makes no version: a following edge has nothing to do
+            steps.add(new NamedStep(DeltaSide.EDGE_TOOL, false,
+                    (dir, d) -> DeltaSide.runFollowing(s, trees, dir, want, settle)));
+        }
+        if (rsync.isPresent()) {
+            Rsync r = rsync.get();
+            for (boolean compressed : new boolean[]{false, true}) {
+                steps.add(new NamedStep(compressed ? "rsync-zstd" : "rsync", true,
+                        (dir, d) -> r.run(compressed, s, trees, dir, d, want, settle)));
+            }
+        }
+        return steps;
+    }
+
+    /** One tool's measured step, run in {@code dir} (with the scenario's rsync daemon for rsync's). */
+    private record NamedStep(String tool, boolean rsync, ToolStep step) {
+        ToolResult run(Path dir, Rsync.Daemon daemon) throws IOException, InterruptedException {
+            return step.run(dir, daemon);
+        }
+    }
+
+    private interface ToolStep {
+        ToolResult run(Path dir, Rsync.Daemon daemon) throws IOException, InterruptedException;
     }
 
     private ToolResult measure(Scenario s, String tool, Step step) throws InterruptedException {

@@ -95,6 +95,44 @@ class BenchCommandTest {
         }
     }
 
+    /** Two rounds: every step runs twice, the second round in the reverse order, and both are reported. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void twoRounds_runEveryStepTwiceInAlternatingOrder() throws Exception {
+        boolean rsync = onPath("rsync");
+        Path json = tmp.resolve("rounds.json");
+        CliRunner r = CliRunner.run("bench", "--scale", "small", "--scenario", "no-change", "--rounds", "2",
+                "--json", json.toString(), "--dir", tmp.resolve("work").toString(), "--vs-rsync");
+
+        assertEquals(0, r.code(), r.toString());
+        String order = rsync ? "delta, rsync, rsync-zstd" : "delta";
+        String reverse = rsync ? "rsync-zstd, rsync, delta" : "delta";
+        assertTrue(r.out().contains("no-change: round 1 of 2: " + order), r.out());
+        assertTrue(r.out().contains("no-change: round 2 of 2: " + reverse), r.out());
+        JsonNode doc = JSON.readTree(json.toFile());
+        assertEquals(2, doc.get("rounds").asInt());
+        JsonNode same = scenario(doc, "no-change");
+        assertEquals(2, same.get("rounds").size());
+        for (JsonNode round : same.get("rounds")) {
+            assertTrue(round.get("delta").get("correct").asBoolean(), round.toString());
+            assertEquals(rsync ? 3 : 1, round.size(), round.toString());
+        }
+        long a = same.get("rounds").get(0).get("delta").get("wall_ms").asLong();
+        long b = same.get("rounds").get(1).get("delta").get("wall_ms").asLong();
+        assertEquals(Math.min(a, b), same.get("tools").get("delta").get("wall_ms").asLong(),
+                "of two rounds, the row is the faster (the lower middle)");
+        if (rsync) {
+            assertEquals(2, same.get("ratios_per_round").get("wall_delta_over_rsync").size(), same.toString());
+        }
+    }
+
+    @Test
+    void roundsOutOfRange_isAUsageError() {
+        CliRunner r = CliRunner.run("bench", "--rounds", "0");
+        assertEquals(ExitCode.USAGE, r.code(), r.toString());
+        assertTrue(r.err().contains("--rounds must be 1 to"), r.err());
+    }
+
     @Test
     void unknownScenario_isAUsageError() {
         CliRunner r = CliRunner.run("bench", "--scenario", "nope");
