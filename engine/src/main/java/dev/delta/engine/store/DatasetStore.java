@@ -636,14 +636,18 @@ public final class DatasetStore {
         return true;
     }
 
-    /** An exclusive lock on this dataset across processes; close it to release. */
+    /**
+     * An exclusive lock on this dataset across processes; close it to release.
+     *
+     * @throws DatasetBusyException when another process holds it
+     */
     public Lock lock() throws IOException {
         FileChannel ch = FileChannel.open(meta.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
             FileLock l = ch.tryLock();
             if (l == null) {
                 ch.close();
-                throw new StoreException("dataset " + dataset + " in " + root.getParent()
+                throw new DatasetBusyException("dataset " + dataset + " in " + root.getParent()
                         + " is busy: another delta process is changing it");
             }
             return new Lock(ch, l);
@@ -653,6 +657,48 @@ public final class DatasetStore {
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
+        }
+    }
+
+    /**
+     * {@link #lock()}, waiting up to {@code patienceMillis} for another process to let it go: an
+     * operator's command should not fail because a node is busy with a few seconds of its own
+     * work on the dataset (after a sync, a running edge prepares the next one under this lock).
+     * {@code onWait} runs once, when the lock is found busy, to say so.
+     *
+     * @throws DatasetBusyException when it is still held after that long
+     */
+    public Lock lock(long patienceMillis, Runnable onWait) throws IOException {
+        long deadline = System.nanoTime() + patienceMillis * 1_000_000L;
+        boolean said = false;
+        while (true) {
+            try {
+                return lock();
+            } catch (DatasetBusyException busy) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new DatasetBusyException(busy.getMessage() + " (waited " + patienceMillis / 1000
+                            + " s for it)");
+                }
+                if (!said) {
+                    onWait.run();
+                    said = true;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting for " + busy.getMessage());
+                }
+            }
+        }
+    }
+
+    /** The dataset's lock is held by another process. */
+    public static final class DatasetBusyException extends StoreException {
+        private static final long serialVersionUID = 1L;
+
+        public DatasetBusyException(String message) {
+            super(message);
         }
     }
 

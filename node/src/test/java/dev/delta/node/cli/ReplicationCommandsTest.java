@@ -248,6 +248,74 @@ class ReplicationCommandsTest {
                 .get("datasets").get(0).get("unswitched").isNull());
     }
 
+    /**
+     * A running edge works under the dataset's lock for a few seconds after each sync (the mirror
+     * of the new release, the chunk index): a rollback then waits for the lock, says so, and rolls
+     * back. Before, it failed with "busy" (seen in the demo on a slow machine).
+     */
+    @Test
+    void rollback_waitsForTheLockAnotherProcessHolds() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Path data = tmp.resolve("data");
+        dev.delta.node.origin.Publisher pub = new dev.delta.node.origin.Publisher(data, "site");
+        for (int v = 1; v <= 2; v++) {
+            Files.writeString(src.resolve("index.html"), "version " + v);
+            pub.publish(src);
+        }
+        List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), LockHolder.class.getName(),
+                data.resolve("site/.delta/lock").toString(), "1500");
+        Process holder = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
+                holder.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            assertEquals("locked", r.readLine(), "the holder took the lock");
+            long locked = System.nanoTime();
+
+            CliRunner rb = CliRunner.run("rollback", "--data", data.toString(), "--dataset", "site");
+            long waited = (System.nanoTime() - locked) / 1_000_000;
+            assertEquals(0, rb.code(), rb.toString());
+            assertTrue(rb.err().contains("site: busy (another delta process"), rb.err());
+            assertTrue(waited >= 1_400, "the rollback waited for the holder's 1.5 s, not " + waited + " ms");
+            assertEquals("releases/v1", Files.readSymbolicLink(data.resolve("site/current")).toString());
+            assertEquals("1", Files.readString(data.resolve("site/.delta/hold")).trim());
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /** A lock held for longer than the caller's patience: a clear "busy" error, nothing changed. */
+    @Test
+    void datasetLock_heldLongerThanThePatience_isBusy() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Path data = tmp.resolve("data");
+        Files.writeString(src.resolve("index.html"), "version 1");
+        new dev.delta.node.origin.Publisher(data, "site").publish(src);
+        List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), LockHolder.class.getName(),
+                data.resolve("site/.delta/lock").toString(), "30000");
+        Process holder = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
+                holder.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            assertEquals("locked", r.readLine());
+            DatasetStore store = DatasetStore.open(data, "site");
+            java.util.concurrent.atomic.AtomicInteger said = new java.util.concurrent.atomic.AtomicInteger();
+            long t0 = System.nanoTime();
+            DatasetStore.DatasetBusyException busy = org.junit.jupiter.api.Assertions.assertThrows(
+                    DatasetStore.DatasetBusyException.class, () -> store.lock(400, said::incrementAndGet));
+            long waited = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(waited >= 400 && waited < 5_000, "waited " + waited + " ms");
+            assertEquals(1, said.get(), "said once that it waits");
+            assertTrue(busy.getMessage().contains("is busy: another delta process is changing it"), busy.getMessage());
+            org.junit.jupiter.api.Assertions.assertThrows(DatasetStore.DatasetBusyException.class, store::lock,
+                    "without patience: at once");
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        DatasetStore.open(data, "site").lock(1_000, () -> { }).close(); // free again once the holder is gone
+    }
+
     @Test
     void rollback_thatCannotRecordItsHold_leavesCurrentWhereItWas() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src"));
