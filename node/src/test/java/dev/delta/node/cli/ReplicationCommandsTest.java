@@ -255,50 +255,24 @@ class ReplicationCommandsTest {
      */
     @Test
     void rollback_waitsForTheLockAnotherProcessHolds() throws Exception {
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        Path data = tmp.resolve("data");
-        dev.delta.node.origin.Publisher pub = new dev.delta.node.origin.Publisher(data, "site");
-        for (int v = 1; v <= 2; v++) {
-            Files.writeString(src.resolve("index.html"), "version " + v);
-            pub.publish(src);
-        }
-        List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
-                System.getProperty("java.class.path"), LockHolder.class.getName(),
-                data.resolve("site/.delta/lock").toString(), "1500");
-        Process holder = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
-                holder.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
-            assertEquals("locked", r.readLine(), "the holder took the lock");
-            long locked = System.nanoTime();
-
+        Path data = twoReleases();
+        try (LockHeld held = LockHeld.by(data.resolve("site/.delta/lock"), 1_500)) {
             CliRunner rb = CliRunner.run("rollback", "--data", data.toString(), "--dataset", "site");
-            long waited = (System.nanoTime() - locked) / 1_000_000;
+            long waited = (System.nanoTime() - held.since()) / 1_000_000;
             assertEquals(0, rb.code(), rb.toString());
             assertTrue(rb.err().contains("site: busy (another delta process"), rb.err());
             assertTrue(waited >= 1_400, "the rollback waited for the holder's 1.5 s, not " + waited + " ms");
             assertEquals("releases/v1", Files.readSymbolicLink(data.resolve("site/current")).toString());
             assertEquals("1", Files.readString(data.resolve("site/.delta/hold")).trim());
-        } finally {
-            holder.destroyForcibly();
-            holder.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 
-    /** A lock held for longer than the caller's patience: a clear "busy" error, nothing changed. */
+    /** A lock held for longer than the caller's patience: a clear "busy" error. */
     @Test
     void datasetLock_heldLongerThanThePatience_isBusy() throws Exception {
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        Path data = tmp.resolve("data");
-        Files.writeString(src.resolve("index.html"), "version 1");
-        new dev.delta.node.origin.Publisher(data, "site").publish(src);
-        List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
-                System.getProperty("java.class.path"), LockHolder.class.getName(),
-                data.resolve("site/.delta/lock").toString(), "30000");
-        Process holder = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
-                holder.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
-            assertEquals("locked", r.readLine());
-            DatasetStore store = DatasetStore.open(data, "site");
+        Path data = twoReleases();
+        DatasetStore store = DatasetStore.open(data, "site");
+        try (LockHeld held = LockHeld.by(data.resolve("site/.delta/lock"), 30_000)) {
             java.util.concurrent.atomic.AtomicInteger said = new java.util.concurrent.atomic.AtomicInteger();
             long t0 = System.nanoTime();
             DatasetStore.DatasetBusyException busy = org.junit.jupiter.api.Assertions.assertThrows(
@@ -309,15 +283,12 @@ class ReplicationCommandsTest {
             assertTrue(busy.getMessage().contains("is busy: another delta process is changing it"), busy.getMessage());
             org.junit.jupiter.api.Assertions.assertThrows(DatasetStore.DatasetBusyException.class, store::lock,
                     "without patience: at once");
-        } finally {
-            holder.destroyForcibly();
-            holder.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
         }
-        DatasetStore.open(data, "site").lock(1_000, () -> { }).close(); // free again once the holder is gone
+        store.lock(5_000, () -> { }).close(); // free again once the holder is gone
     }
 
-    @Test
-    void rollback_thatCannotRecordItsHold_leavesCurrentWhereItWas() throws Exception {
+    /** An origin data directory holding v1 and v2 of "site" (current v2). */
+    private Path twoReleases() throws IOException {
         Path src = Files.createDirectories(tmp.resolve("src"));
         Path data = tmp.resolve("data");
         dev.delta.node.origin.Publisher pub = new dev.delta.node.origin.Publisher(data, "site");
@@ -325,6 +296,35 @@ class ReplicationCommandsTest {
             Files.writeString(src.resolve("index.html"), "version " + v);
             pub.publish(src);
         }
+        return data;
+    }
+
+    /** A separate process ({@link LockHolder}) holding a lock file; closing it ends the process. */
+    private record LockHeld(Process process, long since) implements AutoCloseable {
+        /** Starts the holder and returns once it holds {@code lockFile} (for {@code millis} from then). */
+        static LockHeld by(Path lockFile, long millis) throws IOException {
+            Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                    System.getProperty("java.class.path"), LockHolder.class.getName(), lockFile.toString(),
+                    Long.toString(millis)).redirectErrorStream(true).start();
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine();
+            if (!"locked".equals(line)) {
+                p.destroyForcibly();
+                throw new IOException("the lock holder did not take the lock: " + line);
+            }
+            return new LockHeld(p, System.nanoTime());
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void rollback_thatCannotRecordItsHold_leavesCurrentWhereItWas() throws Exception {
+        Path data = twoReleases();
         Path meta = data.resolve("site/.delta");
         Files.createDirectories(meta.resolve("hold/in-the-way")); // a directory where the hold file goes
         CliRunner rb = CliRunner.run("rollback", "--data", data.toString(), "--dataset", "site");
