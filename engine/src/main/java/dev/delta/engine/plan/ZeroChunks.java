@@ -1,10 +1,14 @@
 package dev.delta.engine.plan;
 
+import dev.delta.engine.chunk.ChunkList;
 import dev.delta.engine.chunk.ChunkerParams;
 import dev.delta.engine.chunk.FastCdc;
 import dev.delta.engine.hash.ChunkId;
+import dev.delta.engine.manifest.Entry;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -72,10 +76,10 @@ public final class ZeroChunks {
      * null when it has no chunk of zeros (then it is all data): what a copy of the file that keeps
      * its holes writes.
      */
-    public static java.util.List<long[]> dataRuns(dev.delta.engine.manifest.Entry file, ChunkerParams params) {
+    public static List<long[]> dataRuns(Entry file, ChunkerParams params) {
         ZeroChunks zeros = new ZeroChunks(params);
-        dev.delta.engine.chunk.ChunkList c = file.chunks();
-        java.util.List<long[]> runs = new java.util.ArrayList<>();
+        ChunkList c = file.chunks();
+        List<long[]> runs = new ArrayList<>();
         boolean any = false;
         for (int i = 0; i < c.size(); i++) {
             if (zeros.is(c.idHi(i), c.idLo(i), c.length(i))) {

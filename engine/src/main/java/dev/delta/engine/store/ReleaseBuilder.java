@@ -11,6 +11,7 @@ import dev.delta.engine.plan.ChunkIndex;
 import dev.delta.engine.plan.RangePlan;
 import dev.delta.engine.plan.RangePlanner;
 import dev.delta.engine.plan.Segment;
+import dev.delta.engine.plan.ZeroChunks;
 import net.openhft.hashing.LongTupleHashFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -1362,7 +1363,6 @@ public final class ReleaseBuilder {
                 + ": the source release is damaged");
     }
 
-    /** Copies in the kernel (sendfile between the two files). */
     /**
      * Copies a file whose content is unchanged but whose mode or time is not (a release's files
      * are shared by hard links, so it needs an inode of its own). A file with runs of zeros gets
@@ -1370,7 +1370,7 @@ public final class ReleaseBuilder {
      * sparse. Other files are copied as they are.
      */
     private void copyForMetadata(Path src, Path dst, Entry e) throws IOException {
-        List<long[]> runs = e.size() == 0 ? null : dev.delta.engine.plan.ZeroChunks.dataRuns(e, target.chunker());
+        List<long[]> runs = e.size() == 0 ? null : ZeroChunks.dataRuns(e, target.chunker());
         if (runs == null) {
             Files.copy(src, dst, LinkOption.NOFOLLOW_LINKS);
             return;
@@ -1387,6 +1387,7 @@ public final class ReleaseBuilder {
         }
     }
 
+    /** Copies in the kernel (sendfile between the two files). */
     private static void transfer(FileChannel in, Object from, long fromOffset, FileChannel out, long toOffset,
                                  long length) throws IOException {
         long done = 0;

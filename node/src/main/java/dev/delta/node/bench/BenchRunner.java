@@ -38,10 +38,6 @@ public final class BenchRunner {
                 throw new IllegalArgumentException("rounds must be 1 to " + MAX_ROUNDS + ", not " + rounds);
             }
         }
-
-        public Options(List<Scenario> scenarios, boolean vsRsync, Scale scale, long seed, Path work, boolean keep) {
-            this(scenarios, vsRsync, scale, seed, work, keep, 1);
-        }
     }
 
     /** Most rounds a run may ask for: each one repeats every step of every scenario. */
