@@ -293,6 +293,58 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         return m;
     }
 
+    /**
+     * The manifest of {@code version}, kept like {@link #manifest}'s: when a release it was
+     * published after is decoded here (the one edges followed until now) and the publish stored
+     * the delta between them, rebuilt from that release and the delta, as a following edge
+     * rebuilds it; else decoded. The rebuilt manifest shares every unchanged entry with its base,
+     * and its root digest is checked all the same. At 80,000 files a decode took the announcing
+     * thread about a quarter of a second and 37 MB of new heap (the collector's marking followed),
+     * on the two cores where the edges it had just told were rebuilding the same manifest.
+     */
+    /** {@link #rebuiltOrDecoded(DatasetStore, long)} of a dataset; for tests. */
+    Manifest rebuiltOrDecoded(String dataset, long version) throws IOException, DatasetException {
+        return rebuiltOrDecoded(store(dataset), version);
+    }
+
+    private Manifest rebuiltOrDecoded(DatasetStore s, long version) throws IOException {
+        String key = s.dataset() + "/" + version;
+        Manifest held = manifests.get(key);
+        if (held != null) {
+            return held;
+        }
+        String prefix = s.dataset() + "/";
+        List<Map.Entry<String, Manifest>> decoded;
+        synchronized (manifests) {
+            decoded = new java.util.ArrayList<>(manifests.entrySet());
+        }
+        java.util.Collections.reverse(decoded); // most recently used first
+        for (Map.Entry<String, Manifest> d : decoded) {
+            Manifest base = d.getValue();
+            if (!d.getKey().startsWith(prefix) || base.version() >= version) {
+                continue;
+            }
+            byte[] delta = s.readDelta(base.version(), version);
+            if (delta == null) {
+                continue;
+            }
+            try {
+                byte[] baseRoot = s.rootDigest(base.version());
+                if (!ManifestDelta.describes(delta, baseRoot, s.rootDigest(version))) {
+                    continue;
+                }
+                Manifest m = ManifestDelta.applyEncoded(base, s.manifestBytes(base.version()), baseRoot, delta,
+                        dev.delta.engine.manifest.ManifestLimits.DEFAULT).manifest();
+                keep(key, m);
+                return m;
+            } catch (IOException | RuntimeException e) { // ManifestFormatException is an IOException
+                LOG.debug("{} v{}: not rebuilt from v{} ({}); decoding it", s.dataset(), version, base.version(),
+                        e.toString());
+            }
+        }
+        return manifest(s, version);
+    }
+
     /** Keeps a decoded manifest, dropping the least recently used beyond the bounds. */
     private void keep(String key, Manifest m) {
         synchronized (manifests) {
@@ -871,7 +923,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
      */
     private void prepareManifest(DatasetStore s, long version) {
         try {
-            manifest(s, version).indexPaths();
+            rebuiltOrDecoded(s, version).indexPaths();
             for (long from : s.versions()) { // the patches stored for edges that follow, read now too
                 if (from < version) {
                     patchPack(s, version, from);

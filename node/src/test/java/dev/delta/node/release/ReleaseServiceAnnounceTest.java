@@ -1,5 +1,7 @@
 package dev.delta.node.release;
 
+import dev.delta.engine.manifest.Manifest;
+import dev.delta.engine.store.DatasetStore;
 import dev.delta.node.origin.Publisher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,7 +16,10 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ReleaseServiceAnnounceTest {
@@ -90,6 +95,74 @@ class ReleaseServiceAnnounceTest {
     }
 
     /** "site" published once into {@code tmp/data} from {@code tmp/src}, which holds a.txt = "one". */
+    /**
+     * A version announced after one this node has decoded (the release its edges followed) is
+     * rebuilt from it and the delta the publish stored: the same manifest, sharing the unchanged
+     * entries.
+     */
+    @Test
+    void anAnnouncedUpdate_isRebuiltFromTheDecodedReleaseBeforeIt() throws Exception {
+        Publisher pub = publishedOnce();
+        Path src = tmp.resolve("src");
+        Path data = tmp.resolve("data");
+        for (int i = 0; i < 20; i++) {
+            Files.writeString(src.resolve("f" + i + ".txt"), "file " + i);
+        }
+        pub.publish(src); // v2
+        DatasetStore store = DatasetStore.open(data, "site");
+        BlockingQueue<Long> seen = new LinkedBlockingQueue<>();
+        try (ReleaseService svc = new ReleaseService(data, "default", SECRET, List.of(), TimeUnit.HOURS.toMillis(1));
+             AutoCloseable sub = svc.subscribe("site", (dataset, version, root) -> seen.add(version))) {
+            assertEquals(2L, seen.poll(10, TimeUnit.SECONDS));
+            Manifest v2 = svc.decoded("site", 2); // as serving v2's ranges to its edges did
+            Files.writeString(src.resolve("f3.txt"), "changed");
+            Files.delete(src.resolve("f4.txt"));
+            pub.publish(src); // v3, with the delta from v2 stored
+            assertEquals(3L, seen.poll(10, TimeUnit.SECONDS));
+            Manifest v3 = awaitDecoded(svc, 3);
+            assertEquals(store.manifest(3), v3);
+            assertSame(v2.get("f7.txt"), v3.get("f7.txt"), "an unchanged entry is the one v2's manifest holds");
+            assertNotEquals(v2.get("f3.txt"), v3.get("f3.txt"));
+            assertNull(v3.get("f4.txt"));
+        }
+    }
+
+    /** Without a stored delta that describes the two releases, or with a damaged one, the version is decoded. */
+    @Test
+    void withoutAUsableStoredDelta_theVersionIsDecoded() throws Exception {
+        Publisher pub = publishedOnce();
+        Path src = tmp.resolve("src");
+        Path data = tmp.resolve("data");
+        for (int v = 2; v <= 4; v++) {
+            Files.writeString(src.resolve("f" + v + ".txt"), "version " + v);
+            pub.publish(src);
+        }
+        DatasetStore store = DatasetStore.open(data, "site");
+        byte[] delta = store.readDelta(2, 3);
+        delta[delta.length / 2] ^= 0x10;
+        store.writeDelta(2, 3, delta);
+        Files.delete(store.root().resolve(".delta/manifests/v4.from-v3.dmd"));
+        try (ReleaseService svc = new ReleaseService(data, "default", SECRET, List.of(), TimeUnit.HOURS.toMillis(1))) {
+            Manifest v2 = svc.decoded("site", 2);
+            Manifest v3 = svc.rebuiltOrDecoded("site", 3);
+            assertEquals(store.manifest(3), v3);
+            assertNotSame(v2.get("a.txt"), v3.get("a.txt"), "decoded: the damaged delta was not used");
+            Manifest v4 = svc.rebuiltOrDecoded("site", 4);
+            assertEquals(store.manifest(4), v4);
+            assertNotSame(v3.get("a.txt"), v4.get("a.txt"), "decoded: no delta from v3 is stored");
+            assertSame(v4, svc.decoded("site", 4), "kept for the requests that follow");
+        }
+    }
+
+    private static Manifest awaitDecoded(ReleaseService svc, long version) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!svc.isDecoded("site", version) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(svc.isDecoded("site", version), "v" + version + " made ready at its announcement");
+        return svc.decoded("site", version);
+    }
+
     private Publisher publishedOnce() throws java.io.IOException {
         Path src = Files.createDirectories(tmp.resolve("src"));
         Files.writeString(src.resolve("a.txt"), "one");
