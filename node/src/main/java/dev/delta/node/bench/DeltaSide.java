@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.store.DatasetStore;
 import dev.delta.node.demo.NodeProcess;
+import dev.delta.node.edge.WarmUp;
 import dev.delta.node.origin.PublishResult;
 import dev.delta.node.origin.Publisher;
 
@@ -109,6 +110,13 @@ final class DeltaSide {
                     awaitMirror(work.resolve(e.name()), deadline);
                 }
             }
+            if (oldVersion > 0 && trees.files() > WarmUp.FILES) { // the nodes warm up once, while idle
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(TIMEOUT_MINUTES);
+                awaitWarmUp(origin, deadline);
+                for (NodeProcess e : edges) {
+                    awaitWarmUp(e, deadline);
+                }
+            }
             settle.apply(work); // the publish's own writes are the step's; the setup's are not
             long[] cpu0 = new long[edges.size()];
             for (int i = 0; i < edges.size(); i++) {
@@ -210,6 +218,25 @@ final class DeltaSide {
                 }
             }
             Thread.sleep(20);
+        }
+    }
+
+    /**
+     * Waits (at most two minutes) until a node has run its warm-up ({@link WarmUp}, once per
+     * process while idle, when its dataset is big enough; it says so in its log), so that the
+     * measured step starts after it, as a node's updates do once it has been running a while.
+     */
+    private static void awaitWarmUp(NodeProcess node, long deadline) throws IOException, InterruptedException {
+        long until = Math.min(deadline, System.nanoTime() + TimeUnit.MINUTES.toNanos(2));
+        while (System.nanoTime() < until) {
+            String log = Files.readString(node.log());
+            if (log.contains(WarmUp.DONE_LINE) || log.contains(WarmUp.FAILED_LINE)) {
+                return;
+            }
+            if (!node.isAlive()) {
+                throw new IOException(node + " exited:\n" + NodeProcess.tail(node.log()));
+            }
+            Thread.sleep(50);
         }
     }
 

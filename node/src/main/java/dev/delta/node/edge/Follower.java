@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -108,6 +109,9 @@ public final class Follower implements AutoCloseable {
                             syncer.prepareMirror(dataset, () -> closed || !wake.isEmpty());
                             syncer.prepareIndex(dataset, () -> closed || !wake.isEmpty());
                             syncer.rehearse(dataset, () -> closed || !wake.isEmpty());
+                            if (!WarmUp.settled() && WarmUp.worthIt(config.dataDir(), List.of(dataset))) {
+                                WarmUp.once(config.dataDir(), () -> closed || !wake.isEmpty());
+                            }
                         }
                     }
                 }

@@ -63,6 +63,7 @@ public final class Publisher {
     private KeyPair signingKey;
     private boolean allowUnsigned;
     private ScanProgress progress = ScanProgress.NONE;
+    private boolean scratch;
 
     public Publisher(Path dataDir, String dataset) {
         this.dataDir = dataDir;
@@ -102,6 +103,16 @@ public final class Publisher {
         return this;
     }
 
+    /**
+     * Publishes a throwaway dataset (a node's warm-up): without the file-state cache (every file
+     * is read at every publish) and without the LZ4 HC copies of the content (served compressed
+     * on the fly instead), which would cost more than they save.
+     */
+    public Publisher scratch() {
+        this.scratch = true;
+        return this;
+    }
+
     public Publisher progress(ScanProgress p) {
         this.progress = p;
         return this;
@@ -124,7 +135,8 @@ public final class Publisher {
         try (DatasetStore.Lock lock = store.lock()) {
             // Chronicle Map starts on its own thread while the first scan walks the source.
             Path cacheDir = store.root().resolve(".delta/filestate");
-            CompletableFuture<FileStateCache> cache = FileStateCache.openInBackground(cacheDir, 1024);
+            CompletableFuture<FileStateCache> cache = !scratch ? FileStateCache.openInBackground(cacheDir, 1024)
+                    : CompletableFuture.completedFuture(FileStateCache.disabled());
             try {
                 dropUnswitched(store);
                 return publishWithRetries(store, cacheDir, cache, source);
@@ -208,8 +220,10 @@ public final class Publisher {
             storePatches(store, prev, m);
             // Packed and signed before current moves: the announcement reaches edges only once what
             // they will fetch is ready to serve in its compressed form.
-            pack(store, m, e -> isNewPath(prev, e.path()), "new content");
-            packGroups(store, m, newPathsOnly(prev, m), "small files in groups of new paths");
+            if (!scratch) {
+                pack(store, m, e -> isNewPath(prev, e.path()), "new content");
+                packGroups(store, m, newPathsOnly(prev, m), "small files in groups of new paths");
+            }
             store.switchTo(m.version());
         } catch (IOException | RuntimeException e) {
             dropUnswitched(store, e);
@@ -223,7 +237,7 @@ public final class Publisher {
         if (prev != null && ServingLock.isHeld(store.root())) {
             LOG.info("{}: the serving node stores the manifest envelope and packs the updated files and the other "
                     + "groups of small files of v{} once it is idle", dataset, m.version());
-        } else if (prev != null) { // a first release had everything stored and packed before the switch
+        } else if (prev != null && !scratch) { // a first release had everything stored and packed before the switch
             storeEnvelope(store, m, sig, encoded);
             pack(store, m, e -> true, "updated files' content");
             packGroups(store, m, g -> true, "small files in new groups");

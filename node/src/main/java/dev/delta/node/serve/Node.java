@@ -2,6 +2,7 @@ package dev.delta.node.serve;
 
 import dev.delta.node.config.NodeConfig;
 import dev.delta.node.edge.Follower;
+import dev.delta.node.edge.WarmUp;
 import dev.delta.node.origin.IdlePacker;
 import dev.delta.node.release.ReleaseService;
 import dev.delta.protocol.auth.TlsFiles;
@@ -28,6 +29,8 @@ public final class Node implements AutoCloseable {
     private final List<Follower> followers = new ArrayList<>();
     /** An origin's packing of groups of small files while idle; null on an edge. */
     private IdlePacker packer;
+    private Thread warmUp;
+    private volatile boolean closed;
     /** How long an origin waits with no request before it packs groups (see {@link IdlePacker}). */
     static final long PACK_WHEN_QUIET_MS = 1000;
 
@@ -71,8 +74,44 @@ public final class Node implements AutoCloseable {
         } else {
             warnNothingToServe(config);
             n.packer = new IdlePacker(config.dataDir(), config.datasets(), service, PACK_WHEN_QUIET_MS).start();
+            n.startWarmUp();
         }
         return n;
+    }
+
+    /** How long an origin must have been quiet (no request, no announcement) before it warms up. */
+    static final long WARM_UP_WHEN_QUIET_MS = 2000;
+
+    /**
+     * An origin's {@link WarmUp}: on a thread of its own, once the node has been quiet for
+     * {@link #WARM_UP_WHEN_QUIET_MS} and a dataset it serves is big enough to be worth it; a request
+     * or an announcement cuts it short, and it is tried again when quiet. (An edge warms up after
+     * its first sync, on its follower's thread.)
+     */
+    private void startWarmUp() {
+        if (WarmUp.settled()) {
+            return;
+        }
+        long quiet = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(WARM_UP_WHEN_QUIET_MS);
+        warmUp = new Thread(() -> {
+            long lastLook = System.nanoTime() - quiet;
+            while (!closed && !WarmUp.settled()) {
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (service.quietNanos() < quiet || System.nanoTime() - lastLook < quiet) {
+                    continue;
+                }
+                lastLook = System.nanoTime();
+                if (WarmUp.worthIt(config.dataDir(), config.datasets())) {
+                    WarmUp.once(config.dataDir(), () -> closed || service.quietNanos() < quiet);
+                }
+            }
+        }, "warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
     }
 
     /** Open files the process may hold beside its connections: the JVM's jars, stores, logs, an edge's fetches. */
@@ -189,6 +228,14 @@ public final class Node implements AutoCloseable {
     /** Stops following and serving; a sync in progress resumes from staging at the next start. */
     @Override
     public void close() {
+        closed = true;
+        if (warmUp != null) {
+            try {
+                warmUp.join(java.util.concurrent.TimeUnit.SECONDS.toMillis(10)); // it stops between its steps
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (packer != null) {
             packer.close();
         }

@@ -1,0 +1,271 @@
+package dev.delta.node.edge;
+
+import dev.delta.engine.store.DatasetStore;
+import dev.delta.node.origin.Publisher;
+import dev.delta.node.release.ReleaseService;
+import dev.delta.protocol.client.ClientConfig;
+import dev.delta.protocol.client.DeltaClient;
+import dev.delta.protocol.client.DeltaException;
+import dev.delta.protocol.server.DeltaServer;
+import dev.delta.protocol.server.ServerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+
+/**
+ * An update run end to end, once per process, by a node while it is idle: a small generated tree
+ * is published twice into a scratch directory of the node's data directory, served by a server of
+ * this process on 127.0.0.1, and synced there as an edge syncs (the first version cold, then the
+ * mirror and the chunk index, then the update: deletes, renames, new files and directories, and
+ * edits fetched as patches against the old copies). Then the scratch directory is deleted. A
+ * following edge runs it after its first sync's idle work; an origin once it has been quiet.
+ *
+ * <p>Why: the code an update runs per file and per piece runs in no other step (on an edge:
+ * patches applied to reference windows, local copies alongside the fetch, files made from a mirror,
+ * the commit's checks and metadata; on an origin: stored patches and live ones served, a manifest
+ * rebuilt at its announcement), so a node's first update after it started ran it in the interpreter
+ * while the JIT compiled it. Replays of a spec-scale source-tree update with both nodes just
+ * started: a quarter of the edge's fetch samples were the compiler threads and a sixth the
+ * interpreter, and the fetch took 0.9-1.6 s against 0.26-0.42 s between nodes that had updated
+ * before. {@link Rehearsal} covers an edge's manifest rebuild and plan; this covers the rest.
+ *
+ * <p>It touches nothing of the node's datasets: its own dataset, store, server and connection, in
+ * {@value #SCRATCH} under the data directory (never a dataset: names cannot start with a dot),
+ * removed before and after. Whatever the node's work is (a version arriving, a request) cuts it
+ * short between its steps; it is tried again in a later idle moment, {@value #ATTEMPTS} times at
+ * most. Off with {@code -Ddelta.warmup=false}.
+ */
+public final class WarmUp {
+    private static final Logger LOG = LoggerFactory.getLogger(WarmUp.class);
+    /** The scratch directory, under the node's data directory. */
+    static final String SCRATCH = ".delta-warm-up";
+    static final String DATASET = "delta-warm-up";
+    /** Files of the generated tree: enough calls for the quick compiler to take each per-file method. */
+    public static final int FILES = 2_000;
+    /** How the log line of a finished warm-up begins (and a failed one's), for those who wait for it. */
+    public static final String DONE_LINE = "warmed up the update path";
+    public static final String FAILED_LINE = "the warm-up of the update path failed";
+    /** Runs begun, at most: one cut short is tried again later. */
+    static final int ATTEMPTS = 3;
+    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("delta.warmup", "true"));
+    private static final java.util.concurrent.atomic.AtomicInteger BEGUN = new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicBoolean DONE = new AtomicBoolean();
+    private static final AtomicBoolean RUNNING = new AtomicBoolean();
+    private static final byte[][] WORDS = words("static final int return void public class import package the of and "
+            + "to in is for on with as by at from this that value index range chunk file tree node edge origin");
+
+    /** What the warm-up's update did. */
+    record Result(int filesUpdated, int filesAdded, int filesDeleted, long bytesFetched, long wireReceived,
+                  long updateMillis) {
+    }
+
+    private WarmUp() {
+    }
+
+    /** Whether there is nothing (more) to do: done, failed, turned off, or tried {@value #ATTEMPTS} times. */
+    public static boolean settled() {
+        return !ENABLED || DONE.get() || BEGUN.get() >= ATTEMPTS;
+    }
+
+    /**
+     * Whether a warm-up is worth its cost in {@code dataDir}: some dataset there (of
+     * {@code datasets}, or any when empty) has a current release of more files than the warm-up's
+     * own tree. A smaller dataset's first update costs about what the warm-up would.
+     */
+    public static boolean worthIt(Path dataDir, List<String> datasets) {
+        List<String> names = new ArrayList<>(datasets);
+        if (names.isEmpty()) {
+            try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
+                for (Path p : ds) {
+                    names.add(p.getFileName().toString());
+                }
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        for (String d : names) {
+            try {
+                if (!DatasetStore.exists(dataDir, d)) {
+                    continue;
+                }
+                DatasetStore store = DatasetStore.open(dataDir, d);
+                java.util.OptionalLong v = store.current();
+                if (v.isPresent() && dev.delta.engine.manifest.ManifestCodec.summarize(
+                        store.manifestBytes(v.getAsLong())).files() > FILES) {
+                    return true;
+                }
+            } catch (IOException | RuntimeException e) { // a store being made, a manifest being replaced
+                LOG.debug("warm-up: cannot size {}: {}", d, e.toString());
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Runs the warm-up in {@code dataDir} unless it is {@linkplain #settled settled} or running on
+     * another thread; never throws: nothing depends on it.
+     *
+     * @param abort checked between the steps: true (the node has work) cuts it short
+     */
+    public static void once(Path dataDir, BooleanSupplier abort) {
+        if (settled() || abort.getAsBoolean() || !RUNNING.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (settled()) {
+                return;
+            }
+            int attempt = BEGUN.incrementAndGet();
+            long t0 = System.nanoTime();
+            Result r = run(dataDir.resolve(SCRATCH), abort);
+            if (r == null) {
+                LOG.debug("warm-up of the update path cut short by work to do (attempt {} of {})", attempt, ATTEMPTS);
+            } else {
+                DONE.set(true);
+                LOG.info(DONE_LINE + " in {} ms (a generated update of {} files, {} added, {} deleted:"
+                                + " {} ms, {} bytes fetched, {} bytes received)", (System.nanoTime() - t0) / 1_000_000,
+                        r.filesUpdated(), r.filesAdded(), r.filesDeleted(), r.updateMillis(), r.bytesFetched(),
+                        r.wireReceived());
+            }
+        } catch (IOException | DeltaException | RuntimeException e) {
+            DONE.set(true);
+            LOG.warn(FAILED_LINE + " (nothing depends on it): {}", e.toString());
+        } finally {
+            RUNNING.set(false);
+        }
+    }
+
+    /**
+     * Publishes, serves and syncs a generated update in {@code scratch} (deleted first and after).
+     *
+     * @return what the update did, or null if {@code abort} cut it short
+     */
+    static Result run(Path scratch, BooleanSupplier abort) throws IOException, DeltaException {
+        DatasetStore.deleteTree(scratch);
+        try {
+            Path src = scratch.resolve("src");
+            Path origin = scratch.resolve("origin");
+            Path edge = scratch.resolve("edge");
+            SplittableRandom random = new SplittableRandom(FILES);
+            List<Path> files = writeTree(src, random);
+            Publisher pub = new Publisher(origin, DATASET).scratch().retention(2);
+            pub.publish(src);
+            if (abort.getAsBoolean()) {
+                return null;
+            }
+            release(src, files, random);
+            pub.publish(src);
+            if (abort.getAsBoolean()) {
+                return null;
+            }
+            byte[] secret = new byte[32];
+            new SecureRandom().nextBytes(secret);
+            try (ReleaseService svc = new ReleaseService(origin, DATASET, secret, List.of(DATASET));
+                 DeltaServer server = DeltaServer.start(ServerConfig.of("127.0.0.1", 0), svc);
+                 DeltaClient client = DeltaClient.connect(ClientConfig.of("127.0.0.1", server.port(), DATASET, secret)
+                         .withMaxInFlight(Syncer.MAX_IN_FLIGHT))) {
+                Syncer syncer = new Syncer(client, edge);
+                syncer.sync(DATASET, 1);
+                syncer.prepareMirror(DATASET, abort);
+                syncer.prepareIndex(DATASET, abort);
+                if (abort.getAsBoolean()) {
+                    return null;
+                }
+                long t0 = System.nanoTime();
+                SyncResult r = syncer.sync(DATASET, 2);
+                if (r.version() != 2 || !r.switched()) {
+                    throw new IllegalStateException("the warm-up's update ended at v" + r.version());
+                }
+                return new Result(r.filesUpdated(), r.filesAdded(), r.filesDeleted(), r.bytesFetched(),
+                        r.wireReceived(), (System.nanoTime() - t0) / 1_000_000);
+            }
+        } finally {
+            DatasetStore.deleteTree(scratch);
+        }
+    }
+
+    /** {@value #FILES} text files of 1-12 KB in 40 directories, some deeper; returns them. */
+    private static List<Path> writeTree(Path root, SplittableRandom random) throws IOException {
+        List<Path> out = new ArrayList<>(FILES);
+        for (int i = 0; i < FILES; i++) {
+            Path f = root.resolve("d" + i % 40 + (i % 3 == 0 ? "/sub" + i % 7 : "") + "/f" + i + ".txt");
+            Files.createDirectories(f.getParent());
+            Files.write(f, text(random, 1_000 + random.nextInt(11_000)));
+            out.add(f);
+        }
+        return out;
+    }
+
+    /**
+     * A release-like update: of every ten files, seven edited inside, one deleted, one renamed,
+     * one left alone; a new directory of small files (fetched in groups) and new files beside old
+     * ones.
+     */
+    private static void release(Path root, List<Path> files, SplittableRandom random) throws IOException {
+        for (int i = 0; i < files.size(); i++) {
+            Path f = files.get(i);
+            switch (i % 10) {
+                case 0 -> {
+                    Files.delete(f);
+                }
+                case 1 -> {
+                    Files.move(f, f.resolveSibling("renamed-" + f.getFileName()));
+                }
+                case 9 -> {
+                    // unchanged
+                }
+                default -> {
+                    byte[] b = Files.readAllBytes(f);
+                    int at = random.nextInt(b.length);
+                    int cut = Math.min(b.length - at, random.nextInt(200));
+                    byte[] ins = text(random, 20 + random.nextInt(400));
+                    byte[] out = new byte[b.length - cut + ins.length];
+                    System.arraycopy(b, 0, out, 0, at);
+                    System.arraycopy(ins, 0, out, at, ins.length);
+                    System.arraycopy(b, at + cut, out, at + ins.length, b.length - at - cut);
+                    Files.write(f, out);
+                }
+            }
+        }
+        for (int i = 0; i < 200; i++) {
+            Path f = i % 2 == 0 ? root.resolve("new/n" + i + ".txt")
+                    : files.get(i * 7 % files.size()).resolveSibling("added" + i + ".txt");
+            Files.createDirectories(f.getParent());
+            Files.write(f, text(random, 200 + random.nextInt(6_000)));
+        }
+    }
+
+    private static byte[] text(SplittableRandom random, int n) {
+        byte[] out = new byte[n];
+        int k = 0;
+        while (k < n) {
+            byte[] w = WORDS[random.nextInt(WORDS.length)];
+            int m = Math.min(w.length, n - k);
+            System.arraycopy(w, 0, out, k, m);
+            k += m;
+            if (k < n) {
+                out[k++] = (byte) (random.nextInt(12) == 0 ? '\n' : ' ');
+            }
+        }
+        return out;
+    }
+
+    private static byte[][] words(String s) {
+        String[] ws = s.split(" ");
+        byte[][] out = new byte[ws.length][];
+        for (int i = 0; i < ws.length; i++) {
+            out[i] = ws[i].getBytes(StandardCharsets.US_ASCII);
+        }
+        return out;
+    }
+}
