@@ -230,7 +230,8 @@ final class DeltaSide {
         long until = Math.min(deadline, System.nanoTime() + TimeUnit.MINUTES.toNanos(2));
         while (System.nanoTime() < until) {
             String log = Files.readString(node.log());
-            if (log.contains(WarmUp.DONE_LINE) || log.contains(WarmUp.FAILED_LINE)) {
+            if (log.contains(WarmUp.DONE_LINE) || log.contains(WarmUp.FAILED_LINE)
+                    || log.contains(WarmUp.GAVE_UP_LINE)) {
                 return;
             }
             if (!node.isAlive()) {

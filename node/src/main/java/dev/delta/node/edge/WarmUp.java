@@ -1,5 +1,6 @@
 package dev.delta.node.edge;
 
+import dev.delta.engine.manifest.ManifestCodec;
 import dev.delta.engine.store.DatasetStore;
 import dev.delta.node.origin.Publisher;
 import dev.delta.node.release.ReleaseService;
@@ -13,13 +14,16 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -55,10 +59,11 @@ public final class WarmUp {
     /** How the log line of a finished warm-up begins (and a failed one's), for those who wait for it. */
     public static final String DONE_LINE = "warmed up the update path";
     public static final String FAILED_LINE = "the warm-up of the update path failed";
+    public static final String GAVE_UP_LINE = "the warm-up of the update path was cut short";
     /** Runs begun, at most: one cut short is tried again later. */
     static final int ATTEMPTS = 3;
     static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("delta.warmup", "true"));
-    private static final java.util.concurrent.atomic.AtomicInteger BEGUN = new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger BEGUN = new AtomicInteger();
     private static final AtomicBoolean DONE = new AtomicBoolean();
     private static final AtomicBoolean RUNNING = new AtomicBoolean();
     private static final byte[][] WORDS = words("static final int return void public class import package the of and "
@@ -85,7 +90,7 @@ public final class WarmUp {
     public static boolean worthIt(Path dataDir, List<String> datasets) {
         List<String> names = new ArrayList<>(datasets);
         if (names.isEmpty()) {
-            try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
                 for (Path p : ds) {
                     names.add(p.getFileName().toString());
                 }
@@ -99,9 +104,8 @@ public final class WarmUp {
                     continue;
                 }
                 DatasetStore store = DatasetStore.open(dataDir, d);
-                java.util.OptionalLong v = store.current();
-                if (v.isPresent() && dev.delta.engine.manifest.ManifestCodec.summarize(
-                        store.manifestBytes(v.getAsLong())).files() > FILES) {
+                OptionalLong v = store.current();
+                if (v.isPresent() && ManifestCodec.summarize(store.manifestBytes(v.getAsLong())).files() > FILES) {
                     return true;
                 }
             } catch (IOException | RuntimeException e) { // a store being made, a manifest being replaced
@@ -128,8 +132,10 @@ public final class WarmUp {
             int attempt = BEGUN.incrementAndGet();
             long t0 = System.nanoTime();
             Result r = run(dataDir.resolve(SCRATCH), abort);
-            if (r == null) {
+            if (r == null && attempt < ATTEMPTS) {
                 LOG.debug("warm-up of the update path cut short by work to do (attempt {} of {})", attempt, ATTEMPTS);
+            } else if (r == null) {
+                LOG.info(GAVE_UP_LINE + " by work to do {} times; not tried again", ATTEMPTS);
             } else {
                 DONE.set(true);
                 LOG.info(DONE_LINE + " in {} ms (a generated update of {} files, {} added, {} deleted:"

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A running node: a Delta server over this node's releases (origins serve edges; edges serve the
@@ -81,6 +82,8 @@ public final class Node implements AutoCloseable {
 
     /** How long an origin must have been quiet (no request, no announcement) before it warms up. */
     static final long WARM_UP_WHEN_QUIET_MS = 2000;
+    /** How much longer an origin waits before it looks again at datasets too small to warm up for. */
+    private static final long LOOK_AGAIN_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     /**
      * An origin's {@link WarmUp}: on a thread of its own, once the node has been quiet for
@@ -92,7 +95,7 @@ public final class Node implements AutoCloseable {
         if (WarmUp.settled()) {
             return;
         }
-        long quiet = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(WARM_UP_WHEN_QUIET_MS);
+        long quiet = TimeUnit.MILLISECONDS.toNanos(WARM_UP_WHEN_QUIET_MS);
         warmUp = new Thread(() -> {
             long lastLook = System.nanoTime() - quiet;
             while (!closed && !WarmUp.settled()) {
@@ -104,9 +107,11 @@ public final class Node implements AutoCloseable {
                 if (service.quietNanos() < quiet || System.nanoTime() - lastLook < quiet) {
                     continue;
                 }
-                lastLook = System.nanoTime();
                 if (WarmUp.worthIt(config.dataDir(), config.datasets())) {
                     WarmUp.once(config.dataDir(), () -> closed || service.quietNanos() < quiet);
+                    lastLook = System.nanoTime();
+                } else {
+                    lastLook = System.nanoTime() + LOOK_AGAIN_NANOS; // nothing big enough yet
                 }
             }
         }, "warm-up");
@@ -231,7 +236,7 @@ public final class Node implements AutoCloseable {
         closed = true;
         if (warmUp != null) {
             try {
-                warmUp.join(java.util.concurrent.TimeUnit.SECONDS.toMillis(10)); // it stops between its steps
+                warmUp.join(TimeUnit.SECONDS.toMillis(10)); // it stops between its steps
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
