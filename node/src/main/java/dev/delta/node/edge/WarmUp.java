@@ -66,8 +66,9 @@ public final class WarmUp {
     private static final AtomicInteger BEGUN = new AtomicInteger();
     private static final AtomicBoolean DONE = new AtomicBoolean();
     private static final AtomicBoolean RUNNING = new AtomicBoolean();
-    private static final byte[][] WORDS = words("static final int return void public class import package the of and "
-            + "to in is for on with as by at from this that value index range chunk file tree node edge origin");
+    private static final byte[][] WORDS = java.util.Arrays.stream(("static final int return void public class import "
+            + "package the of and to in is for on with as by at from this that value index range chunk file tree node "
+            + "edge origin").split(" ")).map(w -> w.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
 
     /** What the warm-up's update did. */
     record Result(int filesUpdated, int filesAdded, int filesDeleted, long bytesFetched, long wireReceived,
@@ -262,15 +263,6 @@ public final class WarmUp {
             if (k < n) {
                 out[k++] = (byte) (random.nextInt(12) == 0 ? '\n' : ' ');
             }
-        }
-        return out;
-    }
-
-    private static byte[][] words(String s) {
-        String[] ws = s.split(" ");
-        byte[][] out = new byte[ws.length][];
-        for (int i = 0; i < ws.length; i++) {
-            out[i] = ws[i].getBytes(StandardCharsets.US_ASCII);
         }
         return out;
     }

@@ -4,6 +4,7 @@ import dev.delta.engine.manifest.Entry;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.manifest.ManifestCodec;
 import dev.delta.engine.manifest.ManifestDelta;
+import dev.delta.engine.manifest.ManifestLimits;
 import dev.delta.engine.manifest.ManifestPath;
 import dev.delta.engine.manifest.ManifestSignature;
 import dev.delta.engine.plan.FileGroups;
@@ -293,6 +294,11 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
         return m;
     }
 
+    /** {@link #rebuiltOrDecoded(DatasetStore, long)} of a dataset; for tests. */
+    Manifest rebuiltOrDecoded(String dataset, long version) throws IOException, DatasetException {
+        return rebuiltOrDecoded(store(dataset), version);
+    }
+
     /**
      * The manifest of {@code version}, kept like {@link #manifest}'s: when a release it was
      * published after is decoded here (the one edges followed until now) and the publish stored
@@ -302,11 +308,6 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
      * thread about a quarter of a second and 37 MB of new heap (the collector's marking followed),
      * on the two cores where the edges it had just told were rebuilding the same manifest.
      */
-    /** {@link #rebuiltOrDecoded(DatasetStore, long)} of a dataset; for tests. */
-    Manifest rebuiltOrDecoded(String dataset, long version) throws IOException, DatasetException {
-        return rebuiltOrDecoded(store(dataset), version);
-    }
-
     private Manifest rebuiltOrDecoded(DatasetStore s, long version) throws IOException {
         String key = s.dataset() + "/" + version;
         Manifest held = manifests.get(key);
@@ -334,7 +335,7 @@ public final class ReleaseService implements DatasetService, AutoCloseable {
                     continue;
                 }
                 Manifest m = ManifestDelta.applyEncoded(base, s.manifestBytes(base.version()), baseRoot, delta,
-                        dev.delta.engine.manifest.ManifestLimits.DEFAULT).manifest();
+                        ManifestLimits.DEFAULT).manifest();
                 keep(key, m);
                 return m;
             } catch (IOException | RuntimeException e) { // ManifestFormatException is an IOException
