@@ -89,6 +89,11 @@ public final class WarmUp {
      * own tree. A smaller dataset's first update costs about what the warm-up would.
      */
     public static boolean worthIt(Path dataDir, List<String> datasets) {
+        return worthIt(dataDir, datasets, FILES);
+    }
+
+    /** {@link #worthIt(Path, List)} for datasets of more than {@code files} files; for tests. */
+    static boolean worthIt(Path dataDir, List<String> datasets, int files) {
         List<String> names = new ArrayList<>(datasets);
         if (names.isEmpty()) {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
@@ -106,7 +111,7 @@ public final class WarmUp {
                 }
                 DatasetStore store = DatasetStore.open(dataDir, d);
                 OptionalLong v = store.current();
-                if (v.isPresent() && ManifestCodec.summarize(store.manifestBytes(v.getAsLong())).files() > FILES) {
+                if (v.isPresent() && ManifestCodec.summarize(store.manifestBytes(v.getAsLong())).files() > files) {
                     return true;
                 }
             } catch (IOException | RuntimeException e) { // a store being made, a manifest being replaced
@@ -158,13 +163,18 @@ public final class WarmUp {
      * @return what the update did, or null if {@code abort} cut it short
      */
     static Result run(Path scratch, BooleanSupplier abort) throws IOException, DeltaException {
+        return run(scratch, abort, FILES);
+    }
+
+    /** {@link #run(Path, BooleanSupplier)} with a tree of {@code fileCount} files (tests use fewer). */
+    static Result run(Path scratch, BooleanSupplier abort, int fileCount) throws IOException, DeltaException {
         DatasetStore.deleteTree(scratch);
         try {
             Path src = scratch.resolve("src");
             Path origin = scratch.resolve("origin");
             Path edge = scratch.resolve("edge");
-            SplittableRandom random = new SplittableRandom(FILES);
-            List<Path> files = writeTree(src, random);
+            SplittableRandom random = new SplittableRandom(fileCount);
+            List<Path> files = writeTree(src, random, fileCount);
             Publisher pub = new Publisher(origin, DATASET).scratch().retention(2);
             pub.publish(src);
             if (abort.getAsBoolean()) {
@@ -201,10 +211,10 @@ public final class WarmUp {
         }
     }
 
-    /** {@value #FILES} text files of 1-12 KB in 40 directories, some deeper; returns them. */
-    private static List<Path> writeTree(Path root, SplittableRandom random) throws IOException {
-        List<Path> out = new ArrayList<>(FILES);
-        for (int i = 0; i < FILES; i++) {
+    /** {@code n} text files of 1-12 KB in 40 directories, some deeper; returns them. */
+    private static List<Path> writeTree(Path root, SplittableRandom random, int n) throws IOException {
+        List<Path> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
             Path f = root.resolve("d" + i % 40 + (i % 3 == 0 ? "/sub" + i % 7 : "") + "/f" + i + ".txt");
             Files.createDirectories(f.getParent());
             Files.write(f, text(random, 1_000 + random.nextInt(11_000)));
@@ -244,7 +254,7 @@ public final class WarmUp {
                 }
             }
         }
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < files.size() / 10; i++) {
             Path f = i % 2 == 0 ? root.resolve("new/n" + i + ".txt")
                     : files.get(i * 7 % files.size()).resolveSibling("added" + i + ".txt");
             Files.createDirectories(f.getParent());
