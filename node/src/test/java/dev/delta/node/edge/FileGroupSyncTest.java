@@ -352,14 +352,28 @@ class FileGroupSyncTest {
         Files.write(src.resolve("big.bin"), big);
         new Publisher(originData, "site").publish(src);
         Path edge = tmp.resolve("edge");
-        try (DeltaClient c = connect(service())) {
+        // Where the upstream read the file, in order (one connection: one I/O thread reads them).
+        List<Long> reads = java.util.Collections.synchronizedList(new ArrayList<>());
+        WrappedService served = new WrappedService(service(), (path, offset, dst, start, n) -> {
+            if (path.equals("big.bin") && n > 0) {
+                reads.add(offset);
+            }
+        });
+        try (DeltaClient c = connect(served)) {
             Syncer s = new Syncer(c, edge);
             s.sync("site", 0);
             // Sent together, the upstream interleaved the requests and half the file was read back
-            // (64-66 MB of 128). One after the other, the ranges land in order; what is left comes
-            // from the two writer threads finishing ranges out of order when one of them stalls on
-            // the disk (0 to 18 MB measured).
-            assertTrue(s.lastReread < size / 3, s.lastReread + " bytes read back of " + size);
+            // to be hashed (64-66 MB of 128). One after the other, the upstream reads the file from
+            // start to end, and the ranges land in order.
+            assertTrue(reads.size() > 2, "read in pieces: " + reads.size());
+            for (int i = 1; i < reads.size(); i++) {
+                assertTrue(reads.get(i) > reads.get(i - 1), "read at " + reads.get(i) + " after "
+                        + reads.get(i - 1) + ": the requests were interleaved");
+            }
+            // What is still read back comes from the two writer threads finishing ranges out of
+            // order when one of them stalls on the disk: 0-18 MB measured on a quiet disk, 51-56 MB
+            // in two runs of a busy one (the kernel throttling a writer with many dirty pages).
+            assertTrue(s.lastReread < size / 2 + size / 4, s.lastReread + " bytes read back of " + size);
         }
         assertMatches(edge, src);
     }
