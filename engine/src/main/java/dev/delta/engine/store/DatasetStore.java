@@ -414,9 +414,21 @@ public final class DatasetStore {
      */
     public ChunkIndex chunkIndex(Manifest decoded, java.util.function.LongFunction<Manifest> retained)
             throws IOException {
+        return chunkIndex(decoded, retained, v -> true);
+    }
+
+    /**
+     * Same, over the retained releases {@code include} accepts (a publish plans its patches over
+     * every release but the one it just committed).
+     */
+    public ChunkIndex chunkIndex(Manifest decoded, java.util.function.LongFunction<Manifest> retained,
+                                 java.util.function.LongPredicate include) throws IOException {
         List<Long> v = versions();
         ChunkIndex index = null;
         for (int i = v.size() - 1; i >= 0; i--) {
+            if (!include.test(v.get(i))) {
+                continue;
+            }
             boolean reuse = decoded != null && decoded.version() == v.get(i) && decoded.dataset().equals(dataset);
             Manifest known = reuse ? decoded : retained.apply(v.get(i));
             if (known != null && (known.version() != v.get(i) || !known.dataset().equals(dataset))) {
