@@ -42,6 +42,7 @@ import java.util.regex.Pattern;
  *   .delta/manifests/v42.dm    the manifest of every retained release
  *   .delta/manifests/v42.root  its root digest and length, so checking "same version?" reads 80 bytes
  *   .delta/staging/v43-&lt;digest&gt;/  a release being built; survives a crash and is resumed
+ *   .delta/spare/file          a spare file a big file made anew is written over ({@link ReleaseSpare})
  *   .delta/hold                a rollback hold: the version current is pinned to
  *   .delta/lock                taken while a release is built, switched or pruned
  * </pre>
@@ -538,7 +539,8 @@ public final class DatasetStore {
      */
     private void removeUnchecked(long ver) throws IOException {
         Files.delete(manifestFile(ver));
-        IOException first = attempt(null, () -> deleteTree(releaseDir(ver)));
+        // its biggest file may become the spare file of the next update of a big file (ReleaseSpare)
+        IOException first = attempt(null, () -> deleteTree(releaseDir(ver), (f, a) -> ReleaseSpare.recycle(this, f, a)));
         first = attempt(first, () -> Files.deleteIfExists(rootFile(ver)));
         first = attempt(first, () -> Files.deleteIfExists(envelopeFile(ver)));
         first = attempt(first, () -> Files.deleteIfExists(signatureFile(ver)));
@@ -773,6 +775,16 @@ public final class DatasetStore {
 
     /** Deletes a tree without following symlinks. */
     public static void deleteTree(Path root) throws IOException {
+        deleteTree(root, (f, a) -> false);
+    }
+
+    /** Takes a file out of a tree being deleted: true when it moved it elsewhere, so it is not deleted. */
+    interface Keeper {
+        boolean keep(Path file, BasicFileAttributes attrs) throws IOException;
+    }
+
+    /** {@link #deleteTree(Path)}, offering each file to {@code keeper} before deleting it. */
+    static void deleteTree(Path root, Keeper keeper) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -791,7 +803,9 @@ public final class DatasetStore {
 
             @Override
             public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-                Files.delete(f);
+                if (!keeper.keep(f, a)) {
+                    Files.delete(f);
+                }
                 return FileVisitResult.CONTINUE;
             }
 

@@ -564,6 +564,12 @@ public final class ReleaseBuilder {
      */
     private void assembleLocal(FilePlan fp, Path dst, boolean fresh, List<FetchRange> out) throws IOException {
         Entry e = fp.target();
+        // A big file made anew is written over the spare when there is one (ReleaseSpare): every
+        // byte of it is written below (or fetched, or filled at commit), zero runs included.
+        boolean recycled = fresh && e.size() >= ReleaseSpare.MIN_BYTES && ReleaseSpare.take(store, dst, e.size());
+        if (recycled) {
+            LOG.debug("{} v{}: {} is written over the spare file", store.dataset(), target.version(), e.path());
+        }
         if (fresh && deferCopies && deferrable(fp)) {
             // Not made here: its first copy or range makes it (staging has nothing at its path, so
             // never through a link), and the copies follow in startLocalCopies().
@@ -599,7 +605,7 @@ public final class ReleaseBuilder {
                     case FETCH -> addMissing(e, s, existed ? ch : null, out);
                     case DUPLICATE -> { } // filled at commit, from this version's own files
                     case ZERO -> {
-                        if (existed) {
+                        if (existed || recycled) {
                             clearZeros(ch, s);
                         } // else a hole: nothing written there reads as zeros
                     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.store.DatasetStore;
+import dev.delta.engine.store.ReleaseSpare;
 import dev.delta.node.demo.NodeProcess;
 import dev.delta.node.edge.WarmUp;
 import dev.delta.node.origin.PublishResult;
@@ -108,6 +109,7 @@ final class DeltaSide {
                 awaitVersion(e, work.resolve(e.name()), oldVersion, deadline);
                 if (oldVersion > 0) {
                     awaitMirror(work.resolve(e.name()), deadline);
+                    awaitSpare(work.resolve(e.name()), oldVersion, deadline);
                 }
             }
             if (oldVersion > 0 && trees.files() > WarmUp.FILES) { // the nodes warm up once, while idle
@@ -217,6 +219,19 @@ final class DeltaSide {
                     }
                 }
             }
+            Thread.sleep(20);
+        }
+    }
+
+    /**
+     * Waits (at most two minutes) until an idle edge whose current release has a big file has
+     * written its spare file ({@link ReleaseSpare}), as a following edge does between versions.
+     */
+    private static void awaitSpare(Path dataDir, long version, long deadline) throws IOException, InterruptedException {
+        DatasetStore store = DatasetStore.open(dataDir, DATASET);
+        long want = ReleaseSpare.enabled() ? ReleaseSpare.wanted(store.manifest(version)) : 0;
+        long until = Math.min(deadline, System.nanoTime() + TimeUnit.MINUTES.toNanos(2));
+        while (want > 0 && ReleaseSpare.size(store) < want && System.nanoTime() < until) {
             Thread.sleep(20);
         }
     }

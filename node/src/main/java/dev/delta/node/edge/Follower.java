@@ -112,6 +112,7 @@ public final class Follower implements AutoCloseable {
                             if (!WarmUp.settled() && WarmUp.worthIt(config.dataDir(), List.of(dataset))) {
                                 WarmUp.once(config.dataDir(), () -> closed || !wake.isEmpty());
                             }
+                            syncer.prepareSpare(dataset, () -> closed || !wake.isEmpty());
                         }
                     }
                 }

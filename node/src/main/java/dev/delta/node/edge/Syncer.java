@@ -17,6 +17,7 @@ import dev.delta.engine.store.DatasetStore;
 import dev.delta.engine.store.FetchRange;
 import dev.delta.engine.store.ReleaseBuilder;
 import dev.delta.engine.store.ReleaseMirror;
+import dev.delta.engine.store.ReleaseSpare;
 import dev.delta.engine.store.StoreException;
 import dev.delta.node.release.ManifestEnvelope;
 import dev.delta.protocol.client.DeltaClient;
@@ -410,6 +411,26 @@ public final class Syncer {
             boolean ready = ReleaseMirror.prepare(store, current(store, v), store.rootDigest(v), abort);
             LOG.debug("{}: mirror of v{} {} in {} ms", dataset, v, ready ? "ready" : "stopped",
                     ms(t0, System.nanoTime()));
+        });
+    }
+
+    /**
+     * While idle, writes the spare file the next update of a big file is written over
+     * ({@link ReleaseSpare}), when the current release has one of {@link ReleaseSpare#MIN_BYTES}
+     * or more and no spare big enough is there. An optimization only: a busy dataset, too little
+     * room or a failure skips it, and that update writes a new file.
+     *
+     * @param abort checked between batches of pieces (a new version arrived)
+     */
+    public void prepareSpare(String dataset, java.util.function.BooleanSupplier abort) {
+        whileIdle(dataset, abort, "a spare file", (store, v, t0) -> {
+            ReleaseSpare.Outcome o = ReleaseSpare.prepare(store, current(store, v), abort);
+            if (o == ReleaseSpare.Outcome.WRITTEN) {
+                LOG.info("{}: wrote a spare file of {} MiB for the next update of a big file, in {} ms", dataset,
+                        ReleaseSpare.size(store) >> 20, ms(t0, System.nanoTime()));
+            } else if (o == ReleaseSpare.Outcome.NO_ROOM) {
+                LOG.debug("{}: no spare file written: too little free space", dataset);
+            }
         });
     }
 

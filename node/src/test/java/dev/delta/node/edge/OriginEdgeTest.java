@@ -7,6 +7,7 @@ import dev.delta.engine.scan.ScanOptions;
 import dev.delta.engine.scan.ScanResult;
 import dev.delta.engine.scan.Scanner;
 import dev.delta.engine.store.DatasetStore;
+import dev.delta.engine.store.ReleaseSpare;
 import dev.delta.engine.store.StoreException;
 import dev.delta.node.config.NodeConfig;
 import dev.delta.node.origin.PublishResult;
@@ -31,6 +32,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.KeyPair;
 import java.util.List;
@@ -796,6 +798,43 @@ class OriginEdgeTest {
                 Path v1 = edgeData.resolve("site/releases/v1/lib/file1.txt");
                 assertEquals(1, (Integer) Files.getAttribute(v1, "unix:nlink"),
                         "the edited file of v1 was never linked into v2");
+            }
+        }
+    }
+
+    @Test
+    void aFollowingEdge_writesASpareWhileIdle_andItsNextUpdateOfABigFileIsWrittenOverIt() throws Exception {
+        Path img = src.resolve("lib/deep/release.tar");
+        byte[] b = new byte[(int) ReleaseSpare.MIN_BYTES + (1 << 20)];
+        new Random(9).nextBytes(b);
+        Files.write(img, b);
+        age(src);
+        Publisher pub = new Publisher(originData, "site");
+        pub.publish(src);
+        try (Node origin = Node.start(originNodeConfig())) {
+            try (Node edge = Node.start(edgeNodeConfig(origin.port()))) {
+                DatasetStore es = DatasetStore.open(edgeData, "site");
+                waitFor(() -> es.current().isPresent() && es.current().getAsLong() == 1);
+                long want = ReleaseSpare.wanted(es.manifest(1));
+                assertTrue(want > b.length, "a spare with room to grow: " + want);
+                waitFor(() -> ReleaseSpare.size(es) == want); // idle: the spare is written
+                Object spare = Files.readAttributes(ReleaseSpare.file(es), BasicFileAttributes.class).fileKey();
+                byte[] v2 = new byte[b.length + 3000]; // bytes inserted near the start: the rest moves
+                System.arraycopy(b, 0, v2, 0, 1 << 20);
+                System.arraycopy(b, 1 << 20, v2, (1 << 20) + 3000, b.length - (1 << 20));
+                Files.write(img, v2);
+                age(src);
+                pub.publish(src);
+                waitFor(() -> es.current().getAsLong() == 2);
+                assertMatches(edgeData, src);
+                Path now = es.currentLink().resolve("lib/deep/release.tar");
+                assertEquals(spare, Files.readAttributes(now, BasicFileAttributes.class).fileKey(),
+                        "v2's big file is the spare, written over");
+                assertEquals(v2.length, Files.size(now));
+                // idle again: another spare for the next update, v1's copy untouched
+                waitFor(() -> ReleaseSpare.size(es) >= ReleaseSpare.wanted(es.manifest(2)));
+                assertMatches(edgeData, src);
+                assertEquals(b.length, Files.size(es.releaseDir(1).resolve("lib/deep/release.tar")));
             }
         }
     }
