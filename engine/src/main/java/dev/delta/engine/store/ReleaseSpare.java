@@ -37,13 +37,15 @@ import java.util.function.BooleanSupplier;
  * the biggest file of the current release ({@link #MIN_BYTES} or more), a sixteenth more for
  * growth; it costs that much disk between updates, never more at the peak (an update of that file
  * needs as much room in staging anyway), and is written only while the file system keeps at least
- * as much again, and a tenth of its size, free. A pruned release's big file, when nothing else
+ * as much again, and {@link #KEEP_FREE_BYTES} more, free. A pruned release's big file, when nothing else
  * links to it, becomes the spare instead of being deleted (as a database recycles its log
  * segments). Off with {@code -Ddelta.spare=false}. Callers hold the dataset lock.
  */
 public final class ReleaseSpare {
     /** The smallest file made anew that takes the spare, and the smallest spare written. */
     public static final long MIN_BYTES = 64L << 20;
+    /** Free space a spare leaves, beyond room for one more file of its size. */
+    static final long KEEP_FREE_BYTES = 1L << 30;
     private static final int PIECE = 1 << 20;
     /** Pieces written between two checks of the abort flag. */
     private static final int PIECES_PER_CHECK = 32;
@@ -134,9 +136,7 @@ public final class ReleaseSpare {
         if (have >= want) {
             return Outcome.READY;
         }
-        java.nio.file.FileStore fs = Files.getFileStore(root);
-        long keepFree = Math.max(want, fs.getTotalSpace() / 10);
-        if (fs.getUsableSpace() + have - want < keepFree) {
+        if (Files.getFileStore(root).getUsableSpace() + have - want < want + KEEP_FREE_BYTES) {
             return Outcome.NO_ROOM;
         }
         ByteBuffer piece = ByteBuffer.allocateDirect(PIECE);

@@ -6,6 +6,7 @@ import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.store.DatasetStore;
 import dev.delta.engine.store.ReleaseSpare;
 import dev.delta.node.demo.NodeProcess;
+import dev.delta.node.edge.Syncer;
 import dev.delta.node.edge.WarmUp;
 import dev.delta.node.origin.PublishResult;
 import dev.delta.node.origin.Publisher;
@@ -109,7 +110,7 @@ final class DeltaSide {
                 awaitVersion(e, work.resolve(e.name()), oldVersion, deadline);
                 if (oldVersion > 0) {
                     awaitMirror(work.resolve(e.name()), deadline);
-                    awaitSpare(work.resolve(e.name()), oldVersion, deadline);
+                    awaitSpare(e, work.resolve(e.name()), oldVersion, deadline);
                 }
             }
             if (oldVersion > 0 && trees.files() > WarmUp.FILES) { // the nodes warm up once, while idle
@@ -225,13 +226,19 @@ final class DeltaSide {
 
     /**
      * Waits (at most two minutes) until an idle edge whose current release has a big file has
-     * written its spare file ({@link ReleaseSpare}), as a following edge does between versions.
+     * written its spare file ({@link ReleaseSpare}), as a following edge does between versions, or
+     * said that the disk has no room for one.
      */
-    private static void awaitSpare(Path dataDir, long version, long deadline) throws IOException, InterruptedException {
+    private static void awaitSpare(NodeProcess edge, Path dataDir, long version, long deadline)
+            throws IOException, InterruptedException {
         DatasetStore store = DatasetStore.open(dataDir, DATASET);
         long want = ReleaseSpare.enabled() ? ReleaseSpare.wanted(store.manifest(version)) : 0;
         long until = Math.min(deadline, System.nanoTime() + TimeUnit.MINUTES.toNanos(2));
         while (want > 0 && ReleaseSpare.size(store) < want && System.nanoTime() < until) {
+            if (Files.readString(edge.log()).contains(Syncer.NO_SPARE_LINE)) {
+                System.err.println(edge + ": " + Syncer.NO_SPARE_LINE);
+                return;
+            }
             Thread.sleep(20);
         }
     }

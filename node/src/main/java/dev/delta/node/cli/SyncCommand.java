@@ -66,8 +66,10 @@ final class SyncCommand implements Callable<Integer> {
     boolean quiet;
 
     @Option(names = "--prepare-next", description = "After the switch, link a mirror of the new release for the "
-            + "next sync, which then touches only the paths that change (for syncs run again and again, as from cron). "
-            + "The new version is live before this starts; a running 'delta serve' edge does it by itself when idle.")
+            + "next sync, which then touches only the paths that change (for syncs run again and again, as from cron), "
+            + "and, when the release has a file of 64 MiB or more, write a spare file the next update of it is written "
+            + "over. The new version is live before this starts; a running 'delta serve' edge does it by itself when "
+            + "idle.")
     boolean prepareNext;
 
     @Option(names = "--follow", negatable = true, description = "A newer version ends a rollback hold here and goes "
@@ -127,6 +129,7 @@ final class SyncCommand implements Callable<Integer> {
                     cl.getErr().println("preparing the next sync: linking a mirror of v" + r.version() + "...");
                 }
                 s.prepareMirror(dataset, () -> false);
+                s.prepareSpare(dataset, () -> false);
             }
             done = true;
             return ExitCode.OK;

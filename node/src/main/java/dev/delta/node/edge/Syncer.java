@@ -45,6 +45,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -414,6 +415,10 @@ public final class Syncer {
         });
     }
 
+    /** What the log says, once, when a spare file would leave too little free space. */
+    public static final String NO_SPARE_LINE = "no spare file written: too little free space";
+    private final Set<String> noRoomTold = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /**
      * While idle, writes the spare file the next update of a big file is written over
      * ({@link ReleaseSpare}), when the current release has one of {@link ReleaseSpare#MIN_BYTES}
@@ -423,13 +428,15 @@ public final class Syncer {
      * @param abort checked between batches of pieces (a new version arrived)
      */
     public void prepareSpare(String dataset, java.util.function.BooleanSupplier abort) {
+        // (once per dataset and process: the idle pass after every sync would say it again)
         whileIdle(dataset, abort, "a spare file", (store, v, t0) -> {
             ReleaseSpare.Outcome o = ReleaseSpare.prepare(store, current(store, v), abort);
             if (o == ReleaseSpare.Outcome.WRITTEN) {
                 LOG.info("{}: wrote a spare file of {} MiB for the next update of a big file, in {} ms", dataset,
                         ReleaseSpare.size(store) >> 20, ms(t0, System.nanoTime()));
-            } else if (o == ReleaseSpare.Outcome.NO_ROOM) {
-                LOG.debug("{}: no spare file written: too little free space", dataset);
+            } else if (o == ReleaseSpare.Outcome.NO_ROOM && noRoomTold.add(dataset)) {
+                LOG.info("{}: {} (it needs as much again as the biggest file, and 1 GiB more, free); an update "
+                        + "of a big file writes a new file", dataset, NO_SPARE_LINE);
             }
         });
     }

@@ -3,6 +3,7 @@ package dev.delta.node.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.delta.engine.store.DatasetStore;
+import dev.delta.engine.store.ReleaseSpare;
 import dev.delta.node.release.ReleaseService;
 import dev.delta.protocol.server.DeltaServer;
 import dev.delta.protocol.server.ServerConfig;
@@ -43,6 +44,37 @@ class ReplicationCommandsTest {
         Path f = tmp.resolve("secret");
         Files.writeString(f, SECRET + "\n");
         return f;
+    }
+
+    @Test
+    void syncPrepareNext_writesASpareFile_onlyWhenTheReleaseHasABigFile() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("a.txt"), "small\n");
+        Path origin = tmp.resolve("origin");
+        Path edge = tmp.resolve("edge");
+        assertEquals(0, CliRunner.run("publish", "--data", origin.toString(), "--dataset", "site",
+                src.toString()).code());
+        service = new ReleaseService(origin, "default", SECRET.getBytes(StandardCharsets.UTF_8), List.of());
+        server = DeltaServer.start(ServerConfig.of("127.0.0.1", 0), service);
+        String up = "127.0.0.1:" + server.port();
+        String[] sync = {"sync", "--upstream", up, "--secret-file", secretFile().toString(), "--dataset", "site",
+                "--data", edge.toString(), "--prepare-next", "--quiet"};
+        CliRunner s1 = CliRunner.run(sync);
+        assertEquals(0, s1.code(), s1.toString());
+        DatasetStore store = DatasetStore.open(edge, "site");
+        assertEquals(0, ReleaseSpare.size(store), "no file of 64 MiB or more: no spare");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(src.resolve("image.bin").toFile(), "rw")) {
+            f.setLength(ReleaseSpare.MIN_BYTES + 4096); // mostly a hole: cheap to publish and to sync
+            f.write("a header".getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals(0, CliRunner.run("publish", "--data", origin.toString(), "--dataset", "site",
+                src.toString()).code());
+        CliRunner s2 = CliRunner.run(sync);
+        assertEquals(0, s2.code(), s2.toString());
+        assertEquals(2, store.current().getAsLong());
+        assertEquals(ReleaseSpare.wanted(store.manifest(2)), ReleaseSpare.size(store),
+                "--prepare-next writes the spare the next update of image.bin is written over");
+        assertTrue(ReleaseSpare.size(store) > ReleaseSpare.MIN_BYTES);
     }
 
     @Test
