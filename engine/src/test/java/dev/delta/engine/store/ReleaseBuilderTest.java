@@ -7,6 +7,8 @@ import dev.delta.engine.manifest.Entry;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.manifest.ManifestCodec;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -724,27 +726,27 @@ class ReleaseBuilderTest {
         }
     }
 
-    private SmallFiles smallFilesAtV1() throws IOException {
+    private SmallFiles smallFilesAtV1(int files) throws IOException {
         Path o = tmp.resolve("origin");
-        Manifest[] v = smallFileVersions(o, tmp.resolve("v1src"));
+        Manifest[] v = smallFileVersions(o, tmp.resolve("v1src"), files);
         DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
         sync(store, v[0], tmp.resolve("v1src"));
         return new SmallFiles(o, v[1], store);
     }
 
-    /** Twenty small text files, and v2 with a line inserted in the middle of each (copies and a range per file). */
-    private Manifest[] smallFileVersions(Path o, Path v1src) throws IOException {
+    /** {@code files} small text files, and v2 with a line inserted in the middle of each (copies and a range per file). */
+    private Manifest[] smallFileVersions(Path o, Path v1src, int files) throws IOException {
         Random r = new Random(33);
         Files.createDirectories(o.resolve("src"));
-        for (int i = 0; i < 20; i++) {
-            Files.writeString(o.resolve("src/f" + i + ".c"), text(r, 400 + 20 * i)); // 10-20 KB
+        for (int i = 0; i < files; i++) {
+            Files.writeString(o.resolve("src/f" + i + ".c"), text(r, 400 + 20 * (i % 20))); // 10-20 KB
         }
         Manifest v1 = scan(o, 1);
         Files.createDirectories(v1src.resolve("src"));
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < files; i++) {
             Files.copy(o.resolve("src/f" + i + ".c"), v1src.resolve("src/f" + i + ".c"));
         }
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < files; i++) {
             Path f = o.resolve("src/f" + i + ".c");
             String t = Files.readString(f);
             int mid = t.length() / 2;
@@ -753,19 +755,20 @@ class ReleaseBuilderTest {
         return new Manifest[]{v1, scan(o, 2)};
     }
 
-    @Test
-    void smallFiles_localCopiesDeferred_areMadeWhileTheirRangesArrive() throws Exception {
-        SmallFiles sf = smallFilesAtV1();
+    @ParameterizedTest(name = "{0} files")
+    @ValueSource(ints = {20, 100}) // one copier, and two (ReleaseBuilder.FILES_FOR_TWO_COPIERS)
+    void smallFiles_localCopiesDeferred_areMadeWhileTheirRangesArrive(int files) throws Exception {
+        SmallFiles sf = smallFilesAtV1(files);
         try (DatasetStore.Lock l = sf.store().lock()) {
             ReleaseBuilder b = sf.startV2();
             b.prepareLocal(true);
             List<FetchRange> ranges = new java.util.ArrayList<>(b.pending());
-            assertEquals(20, ranges.stream().map(FetchRange::path).distinct().count(), "a range in each file");
+            assertEquals(files, ranges.stream().map(FetchRange::path).distinct().count(), "a range in each file");
             Path staging;
             try (java.util.stream.Stream<Path> st = Files.list(sf.store().stagingRoot())) {
                 staging = st.findFirst().orElseThrow();
             }
-            for (int i = 0; i < 20; i++) {
+            for (int i = 0; i < files; i++) {
                 assertFalse(Files.exists(staging.resolve("src/f" + i + ".c"), java.nio.file.LinkOption.NOFOLLOW_LINKS),
                         "f" + i + ": nothing copied before startLocalCopies");
             }
@@ -773,8 +776,9 @@ class ReleaseBuilderTest {
             assertTrue(fetchedBytes < sf.v2().totalBytes() / 2,
                     "most bytes come from the local copies: " + fetchedBytes);
             b.startLocalCopies();
+            assertEquals(files >= ReleaseBuilder.FILES_FOR_TWO_COPIERS ? 2 : 1, b.copierThreads());
             java.util.Collections.reverse(ranges);
-            for (FetchRange r : ranges) { // on this thread while the copies go on on another
+            for (FetchRange r : ranges) { // on this thread while the copies go on on others
                 b.accept(r, read(sf.origin(), r));
             }
             b.commit(true);
@@ -783,9 +787,10 @@ class ReleaseBuilderTest {
         assertEquals(2, sf.store().current().getAsLong());
     }
 
-    @Test
-    void smallFiles_deferredCopyOfADamagedLocalFile_failsItsSha256_andCurrentStays() throws Exception {
-        SmallFiles sf = smallFilesAtV1();
+    @ParameterizedTest(name = "{0} files")
+    @ValueSource(ints = {20, 100})
+    void smallFiles_deferredCopyOfADamagedLocalFile_failsItsSha256_andCurrentStays(int files) throws Exception {
+        SmallFiles sf = smallFilesAtV1(files);
         Path f = sf.store().releaseDir(1).resolve("src/f7.c");
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
         try (FileChannel ch = FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
