@@ -526,7 +526,7 @@ public final class DatasetStore {
             throw new StoreException(dataset + " v" + version + " is current or held; it is not removed");
         }
         try {
-            removeUnchecked(version);
+            removeUnchecked(version, false);
         } finally {
             removeDeltas(List.of(version));
         }
@@ -537,10 +537,11 @@ public final class DatasetStore {
      * nothing else is tried), then the tree and the files beside the manifest, each tried even when
      * one before failed; the first failure is thrown at the end.
      */
-    private void removeUnchecked(long ver) throws IOException {
+    private void removeUnchecked(long ver, boolean recycle) throws IOException {
         Files.delete(manifestFile(ver));
         // its biggest file may become the spare file of the next update of a big file (ReleaseSpare)
-        IOException first = attempt(null, () -> deleteTree(releaseDir(ver), (f, a) -> ReleaseSpare.recycle(this, f, a)));
+        IOException first = attempt(null, () -> deleteTree(releaseDir(ver),
+                (f, a) -> recycle && ReleaseSpare.recycle(this, f, a)));
         first = attempt(first, () -> Files.deleteIfExists(rootFile(ver)));
         first = attempt(first, () -> Files.deleteIfExists(envelopeFile(ver)));
         first = attempt(first, () -> Files.deleteIfExists(signatureFile(ver)));
@@ -604,6 +605,15 @@ public final class DatasetStore {
      * without its manifest) is no longer listed, and {@link #removeLeftoverRelease} removes it.
      */
     public List<Long> prune(int keep, List<String> failed) throws IOException {
+        return prune(keep, failed, false);
+    }
+
+    /**
+     * {@link #prune(int, List)}; with {@code recycle}, a removed release's big file that nothing
+     * else links to may become the dataset's spare file ({@link ReleaseSpare}) instead of being
+     * deleted: for a node whose builds take it (an edge), never for one that would only keep it.
+     */
+    public List<Long> prune(int keep, List<String> failed, boolean recycle) throws IOException {
         if (keep < 1) {
             throw new IllegalArgumentException("retention must keep at least 1 release, got " + keep);
         }
@@ -617,7 +627,7 @@ public final class DatasetStore {
                 continue;
             }
             try {
-                removeUnchecked(ver);
+                removeUnchecked(ver, recycle);
                 removed.add(ver);
             } catch (IOException e) {
                 failed.add("pruning " + dataset + " v" + ver + " failed: " + e);

@@ -37,9 +37,9 @@ import java.util.function.BooleanSupplier;
  * the biggest file of the current release ({@link #MIN_BYTES} or more), a sixteenth more for
  * growth; it costs that much disk between updates, never more at the peak (an update of that file
  * needs as much room in staging anyway), and is written only while the file system keeps at least
- * as much again, and {@link #KEEP_FREE_BYTES} more, free. A pruned release's big file, when nothing else
- * links to it, becomes the spare instead of being deleted (as a database recycles its log
- * segments). Off with {@code -Ddelta.spare=false}. Callers hold the dataset lock.
+ * as much again, and {@link #KEEP_FREE_BYTES} more, free. A release an edge prunes gives its big
+ * file, when nothing else links to it, to the spare instead of being deleted (as a database
+ * recycles its log segments). Off with {@code -Ddelta.spare=false}. Callers hold the dataset lock.
  */
 public final class ReleaseSpare {
     /** The smallest file made anew that takes the spare, and the smallest spare written. */

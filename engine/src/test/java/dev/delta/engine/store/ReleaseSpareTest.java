@@ -206,7 +206,7 @@ class ReleaseSpareTest {
         Builds.build(store, v2, o);
         assertEquals(2, Files.getAttribute(store.releaseDir(1).resolve("big.img"), "unix:nlink"));
         try (DatasetStore.Lock l = store.lock()) {
-            assertEquals(List.of(1L), store.prune(1));
+            assertEquals(List.of(1L), store.prune(1, new ArrayList<>(), true));
         }
         assertEquals(0, ReleaseSpare.size(store), "v2 still holds v1's big.img: never recycled");
         Builds.assertTreeMatches(v2, store.currentLink(), BIG);
@@ -216,7 +216,7 @@ class ReleaseSpareTest {
         Builds.build(store, v3, o);
         Object v2Big = inode(store.releaseDir(2).resolve("big.img"));
         try (DatasetStore.Lock l = store.lock()) {
-            assertEquals(List.of(2L), store.prune(1));
+            assertEquals(List.of(2L), store.prune(1, new ArrayList<>(), true));
         }
         assertEquals(v2Big, inode(ReleaseSpare.file(store)), "v2's big.img is the spare now");
         assertFalse(Files.exists(store.releaseDir(2), LinkOption.NOFOLLOW_LINKS));
@@ -228,5 +228,10 @@ class ReleaseSpareTest {
         assertEquals(v2Big, inode(store.currentLink().resolve("big.img")));
         Builds.assertTreeMatches(v4, store.currentLink(), BIG);
         Builds.assertTreeMatches(v3, store.releaseDir(3), BIG);
+        // a prune that does not recycle (an origin's: it never builds over a spare) keeps nothing
+        try (DatasetStore.Lock l = store.lock()) {
+            assertEquals(List.of(3L), store.prune(1));
+        }
+        assertEquals(0, ReleaseSpare.size(store), "nothing kept by a plain prune");
     }
 }

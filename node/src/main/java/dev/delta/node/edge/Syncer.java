@@ -362,7 +362,7 @@ public final class Syncer {
             }
             long tCommit = System.nanoTime();
             List<String> pruneFailures = new ArrayList<>();
-            List<Long> pruned = store.prune(retention, pruneFailures);
+            List<Long> pruned = store.prune(retention, pruneFailures, true); // a big file may become the spare
             if (!pruned.isEmpty()) {
                 LOG.info("{}: pruned releases {}", dataset, pruned);
             }
