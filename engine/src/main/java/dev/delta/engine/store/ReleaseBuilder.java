@@ -569,8 +569,11 @@ public final class ReleaseBuilder {
     private void assembleLocal(FilePlan fp, Path dst, boolean fresh, List<FetchRange> out) throws IOException {
         Entry e = fp.target();
         // A big file made anew is written over the spare when there is one (ReleaseSpare): every
-        // byte of it is written below (or fetched, or filled at commit), zero runs included.
-        boolean recycled = fresh && e.size() >= ReleaseSpare.MIN_BYTES && ReleaseSpare.take(store, dst, e.size());
+        // byte of it is written below (or fetched, or filled at commit), zero runs included. Not
+        // a file that is mostly zeros: as a new file its runs stay holes, neither written nor
+        // taking disk space.
+        boolean recycled = fresh && e.size() >= ReleaseSpare.MIN_BYTES && zeroBytes(fp) <= e.size() / 16
+                && ReleaseSpare.take(store, dst, e.size());
         if (recycled) {
             LOG.debug("{} v{}: {} is written over the spare file", store.dataset(), target.version(), e.path());
         }
@@ -622,6 +625,17 @@ public final class ReleaseBuilder {
                 ch.write(ByteBuffer.allocate(1), e.size() - 1);
             }
         }
+    }
+
+    /** Bytes of {@code fp}'s ZERO segments. */
+    private static long zeroBytes(FilePlan fp) {
+        long n = 0;
+        for (Segment s : fp.segments()) {
+            if (s.kind() == Segment.Kind.ZERO) {
+                n += s.length();
+            }
+        }
+        return n;
     }
 
     /**

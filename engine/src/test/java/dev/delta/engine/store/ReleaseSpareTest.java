@@ -165,6 +165,29 @@ class ReleaseSpareTest {
     }
 
     @Test
+    void aBigFileThatIsMostlyZeros_isANewSparseFile_andLeavesTheSpare() throws Exception {
+        Versions v = atV1(false);
+        DatasetStore store = v.store();
+        try (DatasetStore.Lock l = store.lock()) {
+            assertEquals(ReleaseSpare.Outcome.WRITTEN, ReleaseSpare.prepare(store, v.v1(), () -> false));
+        }
+        long spare = ReleaseSpare.size(store);
+        Path o = v.origin();
+        Files.copy(tmp.resolve("src1/big.img"), o.resolve("big.img"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.setLastModifiedTime(o.resolve("big.img"), Files.getLastModifiedTime(store.releaseDir(1).resolve("big.img")));
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(o.resolve("blank.img").toFile(), "rw")) {
+            f.setLength(SIZE); // a preallocated image: all zeros
+            f.write("a header".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Manifest v2 = scan(o, 2);
+        Builds.build(store, v2, o);
+        Builds.assertTreeMatches(v2, store.currentLink(), BIG);
+        assertTrue(SparseFilesTest.allocated(store.currentLink().resolve("blank.img")) < 1 << 20,
+                "its zeros stay holes");
+        assertEquals(spare, ReleaseSpare.size(store), "the spare is left for a file it helps");
+    }
+
+    @Test
     void prepare_stopsCleanly_removesASpareNoLongerWanted_andIsOffWhenSwitchedOff() throws IOException {
         Versions v = atV1(false);
         DatasetStore store = v.store();
