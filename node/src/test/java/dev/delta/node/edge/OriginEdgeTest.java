@@ -778,28 +778,39 @@ class OriginEdgeTest {
         }
     }
 
-    @Test
-    void edgeNode_followsPublishesOnItsOwn() throws Exception {
+    /** What a test does with an origin node and an edge node following it, the edge at v1. */
+    private interface FollowingEdge {
+        void run(Publisher pub, DatasetStore edge) throws Exception;
+    }
+
+    /** Publishes the source as v1, starts an origin node and an edge node following it, and waits for v1 there. */
+    private void withAFollowingEdgeAtV1(FollowingEdge body) throws Exception {
         Publisher pub = new Publisher(originData, "site");
         pub.publish(src);
-        try (Node origin = Node.start(originNodeConfig())) {
-            try (Node edge = Node.start(edgeNodeConfig(origin.port()))) {
-                DatasetStore es = DatasetStore.open(edgeData, "site");
-                waitFor(() -> es.current().isPresent() && es.current().getAsLong() == 1);
-                Path mirrors = edgeData.resolve("site/.delta/mirror");
-                if (Files.isReadable(Path.of("/proc/sys/kernel/random/boot_id"))) { // where mirrors are made
-                    waitFor(() -> readyMirrors(mirrors) == 1); // idle: v1 linked again for the next build
-                }
-                Files.writeString(src.resolve("lib/file1.txt"), "rewritten\n");
-                age(src);
-                pub.publish(src);
-                waitFor(() -> es.current().getAsLong() == 2);
-                assertMatches(edgeData, src);
-                Path v1 = edgeData.resolve("site/releases/v1/lib/file1.txt");
-                assertEquals(1, (Integer) Files.getAttribute(v1, "unix:nlink"),
-                        "the edited file of v1 was never linked into v2");
-            }
+        try (Node origin = Node.start(originNodeConfig());
+             Node edge = Node.start(edgeNodeConfig(origin.port()))) {
+            DatasetStore es = DatasetStore.open(edgeData, "site");
+            waitFor(() -> es.current().isPresent() && es.current().getAsLong() == 1);
+            body.run(pub, es);
         }
+    }
+
+    @Test
+    void edgeNode_followsPublishesOnItsOwn() throws Exception {
+        withAFollowingEdgeAtV1((pub, es) -> {
+            Path mirrors = edgeData.resolve("site/.delta/mirror");
+            if (Files.isReadable(Path.of("/proc/sys/kernel/random/boot_id"))) { // where mirrors are made
+                waitFor(() -> readyMirrors(mirrors) == 1); // idle: v1 linked again for the next build
+            }
+            Files.writeString(src.resolve("lib/file1.txt"), "rewritten\n");
+            age(src);
+            pub.publish(src);
+            waitFor(() -> es.current().getAsLong() == 2);
+            assertMatches(edgeData, src);
+            Path v1 = edgeData.resolve("site/releases/v1/lib/file1.txt");
+            assertEquals(1, (Integer) Files.getAttribute(v1, "unix:nlink"),
+                    "the edited file of v1 was never linked into v2");
+        });
     }
 
     @Test
@@ -809,34 +820,28 @@ class OriginEdgeTest {
         new Random(9).nextBytes(b);
         Files.write(img, b);
         age(src);
-        Publisher pub = new Publisher(originData, "site");
-        pub.publish(src);
-        try (Node origin = Node.start(originNodeConfig())) {
-            try (Node edge = Node.start(edgeNodeConfig(origin.port()))) {
-                DatasetStore es = DatasetStore.open(edgeData, "site");
-                waitFor(() -> es.current().isPresent() && es.current().getAsLong() == 1);
-                long want = ReleaseSpare.wanted(es.manifest(1));
-                assertTrue(want > b.length, "a spare with room to grow: " + want);
-                waitFor(() -> ReleaseSpare.size(es) == want); // idle: the spare is written
-                Object spare = Files.readAttributes(ReleaseSpare.file(es), BasicFileAttributes.class).fileKey();
-                byte[] v2 = new byte[b.length + 3000]; // bytes inserted near the start: the rest moves
-                System.arraycopy(b, 0, v2, 0, 1 << 20);
-                System.arraycopy(b, 1 << 20, v2, (1 << 20) + 3000, b.length - (1 << 20));
-                Files.write(img, v2);
-                age(src);
-                pub.publish(src);
-                waitFor(() -> es.current().getAsLong() == 2);
-                assertMatches(edgeData, src);
-                Path now = es.currentLink().resolve("lib/deep/release.tar");
-                assertEquals(spare, Files.readAttributes(now, BasicFileAttributes.class).fileKey(),
-                        "v2's big file is the spare, written over");
-                assertEquals(v2.length, Files.size(now));
-                // idle again: another spare for the next update, v1's copy untouched
-                waitFor(() -> ReleaseSpare.size(es) >= ReleaseSpare.wanted(es.manifest(2)));
-                assertMatches(edgeData, src);
-                assertEquals(b.length, Files.size(es.releaseDir(1).resolve("lib/deep/release.tar")));
-            }
-        }
+        withAFollowingEdgeAtV1((pub, es) -> {
+            long want = ReleaseSpare.wanted(es.manifest(1));
+            assertTrue(want > b.length, "a spare with room to grow: " + want);
+            waitFor(() -> ReleaseSpare.size(es) == want); // idle: the spare is written
+            Object spare = Files.readAttributes(ReleaseSpare.file(es), BasicFileAttributes.class).fileKey();
+            byte[] v2 = new byte[b.length + 3000]; // bytes inserted near the start: the rest moves
+            System.arraycopy(b, 0, v2, 0, 1 << 20);
+            System.arraycopy(b, 1 << 20, v2, (1 << 20) + 3000, b.length - (1 << 20));
+            Files.write(img, v2);
+            age(src);
+            pub.publish(src);
+            waitFor(() -> es.current().getAsLong() == 2);
+            assertMatches(edgeData, src);
+            Path now = es.currentLink().resolve("lib/deep/release.tar");
+            assertEquals(spare, Files.readAttributes(now, BasicFileAttributes.class).fileKey(),
+                    "v2's big file is the spare, written over");
+            assertEquals(v2.length, Files.size(now));
+            // idle again: another spare for the next update, v1's copy untouched
+            waitFor(() -> ReleaseSpare.size(es) >= ReleaseSpare.wanted(es.manifest(2)));
+            assertMatches(edgeData, src);
+            assertEquals(b.length, Files.size(es.releaseDir(1).resolve("lib/deep/release.tar")));
+        });
     }
 
     private static long readyMirrors(Path dir) throws IOException {
