@@ -5,6 +5,7 @@ import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.manifest.ManifestCodec;
 import dev.delta.engine.manifest.ManifestFormatException;
 import dev.delta.engine.store.DatasetStore;
+import dev.delta.engine.store.ReleaseSpare;
 import dev.delta.node.config.ConfigException;
 import dev.delta.node.config.NodeConfig;
 import picocli.CommandLine;
@@ -30,8 +31,9 @@ import java.util.concurrent.Callable;
         description = {
                 "Show what a node's data directory holds, per dataset: the version 'current' points at and "
                         + "whether a rollback holds it there, that version's files, bytes, publish time and "
-                        + "signature, the retained releases, and any release being built in staging (a sync "
-                        + "that stopped midway; the next one resumes it).",
+                        + "signature, the retained releases, any release being built in staging (a sync "
+                        + "that stopped midway; the next one resumes it), and the size of an edge's spare file "
+                        + "(written while idle when a release has a file of 64 MiB or more).",
                 "Reads only: safe beside a running node. Without --dataset, every dataset in the data "
                         + "directory."})
 final class StatusCommand implements Callable<Integer> {
@@ -60,7 +62,7 @@ final class StatusCommand implements Callable<Integer> {
     /** What a dataset's store holds. */
     record DatasetStatus(String name, OptionalLong current, OptionalLong held, long files, long bytes,
                          long createdMillis, boolean signed, List<Release> releases, List<String> staging,
-                         OptionalLong unswitched) {
+                         OptionalLong unswitched, long spareBytes) {
     }
 
     @Override
@@ -87,7 +89,7 @@ final class StatusCommand implements Callable<Integer> {
                     throw new IOException("no dataset " + name + " in " + dataDir);
                 }
                 all.add(new DatasetStatus(name, OptionalLong.empty(), OptionalLong.empty(), 0, 0, 0, false,
-                        List.of(), List.of(), OptionalLong.empty()));
+                        List.of(), List.of(), OptionalLong.empty(), 0));
                 continue;
             }
             all.add(status(dataDir, name));
@@ -147,7 +149,8 @@ final class StatusCommand implements Callable<Integer> {
         OptionalLong pending = s.switchPending();
         OptionalLong unswitched = pending.isPresent() && !pending.equals(cur) && versions.contains(pending.getAsLong())
                 ? pending : OptionalLong.empty();
-        return new DatasetStatus(name, cur, s.heldAt(), files, bytes, created, signed, releases, staging, unswitched);
+        return new DatasetStatus(name, cur, s.heldAt(), files, bytes, created, signed, releases, staging, unswitched,
+                ReleaseSpare.size(s));
     }
 
     private static void printText(PrintWriter out, DatasetStatus s) {
@@ -175,6 +178,9 @@ final class StatusCommand implements Callable<Integer> {
         out.printf("  retained: %s%n", rel.length() == 0 ? "none" : rel);
         if (!s.staging().isEmpty()) {
             out.printf("  staging: %s (resumed by the next sync of that version)%n", String.join(", ", s.staging()));
+        }
+        if (s.spareBytes() > 0) {
+            out.printf("  spare file: %s (the next update of a big file is written over it)%n", Units.bytes(s.spareBytes()));
         }
         if (s.unswitched().isPresent()) {
             out.printf("  v%d was committed by a publish that stopped before making it current; the next publish "
@@ -223,6 +229,7 @@ final class StatusCommand implements Callable<Integer> {
                 } else {
                     g.writeNullField("unswitched");
                 }
+                g.writeNumberField("spare_bytes", s.spareBytes());
                 g.writeEndObject();
             }
             g.writeEndArray();

@@ -75,6 +75,12 @@ class ReplicationCommandsTest {
         assertEquals(ReleaseSpare.wanted(store.manifest(2)), ReleaseSpare.size(store),
                 "--prepare-next writes the spare the next update of image.bin is written over");
         assertTrue(ReleaseSpare.size(store) > ReleaseSpare.MIN_BYTES);
+        CliRunner status = CliRunner.run("status", "--data", edge.toString(), "--json");
+        assertEquals(0, status.code(), status.toString());
+        assertEquals(ReleaseSpare.size(store), JSON.readTree(status.out()).get("datasets").get(0).get("spare_bytes")
+                .asLong(), status.out());
+        CliRunner text = CliRunner.run("status", "--data", edge.toString());
+        assertTrue(text.out().contains("spare file: "), text.out());
     }
 
     @Test
