@@ -526,7 +526,7 @@ public final class DatasetStore {
             throw new StoreException(dataset + " v" + version + " is current or held; it is not removed");
         }
         try {
-            removeUnchecked(version, false);
+            removeUnchecked(version);
         } finally {
             removeDeltas(List.of(version));
         }
@@ -537,11 +537,9 @@ public final class DatasetStore {
      * nothing else is tried), then the tree and the files beside the manifest, each tried even when
      * one before failed; the first failure is thrown at the end.
      */
-    private void removeUnchecked(long ver, boolean recycle) throws IOException {
+    private void removeUnchecked(long ver) throws IOException {
         Files.delete(manifestFile(ver));
-        // its biggest file may become the spare file of the next update of a big file (ReleaseSpare)
-        IOException first = attempt(null, () -> deleteTree(releaseDir(ver),
-                (f, a) -> recycle && ReleaseSpare.recycle(this, f, a)));
+        IOException first = attempt(null, () -> deleteTree(releaseDir(ver)));
         first = attempt(first, () -> Files.deleteIfExists(rootFile(ver)));
         first = attempt(first, () -> Files.deleteIfExists(envelopeFile(ver)));
         first = attempt(first, () -> Files.deleteIfExists(signatureFile(ver)));
@@ -605,15 +603,6 @@ public final class DatasetStore {
      * without its manifest) is no longer listed, and {@link #removeLeftoverRelease} removes it.
      */
     public List<Long> prune(int keep, List<String> failed) throws IOException {
-        return prune(keep, failed, false);
-    }
-
-    /**
-     * {@link #prune(int, List)}; with {@code recycle}, a removed release's big file that nothing
-     * else links to may become the dataset's spare file ({@link ReleaseSpare}) instead of being
-     * deleted: for a node whose builds take it (an edge), never for one that would only keep it.
-     */
-    public List<Long> prune(int keep, List<String> failed, boolean recycle) throws IOException {
         if (keep < 1) {
             throw new IllegalArgumentException("retention must keep at least 1 release, got " + keep);
         }
@@ -627,7 +616,7 @@ public final class DatasetStore {
                 continue;
             }
             try {
-                removeUnchecked(ver, recycle);
+                removeUnchecked(ver);
                 removed.add(ver);
             } catch (IOException e) {
                 failed.add("pruning " + dataset + " v" + ver + " failed: " + e);
@@ -785,16 +774,6 @@ public final class DatasetStore {
 
     /** Deletes a tree without following symlinks. */
     public static void deleteTree(Path root) throws IOException {
-        deleteTree(root, (f, a) -> false);
-    }
-
-    /** Takes a file out of a tree being deleted: true when it moved it elsewhere, so it is not deleted. */
-    interface Keeper {
-        boolean keep(Path file, BasicFileAttributes attrs) throws IOException;
-    }
-
-    /** {@link #deleteTree(Path)}, offering each file to {@code keeper} before deleting it. */
-    static void deleteTree(Path root, Keeper keeper) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -813,9 +792,7 @@ public final class DatasetStore {
 
             @Override
             public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-                if (!keeper.keep(f, a)) {
-                    Files.delete(f);
-                }
+                Files.delete(f);
                 return FileVisitResult.CONTINUE;
             }
 

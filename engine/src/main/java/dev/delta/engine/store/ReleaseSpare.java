@@ -37,9 +37,11 @@ import java.util.function.BooleanSupplier;
  * the biggest file of the current release ({@link #MIN_BYTES} or more), a sixteenth more for
  * growth; it costs that much disk between updates, never more at the peak (an update of that file
  * needs as much room in staging anyway), and is written only while the file system keeps at least
- * as much again, and {@link #KEEP_FREE_BYTES} more, free. A release an edge prunes gives its big
- * file, when nothing else links to it, to the spare instead of being deleted (as a database
- * recycles its log segments). Off with {@code -Ddelta.spare=false}. Callers hold the dataset lock.
+ * as much again, and {@link #KEEP_FREE_BYTES} more, free. It is always a file of its own, made
+ * for this: a pruned release's big file is never kept as one, since a reader that still holds it
+ * open or mapped (a download, a model server) must keep seeing the bytes it opened. Off with
+ * {@code -Ddelta.spare=false} (the next idle pass then removes a spare there is). Callers hold the
+ * dataset lock, but for {@link #flush}.
  */
 public final class ReleaseSpare {
     /** The smallest file made anew that takes the spare, and the smallest spare written. */
@@ -111,21 +113,32 @@ public final class ReleaseSpare {
 
     /**
      * Makes sure the spare {@code current} wants is there: writes one (in pieces, checking
-     * {@code abort} between batches) unless one at least that big already is, and removes a
-     * spare the release no longer wants.
+     * {@code abort} between them) unless one at least that big already is, cuts one more than a
+     * sixteenth bigger down to size, and removes a spare the release no longer wants, or all of
+     * them when spares are off. The new spare's pages are written back by the kernel in its own
+     * time; {@link #flush} waits for that, outside the dataset's lock.
      */
     public static Outcome prepare(DatasetStore store, Manifest current, BooleanSupplier abort) throws IOException {
-        if (!enabled()) {
-            return Outcome.OFF;
+        Path root = root(store);
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(root); // not a directory we made (a symlink is removed, never followed)
+            }
+            if (!enabled()) {
+                return Outcome.OFF;
+            }
+            Files.createDirectory(root);
         }
-        Path root = Files.createDirectories(root(store));
         Path partial = root.resolve("partial");
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
             for (Path p : ds) {
-                if (!p.equals(file(store))) {
-                    DatasetStore.deleteTree(p); // a write cut short, or something that is not ours
+                if (!p.equals(file(store)) || !enabled()) {
+                    DatasetStore.deleteTree(p); // a write cut short, something not ours, or spares are off
                 }
             }
+        }
+        if (!enabled()) {
+            return Outcome.OFF;
         }
         long want = wanted(current);
         long have = size(store);
@@ -134,6 +147,12 @@ public final class ReleaseSpare {
             return Outcome.NOT_WANTED;
         }
         if (have >= want) {
+            if (have > want + want / 16) { // the release's biggest file shrank: give the disk back
+                try (FileChannel ch = FileChannel.open(file(store), StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS)) {
+                    ch.truncate(want);
+                }
+            }
             return Outcome.READY;
         }
         if (Files.getFileStore(root).getUsableSpace() + have - want < want + KEEP_FREE_BYTES) {
@@ -143,6 +162,7 @@ public final class ReleaseSpare {
         boolean done = false;
         try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                 LinkOption.NOFOLLOW_LINKS)) {
+            ReleaseBuilder.setMode(partial, 0600); // whatever the umask: the build writes over it
             for (long at = 0, n = 0; at < want; n++) {
                 if (n % PIECES_PER_CHECK == 0 && abort.getAsBoolean()) {
                     return Outcome.STOPPED;
@@ -152,8 +172,6 @@ public final class ReleaseSpare {
                     at += ch.write(piece, at);
                 }
             }
-            // On disk before it counts as ready: its write-back is the idle time's, not the update's.
-            ch.force(false);
             done = true;
         } finally {
             if (!done) {
@@ -162,6 +180,19 @@ public final class ReleaseSpare {
         }
         Files.move(partial, file(store), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return Outcome.WRITTEN;
+    }
+
+    /**
+     * Waits for the spare's pages to reach the disk, so that their write-back is the idle time's
+     * and not the next update's. Needs no lock: a build that takes the spare meanwhile writes
+     * over the same file, and this only flushes it.
+     */
+    public static void flush(DatasetStore store) throws IOException {
+        try (FileChannel ch = FileChannel.open(file(store), StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            ch.force(false);
+        } catch (NoSuchFileException e) {
+            // taken already
+        }
     }
 
     /**
@@ -185,28 +216,6 @@ public final class ReleaseSpare {
                 ch.truncate(size);
             }
         }
-        return true;
-    }
-
-    /**
-     * Keeps {@code file}, a file of a release being removed, as the spare when it is a regular
-     * file of at least {@link #MIN_BYTES} with no other link, and bigger than the spare there is
-     * (which it replaces); returns whether it did. The caller deletes it otherwise.
-     */
-    static boolean recycle(DatasetStore store, Path file, BasicFileAttributes attrs) throws IOException {
-        if (!enabled() || !attrs.isRegularFile() || attrs.size() < MIN_BYTES || attrs.size() <= size(store)) {
-            return false;
-        }
-        try {
-            if ((Integer) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS) != 1) {
-                return false; // another release (or a mirror) links to it: never written into
-            }
-        } catch (UnsupportedOperationException | IllegalArgumentException e) {
-            return false; // no link count to check
-        }
-        Files.createDirectories(root(store));
-        ReleaseBuilder.setMode(file, 0600); // a release's files are often read-only; the spare is written
-        Files.move(file, file(store), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return true;
     }
 }

@@ -197,7 +197,6 @@ class ReleaseSpareTest {
             try (var s = Files.list(root)) {
                 assertEquals(List.of(), s.toList(), "nothing half-written is left");
             }
-            Files.writeString(root.resolve("partial"), "a write a crash cut short");
             System.setProperty("delta.spare", "false");
             try {
                 assertEquals(ReleaseSpare.Outcome.OFF, ReleaseSpare.prepare(store, v.v1(), () -> false));
@@ -205,6 +204,7 @@ class ReleaseSpareTest {
             } finally {
                 System.clearProperty("delta.spare");
             }
+            Files.writeString(root.resolve("partial"), "a write a crash cut short");
             assertEquals(ReleaseSpare.Outcome.WRITTEN, ReleaseSpare.prepare(store, v.v1(), () -> false));
             assertFalse(Files.exists(root.resolve("partial")), "a crash's partial spare is removed");
             Path small = Files.createDirectories(tmp.resolve("small"));
@@ -216,45 +216,59 @@ class ReleaseSpareTest {
     }
 
     @Test
-    void prune_keepsAPrunedReleasesBigFileAsTheSpare_onlyWhenNothingElseLinksToIt() throws IOException {
+    void aPrunedReleasesBigFile_isNeverTheSpare_soAReaderHoldingItOpenKeepsItsBytes() throws IOException {
         Versions v = atV1(false);
         DatasetStore store = v.store();
         Path o = v.origin();
-        // v2: only small.txt changes, so v1's big.img is linked from v2 as well
-        Files.copy(tmp.resolve("src1/big.img"), o.resolve("big.img"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.writeString(o.resolve("small.txt"), "two\n");
-        Files.setLastModifiedTime(o.resolve("big.img"), Files.getLastModifiedTime(store.releaseDir(1).resolve("big.img")));
-        Manifest v2 = scan(o, 2);
-        assertEquals(v.v1().get("big.img"), v2.get("big.img"));
-        Builds.build(store, v2, o);
-        assertEquals(2, Files.getAttribute(store.releaseDir(1).resolve("big.img"), "unix:nlink"));
-        try (DatasetStore.Lock l = store.lock()) {
-            assertEquals(List.of(1L), store.prune(1, new ArrayList<>(), true));
+        byte[] v1 = Files.readAllBytes(store.releaseDir(1).resolve("big.img"));
+        try (FileChannel reader = FileChannel.open(store.releaseDir(1).resolve("big.img"))) { // a download, say
+            Builds.build(store, v.v2(), o);
+            try (DatasetStore.Lock l = store.lock()) {
+                assertEquals(List.of(1L), store.prune(1));
+                assertEquals(ReleaseSpare.Outcome.WRITTEN, ReleaseSpare.prepare(store, v.v2(), () -> false));
+            }
+            Object spare = inode(ReleaseSpare.file(store));
+            Files.write(o.resolve("big.img"), v2Bytes(Files.readAllBytes(o.resolve("big.img"))));
+            Manifest v3 = scan(o, 3);
+            Builds.build(store, v3, o);
+            assertEquals(spare, inode(store.currentLink().resolve("big.img")), "v3's big.img is the spare written");
+            Builds.assertTreeMatches(v3, store.currentLink(), BIG);
+            ByteBuffer all = ByteBuffer.allocate(v1.length);
+            while (all.hasRemaining() && reader.read(all, all.position()) >= 0) {
+                // read what the reader opened at v1
+            }
+            assertTrue(java.util.Arrays.equals(v1, all.array()), "the pruned v1 file's reader still sees v1's bytes");
         }
-        assertEquals(0, ReleaseSpare.size(store), "v2 still holds v1's big.img: never recycled");
-        Builds.assertTreeMatches(v2, store.currentLink(), BIG);
-        // v3 changes big.img; pruning v2 then frees a big file nothing else links to
-        Files.write(o.resolve("big.img"), v2Bytes(Files.readAllBytes(o.resolve("big.img"))));
-        Manifest v3 = scan(o, 3);
-        Builds.build(store, v3, o);
-        Object v2Big = inode(store.releaseDir(2).resolve("big.img"));
+    }
+
+    @Test
+    void aSpareTooBig_isCut_offRemovesIt_andASymlinkInItsPlaceIsRemovedNotFollowed() throws IOException {
+        Versions v = atV1(false);
+        DatasetStore store = v.store();
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.writeString(elsewhere.resolve("keep.txt"), "not the node's");
+        Path root = ReleaseSpare.root(store);
+        Files.createDirectories(root.getParent());
+        Files.createSymbolicLink(root, elsewhere);
         try (DatasetStore.Lock l = store.lock()) {
-            assertEquals(List.of(2L), store.prune(1, new ArrayList<>(), true));
+            assertEquals(ReleaseSpare.Outcome.WRITTEN, ReleaseSpare.prepare(store, v.v1(), () -> false));
+            assertTrue(Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS), "a directory of its own now");
+            assertEquals("not the node's", Files.readString(elsewhere.resolve("keep.txt")));
+            assertEquals(List.of(elsewhere.resolve("keep.txt")), Files.list(elsewhere).toList());
+            // the release's biggest file shrinks (70 to 65 MiB): the spare is cut to what it wants now
+            Path half = Files.createDirectories(tmp.resolve("half"));
+            Files.write(half.resolve("big.img"), java.util.Arrays.copyOf(v1Bytes(false), 65 << 20));
+            Manifest smaller = scan(half, 5);
+            assertEquals(ReleaseSpare.Outcome.READY, ReleaseSpare.prepare(store, smaller, () -> false));
+            assertTrue(ReleaseSpare.wanted(smaller) < ReleaseSpare.wanted(v.v1()));
+            assertEquals(ReleaseSpare.wanted(smaller), ReleaseSpare.size(store));
+            System.setProperty("delta.spare", "false");
+            try {
+                assertEquals(ReleaseSpare.Outcome.OFF, ReleaseSpare.prepare(store, v.v1(), () -> false));
+                assertEquals(0, ReleaseSpare.size(store), "switched off: the spare there was is removed");
+            } finally {
+                System.clearProperty("delta.spare");
+            }
         }
-        assertEquals(v2Big, inode(ReleaseSpare.file(store)), "v2's big.img is the spare now");
-        assertFalse(Files.exists(store.releaseDir(2), LinkOption.NOFOLLOW_LINKS));
-        assertTrue(Files.isWritable(ReleaseSpare.file(store)));
-        // and the next update of the big file is written over it
-        Files.write(o.resolve("big.img"), v2Bytes(Files.readAllBytes(o.resolve("big.img"))));
-        Manifest v4 = scan(o, 4);
-        Builds.build(store, v4, o);
-        assertEquals(v2Big, inode(store.currentLink().resolve("big.img")));
-        Builds.assertTreeMatches(v4, store.currentLink(), BIG);
-        Builds.assertTreeMatches(v3, store.releaseDir(3), BIG);
-        // a prune that does not recycle (an origin's: it never builds over a spare) keeps nothing
-        try (DatasetStore.Lock l = store.lock()) {
-            assertEquals(List.of(3L), store.prune(1));
-        }
-        assertEquals(0, ReleaseSpare.size(store), "nothing kept by a plain prune");
     }
 }

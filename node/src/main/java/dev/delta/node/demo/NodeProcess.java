@@ -83,12 +83,14 @@ public final class NodeProcess implements AutoCloseable {
     /**
      * The options of this JVM a child {@code delta} command is started with: the module openings,
      * the launcher's class-data-sharing archive and its compiler directives, so that children
-     * start as {@code ./delta} would start them.
+     * start as {@code ./delta} would start them, and Delta's own switches ({@code -Ddelta.spare=false}
+     * and the like), so that a bench run with one measures nodes that have it.
      */
     static List<String> inherited(List<String> jvmArguments) {
         List<String> out = new ArrayList<>();
         for (String a : jvmArguments) {
-            if (a.startsWith("--add-") || a.startsWith("-Dchronicle") || a.startsWith("-XX:SharedArchiveFile=")
+            if (a.startsWith("--add-") || a.startsWith("-Dchronicle") || a.startsWith("-Ddelta.")
+                    || a.startsWith("-XX:SharedArchiveFile=")
                     || a.equals("-XX:+UnlockDiagnosticVMOptions") || a.startsWith("-XX:ArchiveRelocationMode=")
                     || a.startsWith("-Xlog:cds") || a.startsWith("-XX:CompilerDirectivesFile=")
                     || a.equals("-XX:-DisplayVMOutput")) {

@@ -362,7 +362,7 @@ public final class Syncer {
             }
             long tCommit = System.nanoTime();
             List<String> pruneFailures = new ArrayList<>();
-            List<Long> pruned = store.prune(retention, pruneFailures, true); // a big file may become the spare
+            List<Long> pruned = store.prune(retention, pruneFailures);
             if (!pruned.isEmpty()) {
                 LOG.info("{}: pruned releases {}", dataset, pruned);
             }
@@ -415,30 +415,51 @@ public final class Syncer {
         });
     }
 
-    /** What the log says, once, when a spare file would leave too little free space. */
-    public static final String NO_SPARE_LINE = "no spare file written: too little free space";
-    private final Set<String> noRoomTold = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** How the log begins to say, once per dataset and cause, that an idle pass wrote no spare file. */
+    public static final String NO_SPARE_LINE = "no spare file written";
+    private final Set<String> noSpareTold = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * While idle, writes the spare file the next update of a big file is written over
      * ({@link ReleaseSpare}), when the current release has one of {@link ReleaseSpare#MIN_BYTES}
-     * or more and no spare big enough is there. An optimization only: a busy dataset, too little
-     * room or a failure skips it, and that update writes a new file.
+     * or more and no spare big enough is there, then waits for it to reach the disk (without the
+     * dataset's lock: a version arriving meanwhile is not held up). An optimization only: a busy
+     * dataset, too little room or a failure skips it (said once, at INFO), and that update writes
+     * a new file.
      *
-     * @param abort checked between batches of pieces (a new version arrived)
+     * @param abort checked between pieces (a new version arrived)
      */
     public void prepareSpare(String dataset, java.util.function.BooleanSupplier abort) {
-        // (once per dataset and process: the idle pass after every sync would say it again)
+        AtomicReference<DatasetStore> written = new AtomicReference<>();
         whileIdle(dataset, abort, "a spare file", (store, v, t0) -> {
-            ReleaseSpare.Outcome o = ReleaseSpare.prepare(store, current(store, v), abort);
+            ReleaseSpare.Outcome o;
+            try {
+                o = ReleaseSpare.prepare(store, current(store, v), abort);
+            } catch (IOException e) {
+                if (noSpareTold.add(dataset + " " + e.getClass().getName())) {
+                    LOG.info("{}: {}: {}; an update of a big file writes a new file", dataset, NO_SPARE_LINE,
+                            e.toString());
+                }
+                return;
+            }
             if (o == ReleaseSpare.Outcome.WRITTEN) {
                 LOG.info("{}: wrote a spare file of {} MiB for the next update of a big file, in {} ms", dataset,
                         ReleaseSpare.size(store) >> 20, ms(t0, System.nanoTime()));
-            } else if (o == ReleaseSpare.Outcome.NO_ROOM && noRoomTold.add(dataset)) {
-                LOG.info("{}: {} (it needs as much again as the biggest file, and 1 GiB more, free); an update "
-                        + "of a big file writes a new file", dataset, NO_SPARE_LINE);
+                written.set(store);
+            } else if (o == ReleaseSpare.Outcome.NO_ROOM && noSpareTold.add(dataset + " no room")) {
+                LOG.info("{}: {}: too little free space (it needs as much again as the biggest file, and 1 GiB "
+                        + "more, free); an update of a big file writes a new file", dataset, NO_SPARE_LINE);
             }
         });
+        if (written.get() != null && !abort.getAsBoolean()) {
+            long t0 = System.nanoTime();
+            try {
+                ReleaseSpare.flush(written.get());
+                LOG.debug("{}: spare file on disk in {} ms", dataset, ms(t0, System.nanoTime()));
+            } catch (IOException e) {
+                LOG.debug("{}: flushing the spare file failed: {}", dataset, e.toString());
+            }
+        }
     }
 
     /** Work done while idle, under the dataset's lock, on its current release {@code version}. */
