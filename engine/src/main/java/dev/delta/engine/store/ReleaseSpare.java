@@ -55,7 +55,7 @@ public final class ReleaseSpare {
     private ReleaseSpare() {
     }
 
-    /** Whether spares are used (written, taken and recycled); {@code -Ddelta.spare=false} turns them off. */
+    /** Whether spares are used (written and taken); {@code -Ddelta.spare=false} turns them off. */
     public static boolean enabled() {
         return !"false".equalsIgnoreCase(System.getProperty("delta.spare", "true"));
     }
@@ -119,25 +119,25 @@ public final class ReleaseSpare {
      * time; {@link #flush} waits for that, outside the dataset's lock.
      */
     public static Outcome prepare(DatasetStore store, Manifest current, BooleanSupplier abort) throws IOException {
+        boolean on = enabled();
         Path root = root(store);
         if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
             if (Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
                 Files.delete(root); // not a directory we made (a symlink is removed, never followed)
             }
-            if (!enabled()) {
+            if (!on) {
                 return Outcome.OFF;
             }
             Files.createDirectory(root);
         }
-        Path partial = root.resolve("partial");
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
             for (Path p : ds) {
-                if (!p.equals(file(store)) || !enabled()) {
-                    DatasetStore.deleteTree(p); // a write cut short, something not ours, or spares are off
+                if (!on || !p.equals(file(store))) {
+                    DatasetStore.deleteTree(p); // spares are off, a write cut short, or something not ours
                 }
             }
         }
-        if (!enabled()) {
+        if (!on) {
             return Outcome.OFF;
         }
         long want = wanted(current);
@@ -158,6 +158,7 @@ public final class ReleaseSpare {
         if (Files.getFileStore(root).getUsableSpace() + have - want < want + KEEP_FREE_BYTES) {
             return Outcome.NO_ROOM;
         }
+        Path partial = root.resolve("partial");
         ByteBuffer piece = ByteBuffer.allocateDirect(PIECE);
         boolean done = false;
         try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
@@ -197,12 +198,12 @@ public final class ReleaseSpare {
 
     /**
      * Moves the spare to {@code dst} (a path in staging where nothing is) and gives it
-     * {@code size} bytes; returns false, changing nothing, when there is no spare, spares are
-     * off, or {@code size} is under {@link #MIN_BYTES}. Safe to call from several threads: one
-     * of them gets it.
+     * {@code size} bytes; returns false, changing nothing, when there is no spare or spares are
+     * off. For files of {@link #MIN_BYTES} or more (the caller checks). Safe to call from several
+     * threads: one of them gets it.
      */
     static boolean take(DatasetStore store, Path dst, long size) throws IOException {
-        if (size < MIN_BYTES || !enabled()) {
+        if (!enabled()) {
             return false;
         }
         Path spare = file(store);
