@@ -246,7 +246,7 @@ public final class ManifestDelta {
             throw new ManifestFormatException(b.position() - 4, "manifest delta deletes " + deletedCount
                     + " paths, the base has only " + base.entries().size());
         }
-        Set<String> deleted = new HashSet<>();
+        java.util.BitSet gone = new java.util.BitSet(base.entries().size()); // base entries deleted or replaced
         for (long i = 0; i < deletedCount; i++) {
             if (b.remaining() < 2 + 4 + 4) {
                 throw new ManifestFormatException(b.position(), "truncated manifest delta in deleted path " + i);
@@ -258,11 +258,12 @@ public final class ManifestDelta {
             }
             String p = new String(delta, b.position(), len, StandardCharsets.UTF_8);
             b.position(b.position() + len);
-            if (base.get(p) == null) {
+            int k = base.indexOf(p);
+            if (k < 0) {
                 throw new ManifestFormatException(b.position() - len, "manifest delta deletes "
                         + ManifestPath.quote(p) + ", which the base does not have");
             }
-            deleted.add(p);
+            gone.set(k);
         }
         int partAt = b.position();
         long partLen = b.getInt() & 0xffffffffL;
@@ -288,34 +289,42 @@ public final class ManifestDelta {
             }
             changed = applyPatches(base, partial, new Section(delta, b.position(), (int) patchLen), limits);
         }
-        // Both lists are in canonical order: merge them, so the target needs no sort.
+        // Both lists are in canonical order: merge them, so the target needs no sort. A changed
+        // path the base holds is found by its index, a new one by a galloping search from the last,
+        // and the base's entries in between are copied as a run: an entry is read only where a
+        // search compares its path (each is memory far from the last; there are 100,000).
         List<Entry> kept = base.entries();
-        List<Entry> entries = new ArrayList<>(kept.size() + changed.size());
-        int[] fromBase = new int[kept.size() + changed.size()]; // per target entry: its base index, or -1
-        long chunks = 0;
+        int n = kept.size();
+        List<Entry> entries = new ArrayList<>(n + changed.size());
+        int[] fromBase = new int[n + changed.size()]; // per target entry: its base index, or -1
         int i = 0;
-        int j = 0;
-        while (i < kept.size() || j < changed.size()) {
-            int cmp = i == kept.size() ? 1 : j == changed.size() ? -1
-                    : ManifestPath.compare(kept.get(i).path(), changed.get(j).path());
-            Entry e;
-            int from = -1;
-            if (cmp < 0) {
-                from = i;
-                e = kept.get(i++);
-                if (!deleted.isEmpty() && deleted.contains(e.path())) {
-                    continue;
-                }
-            } else {
-                if (cmp == 0) {
-                    i++; // replaced by the changed entry
-                }
-                e = changed.get(j++);
+        for (Entry c : changed) {
+            int at = base.indexOf(c.path());
+            boolean replaces = at >= 0;
+            if (!replaces) {
+                at = gallop(kept, i, n, c.path());
+            } else if (at < i) {
+                throw new ManifestFormatException(-1, "manifest delta lists " + ManifestPath.quote(c.path())
+                        + " out of canonical order");
             }
-            fromBase[entries.size()] = from;
-            entries.add(e);
-            chunks += e.chunks().size();
+            copyRun(kept, i, at, gone, entries, fromBase);
+            if (replaces) {
+                gone.set(at); // replaced by the changed entry
+                at++;
+            }
+            fromBase[entries.size()] = -1;
+            entries.add(c);
+            i = at;
         }
+        copyRun(kept, i, n, gone, entries, fromBase);
+        List<Entry> removed = new ArrayList<>(gone.cardinality());
+        for (int g = gone.nextSetBit(0); g >= 0; g = gone.nextSetBit(g + 1)) {
+            removed.add(kept.get(g));
+        }
+        // a merge of two ordered lists: no sort; totals from the base's
+        Manifest target = Manifest.merged(partial.dataset(), partial.version(), partial.parentVersion(),
+                partial.createdMillis(), partial.chunker(), entries, base, removed, changed);
+        long chunks = target.chunkCount();
         if (entries.size() > limits.maxEntries()) {
             throw new ManifestFormatException(-1, "manifest delta yields " + entries.size() + " entries, over the limit "
                     + limits.maxEntries());
@@ -324,8 +333,6 @@ public final class ManifestDelta {
             throw new ManifestFormatException(-1, "manifest delta yields " + chunks + " chunks, over the limit "
                     + limits.maxTotalChunks());
         }
-        Manifest target = new Manifest(partial.dataset(), partial.version(), partial.parentVersion(),
-                partial.createdMillis(), partial.chunker(), entries, true); // a merge of two ordered lists
         int[] starts = baseEncoded == null ? null : ManifestEncoder.entryStarts(baseEncoded, kept.size());
         byte[] encoded = null;
         if (starts != null) {
@@ -377,9 +384,7 @@ public final class ManifestDelta {
             return changed;
         }
         List<Entry> out = new ArrayList<>(changed);
-        List<Entry> baseEntries = base.entries();
         long budget = limits.maxTotalChunks() - partial.chunkCount(); // chunks all patches may still add
-        int bi = 0;
         long index = -1;
         for (long k = 0; k < count; k++) {
             at = in.pos;
@@ -394,10 +399,7 @@ public final class ManifestDelta {
                 throw in.fail(at, "patched entry " + ManifestPath.quote(path)
                         + " must stand in the partial manifest as a file of size 0 with no chunks, not as " + stub);
             }
-            while (bi < baseEntries.size() && ManifestPath.compare(baseEntries.get(bi).path(), path) < 0) {
-                bi++;
-            }
-            Entry b = bi < baseEntries.size() && baseEntries.get(bi).path().equals(path) ? baseEntries.get(bi) : null;
+            Entry b = base.get(path);
             if (b == null || !b.isFile() || b.chunks().isEmpty()) {
                 throw in.fail(at, "patched entry " + ManifestPath.quote(path)
                         + " has no base file with chunks to patch against (base: " + (b == null ? "none" : b) + ")");
@@ -739,6 +741,48 @@ public final class ManifestDelta {
                 k++;
             }
             return k;
+        }
+    }
+
+    /** The first index in {@code [from, to)} whose path is not below {@code path}; {@code to} if none. */
+    static int lowerBound(List<Entry> list, int from, int to, String path) {
+        int lo = from;
+        int hi = to;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (ManifestPath.compare(list.get(mid).path(), path) < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /** {@link #lowerBound}, probing 1, 2, 4, … places past {@code from} first: the answer is usually near. */
+    static int gallop(List<Entry> list, int from, int to, String path) {
+        int lo = from;
+        int step = 1;
+        while (lo < to && ManifestPath.compare(list.get(Math.min(lo + step - 1, to - 1)).path(), path) < 0) {
+            lo = Math.min(lo + step, to);
+            step <<= 1;
+        }
+        return lowerBound(list, lo, Math.min(lo + step - 1, to), path);
+    }
+
+    /** Appends {@code kept[from, to)} but the {@code gone} ones, recording each one's base index. */
+    private static void copyRun(List<Entry> kept, int from, int to, java.util.BitSet gone, List<Entry> out,
+                                int[] fromBase) {
+        int k = from;
+        while (k < to) {
+            int end = gone.nextSetBit(k);
+            end = end < 0 || end > to ? to : end;
+            int size = out.size();
+            for (int x = k; x < end; x++) {
+                fromBase[size + x - k] = x;
+            }
+            out.addAll(kept.subList(k, end));
+            k = end + 1;
         }
     }
 }

@@ -29,6 +29,9 @@ public final class ManifestDiff {
         int deleted = 0;
         for (PathChange ch : changes) {
             byAction[ch.action().ordinal()]++;
+            if (ch.action() == ChangeAction.UNCHANGED) {
+                continue; // same type, same content: neither added, updated nor deleted
+            }
             boolean isFile = ch.newEntry() != null && ch.newEntry().isFile();
             boolean wasFile = ch.oldEntry() != null && ch.oldEntry().isFile();
             if (isFile && !wasFile) {
@@ -58,6 +61,14 @@ public final class ManifestDiff {
         int j = 0;
         while (i < a.size() || j < b.size()) {
             int cmp;
+            if (i < a.size() && j < b.size() && a.get(i) == b.get(j)) {
+                // The same entry object: a target rebuilt from the current manifest and a delta
+                // shares every unchanged entry with it, and reading its path is a trip to memory.
+                Entry same = a.get(i++);
+                j++;
+                out.add(new PathChange(same.path(), ChangeAction.UNCHANGED, same, same, same.type()));
+                continue;
+            }
             if (i == a.size()) {
                 cmp = 1;
             } else if (j == b.size()) {

@@ -55,7 +55,6 @@ public final class RangePlanner {
         }
         ChunkIndex fetched = new ChunkIndex((int) Math.min(Math.max(made, 1024), 1 << 28));
         List<FilePlan> files = new ArrayList<>();
-        long inPlace = 0;
         long bytesLocal = 0;
         long bytesDup = 0;
         long bytesZero = 0;
@@ -63,15 +62,16 @@ public final class RangePlanner {
         ZeroChunks zeros = new ZeroChunks(target.chunker());
         long needed = 0;
         long ranges = 0;
+        long planned = 0;
         for (PathChange ch : diff.all()) {
+            if (ch.action() == ChangeAction.UNCHANGED || ch.action() == ChangeAction.METADATA) {
+                continue; // its bytes stay in place: the target's total but the planned files'
+            }
             Entry n = ch.newEntry();
             if (n == null || !n.isFile()) {
                 continue;
             }
-            if (ch.action() == ChangeAction.UNCHANGED || ch.action() == ChangeAction.METADATA) {
-                inPlace += n.size();
-                continue;
-            }
+            planned += n.size();
             List<Segment> segs = new ArrayList<>();
             ChunkList c = n.chunks();
             int fetchedRef = -1;
@@ -115,6 +115,7 @@ public final class RangePlanner {
             }
             files.add(new FilePlan(n, segs));
         }
+        long inPlace = target.totalBytes() - planned;
         return new RangePlan(diff, files, target.totalBytes(), inPlace, bytesLocal, bytesDup, bytesZero, bytesFetch,
                 needed, ranges);
     }

@@ -3,6 +3,7 @@ package dev.delta.engine.store;
 import dev.delta.engine.chunk.ChunkList;
 import dev.delta.engine.hash.Sha256;
 import dev.delta.engine.manifest.Entry;
+import dev.delta.engine.manifest.EntryType;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.plan.ChangeAction;
 import dev.delta.engine.plan.FilePlan;
@@ -232,6 +233,12 @@ public final class ReleaseBuilder {
         return plan;
     }
 
+    /** The target's entry of {@code path} when the plan builds that file (its content changed), else null. */
+    public Entry planned(String path) {
+        FilePlan fp = filePlans.get(path);
+        return fp == null ? null : fp.target();
+    }
+
     /** Bytes found already written and verified in staging by a previous attempt. */
     public long bytesResumed() {
         return bytesResumed;
@@ -367,9 +374,8 @@ public final class ReleaseBuilder {
         Path currentDir = store.releaseDir(current.version());
         List<PathChange> all = plan.diff().all();
         java.util.Set<String> touched = new java.util.HashSet<>(); // directories whose entries change
-        for (PathChange c : all) {
-            Entry e = c.newEntry() != null ? c.newEntry() : c.oldEntry();
-            if (c.action() != ChangeAction.UNCHANGED || e.isSymlink()) { // symlinks are made anew at commit
+        for (PathChange c : all) { // the change's own fields only: no entry read for an unchanged path
+            if (c.action() != ChangeAction.UNCHANGED || c.type() == EntryType.SYMLINK) { // made anew at commit
                 touched.add(parentOf(c.path()));
             }
         }
@@ -403,9 +409,9 @@ public final class ReleaseBuilder {
             index++;
             Entry o = c.oldEntry();
             if (c.action() == ChangeAction.UNCHANGED) {
-                if (e.isFile()) {
+                if (c.type() == EntryType.FILE) {
                     linked.set(index);
-                } else if (e.isDir() && ReleaseMirror.settles(e) && !touched.contains(e.path())) {
+                } else if (c.type() == EntryType.DIR && ReleaseMirror.settles(e) && !touched.contains(e.path())) {
                     settled.set(index);
                 }
                 continue;
@@ -1212,8 +1218,9 @@ public final class ReleaseBuilder {
             }
             verifyFiles();
             t1 = System.nanoTime();
-            for (Entry e : target.entries()) {
-                if (e.isSymlink()) {
+            for (PathChange c : plan.diff().all()) { // the diff's types: no pass over every entry
+                Entry e = c.newEntry();
+                if (e != null && c.type() == EntryType.SYMLINK) {
                     Path link = staging.resolve(e.path());
                     Files.deleteIfExists(link);
                     Files.createSymbolicLink(link, link.getFileSystem().getPath(e.target()));
@@ -1261,7 +1268,7 @@ public final class ReleaseBuilder {
         List<Entry> entries = target.entries();
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
-            if (!e.isFile() || linked.get(i) || verified.contains(e.path())) {
+            if (linked.get(i) || !e.isFile() || verified.contains(e.path())) {
                 continue; // a link is the very file of a committed, verified release
             }
             verifyFile(e, buf);

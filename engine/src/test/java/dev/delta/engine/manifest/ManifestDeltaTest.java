@@ -87,6 +87,72 @@ class ManifestDeltaTest {
         assertEquals(1, ManifestDelta.baseVersion(delta));
     }
 
+    /**
+     * A nested tree of a few hundred paths ('a', 'a!', 'a/b' and the like, where '/' sorting first
+     * matters), changed at random everywhere, the first and last paths included: the rebuilt
+     * manifest is the target, spliced or not, and its totals (kept from the base's, adjusted by
+     * the merge) are the ones a pass over its entries gives.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22})
+    void apply_rebuildsAnyChangeOfANestedTree_withItsTotals(long seed) throws Exception {
+        Random r = new Random(seed);
+        String[] names = {"a", "a!", "a~", "b", "naïve", "日本", "x.txt", "a b", "z"};
+        java.util.Map<String, Entry> paths = new java.util.TreeMap<>(ManifestPath::compare);
+        int want = 100 + r.nextInt(500);
+        while (paths.size() < want) {
+            StringBuilder p = new StringBuilder(names[r.nextInt(names.length)]);
+            for (int d = r.nextInt(4); d > 0; d--) {
+                paths.putIfAbsent(p.toString(), Entry.dir(p.toString(), 0755, d));
+                if (!paths.get(p.toString()).isDir()) {
+                    break;
+                }
+                p.append('/').append(names[r.nextInt(names.length)]);
+            }
+            String path = p.toString();
+            if (!paths.containsKey(path)) {
+                paths.put(path, r.nextInt(8) == 0 ? Entry.symlink(path, "a", 1) : file(r, path));
+            }
+        }
+        Manifest base = new Manifest("site", 3, 2, 3000, ChunkerParams.DEFAULT, new ArrayList<>(paths.values()));
+        List<Entry> es = new ArrayList<>();
+        int rate = 2 + r.nextInt(30); // one change in `rate` paths, on average
+        for (Entry e : base.entries()) {
+            int roll = r.nextInt(rate * 4);
+            if (roll == 0) {
+                continue; // deleted
+            } else if (roll == 1) {
+                es.add(e.isFile() ? file(r, e.path()) : Entry.symlink(e.path(), "b", 2)); // changed, or its type
+            } else if (roll == 2) {
+                es.add(e);
+                String added = e.path() + (r.nextBoolean() ? "!" : "~new");
+                if (!paths.containsKey(added)) {
+                    es.add(file(r, added)); // added right after it
+                }
+            } else if (roll == 3) {
+                es.add(e.isDir() ? Entry.dir(e.path(), 0700, 9) : e); // metadata only
+            } else {
+                es.add(e);
+            }
+        }
+        es.add(file(r, "\u9f8d-after-everything")); // sorts after every other name here
+        Manifest target = new Manifest("site", 4, 3, 4000, ChunkerParams.DEFAULT, es);
+        byte[] delta = ManifestDelta.encode(base, target);
+        byte[] baseBytes = CODEC.encode(base);
+
+        for (byte[] encodedBase : new byte[][] {baseBytes, null}) {
+            ManifestDelta.Applied a = ManifestDelta.applyEncoded(base, encodedBase, CODEC.rootDigest(base), delta,
+                    ManifestLimits.DEFAULT);
+            assertEquals(target, a.manifest());
+            assertArrayEquals(CODEC.encode(target), a.encoded());
+            Manifest counted = new Manifest("site", 4, 3, 4000, ChunkerParams.DEFAULT, a.manifest().entries());
+            assertEquals(counted.totalBytes(), a.manifest().totalBytes());
+            assertEquals(counted.chunkCount(), a.manifest().chunkCount());
+            assertEquals(counted.fileCount(), a.manifest().fileCount());
+            assertEquals(counted.symlinkCount(), a.manifest().symlinkCount());
+        }
+    }
+
     /** The rebuilt manifest's size is measured from the base's bytes when spliced: the limit holds all the same. */
     @ParameterizedTest
     @ValueSource(booleans = {true, false})

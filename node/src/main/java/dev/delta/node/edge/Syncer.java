@@ -506,7 +506,9 @@ public final class Syncer {
             for (long r : versions) {
                 roots.add(store.rootDigest(r));
             }
-            ChunkIndex index = store.chunkIndex(retained(store, v), r -> retained(store, r));
+            // the next sync's lookups of paths in the current release and its totals, paid now
+            Manifest cur = current(store, v).indexPaths();
+            ChunkIndex index = store.chunkIndex(cur, r -> retained(store, r));
             preparedIndexes.put(dataset, new PreparedIndex(List.copyOf(versions), roots, index));
             LOG.debug("{}: chunk index of {} release(s) ready in {} ms", dataset, versions.size(),
                     ms(t0, System.nanoTime()));
@@ -805,20 +807,24 @@ public final class Syncer {
         static final int PREPARE_MIN_CHUNKS = 5_000;
         private String path;
         private ReferenceWindows windows;
-        /** Being built ahead for {@link #preparedPath}, or null. */
-        private java.util.concurrent.FutureTask<ReferenceWindows> prepared;
-        private String preparedPath;
+        /** The windows built ahead ({@link #prepare}): for the file it names, or none; or null. */
+        private java.util.concurrent.FutureTask<Ahead> prepared;
         /** How many were built, and how many of those ahead; for tests. */
         int built;
         int builtAhead;
 
+        /** What {@link #prepare} found and built: the windows of {@code path}, or nothing (null path). */
+        private record Ahead(String path, ReferenceWindows windows) {
+        }
+
         synchronized ReferenceWindows of(Entry old, Entry neu) {
             if (windows == null || !neu.path().equals(path)) {
-                java.util.concurrent.FutureTask<ReferenceWindows> ahead = neu.path().equals(preparedPath) ? prepared : null;
+                java.util.concurrent.FutureTask<Ahead> task = prepared;
                 prepared = null;
-                preparedPath = null;
-                windows = ahead != null ? join(ahead, old, neu) : new ReferenceWindows(old, neu);
-                builtAhead += ahead != null ? 1 : 0;
+                Ahead ahead = task == null ? null : join(task);
+                boolean use = ahead != null && neu.path().equals(ahead.path());
+                windows = use ? ahead.windows() : new ReferenceWindows(old, neu);
+                builtAhead += use ? 1 : 0;
                 path = neu.path();
                 built++;
             }
@@ -826,43 +832,43 @@ public final class Syncer {
         }
 
         /**
-         * Starts building, on a thread of its own, the windows of the first big file (at least
-         * {@link #PREPARE_MIN_CHUNKS} chunks) that both versions hold and that changed: its ranges
-         * are asked for first and cannot go before its windows are built (for a 500 MB tar, 60,000
-         * chunks a side), so they are built while the sync is planned rather than after.
+         * Starts finding and building, on a thread of its own, the windows of the first big file (at
+         * least {@link #PREPARE_MIN_CHUNKS} chunks) that both versions hold and that changed: its
+         * ranges are asked for first and cannot go before its windows are built (for a 500 MB tar,
+         * 60,000 chunks a side), so they are built while the sync is planned rather than after. The
+         * search too is a pass over every entry (tens of milliseconds at 100,000), off the sync's way.
          */
         void prepare(Manifest base, Manifest target) {
-            for (Entry neu : target.entries()) {
-                if (!neu.isFile() || neu.chunks().size() < PREPARE_MIN_CHUNKS) {
-                    continue;
+            java.util.concurrent.FutureTask<Ahead> task = new java.util.concurrent.FutureTask<>(() -> {
+                for (Entry neu : target.entries()) {
+                    if (!neu.isFile() || neu.chunks().size() < PREPARE_MIN_CHUNKS) {
+                        continue;
+                    }
+                    Entry old = base.get(neu.path());
+                    if (old == null || !old.isFile() || java.util.Arrays.equals(old.sha256(), neu.sha256())) {
+                        continue;
+                    }
+                    return new Ahead(neu.path(), new ReferenceWindows(old, neu));
                 }
-                Entry old = base.get(neu.path());
-                if (old == null || !old.isFile() || java.util.Arrays.equals(old.sha256(), neu.sha256())) {
-                    continue;
-                }
-                java.util.concurrent.FutureTask<ReferenceWindows> task =
-                        new java.util.concurrent.FutureTask<>(() -> new ReferenceWindows(old, neu));
-                synchronized (this) {
-                    prepared = task;
-                    preparedPath = neu.path();
-                }
-                Thread th = new Thread(task, "sync-windows");
-                th.setDaemon(true);
-                th.start();
-                return;
+                return new Ahead(null, null);
+            });
+            synchronized (this) {
+                prepared = task;
             }
+            Thread th = new Thread(task, "sync-windows");
+            th.setDaemon(true);
+            th.start();
         }
 
-        /** The windows built ahead, or built here if that failed. */
-        private static ReferenceWindows join(java.util.concurrent.FutureTask<ReferenceWindows> ahead, Entry old,
-                                             Entry neu) {
+        /** What was built ahead; nothing if that failed (the caller builds its own). */
+        private static Ahead join(java.util.concurrent.FutureTask<Ahead> ahead) {
             try {
                 return ahead.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return new ReferenceWindows(old, neu);
+                return null;
             } catch (java.util.concurrent.ExecutionException e) {
-                return new ReferenceWindows(old, neu);
+                return null;
             }
         }
     }
@@ -872,11 +878,15 @@ public final class Syncer {
      * bytes between the chunks anchoring the edit; null when the base has no such file.
      */
     static RangeReference reference(Base base, Manifest target, String path, List<FetchRange> batch) {
+        return reference(base, target.get(path), path, batch);
+    }
+
+    /** Same, given the target's entry of {@code path} (null: none). */
+    static RangeReference reference(Base base, Entry neu, String path, List<FetchRange> batch) {
         if (base == null) {
             return null;
         }
         Entry old = base.manifest().get(path);
-        Entry neu = target.get(path);
         if (old == null || neu == null || !old.isFile() || !neu.isFile()) {
             return null;
         }
@@ -1411,7 +1421,7 @@ public final class Syncer {
             for (FetchRange r : batch) {
                 wire.add(new ByteRange(r.offset(), r.length()));
             }
-            RangeReference ref = reference(base, b.target(), path, batch);
+            RangeReference ref = reference(base, b.planned(path), path, batch); // no index of the whole target
             DeltaClient via = pool.get(requests.size() % pool.size()); // requests spread evenly
             Receiver recv = new Receiver(rx, batch);
             java.util.function.Supplier<CompletableFuture<?>> send = () -> recv.settle(via.fetchRanges(dataset,
@@ -1419,7 +1429,7 @@ public final class Syncer {
                     ref == null ? null : new FileReferenceReader(base.dir(), path, referenceReads),
                     (index, offset, data) -> recv.onData(index, data)), via == client, shunned, via, false);
             CompletableFuture<?> before = lastOfFile.get(path);
-            Entry e = b.target().get(path);
+            Entry e = b.planned(path);
             boolean whole = e != null && fetchedBytes.get(path)[0] == e.size();
             CompletableFuture<?> request = before == null || !whole ? send.get()
                     : before.handle((ok, error) -> null).thenCompose(x -> rx.abort().get()
