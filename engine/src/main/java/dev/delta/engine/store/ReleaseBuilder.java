@@ -1153,7 +1153,7 @@ public final class ReleaseBuilder {
                 List<Entry> entries = target.entries();
                 for (int i = 0; i < entries.size(); i++) {
                     Entry e = entries.get(i);
-                    if (!e.isFile() || linked.get(i) || verified.contains(e.path()) || incomplete.contains(e.path())) {
+                    if (linked.get(i) || !e.isFile() || verified.contains(e.path()) || incomplete.contains(e.path())) {
                         continue;
                     }
                     if (stopAhead) {

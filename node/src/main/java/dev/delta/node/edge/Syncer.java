@@ -105,6 +105,8 @@ public final class Syncer {
     volatile long lastReread;
     /** Groups of small files the last sync's first round fetched as such (GET_FILES); for tests. */
     volatile int lastGroups;
+    /** The time the last rebuild of a manifest from a delta spent reading the held manifest's bytes. */
+    private long lastRebuildRead;
     /** Whether the last sync planned against a chunk index built ahead ({@link #prepareIndex}); for tests. */
     volatile boolean lastIndexAhead;
     /**
@@ -387,11 +389,13 @@ public final class Syncer {
                         + "at v{}, held by a rollback", dataset, r.version(), target.fileCount(), r.bytesTotal(),
                         r.bytesFetched(), reused, r.durationMs(), heldAt.getAsLong());
             }
-            LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms; plan {} ms (chunk index {}), local {} ms, "
+            LOG.debug("{} v{}: manifest answer {} ms, rebuilt {} ms (reading the held manifest {} ms); plan {} ms "
+                            + "(chunk index {}), local {} ms, "
                             + "fetch {} ms over {} "
                             + "connection(s), {} group(s) of small files, {} round(s) (local copies alongside {} ms; {} "
                             + "bytes read back to hash; {} bytes of reference windows read in {} ms), commit {} ms ({})",
-                    dataset, target.version(), ms(t0, tAnswer), ms(tAnswer, tManifest), ms(tManifest, tPlan),
+                    dataset, target.version(), ms(t0, tAnswer), ms(tAnswer, tManifest), lastRebuildRead / 1_000_000,
+                    ms(tManifest, tPlan),
                     lastIndexAhead ? "built ahead" : "built now",
                     ms(tPlan, tLocal), ms(tLocal, tFetch), lastConnections, lastGroups, lastRounds,
                     b.localCopyMillis(), b.bytesReread(), referenceReads.bytes.get(),
@@ -724,6 +728,7 @@ public final class Syncer {
 
     Target target(DatasetStore store, Local local, String dataset, long version, ManifestBytes mb)
             throws IOException {
+        lastRebuildRead = 0;
         ManifestEnvelope env = ManifestEnvelope.decode(mb.bytes());
         byte[] announced = mb.header().rootDigest().toArray();
         Manifest m;
@@ -733,7 +738,10 @@ public final class Syncer {
             long base = ManifestDelta.baseVersion(env.body());
             ManifestDelta.Applied a;
             if (base == local.version && local.version > 0) {
-                a = ManifestDelta.applyEncoded(local.manifest(), local.bytes(), local.root(), env.body(),
+                long r0 = System.nanoTime();
+                byte[] held = local.bytes();
+                lastRebuildRead = System.nanoTime() - r0;
+                a = ManifestDelta.applyEncoded(local.manifest(), held, local.root(), env.body(),
                         ManifestLimits.DEFAULT);
             } else {
                 a = ManifestDelta.applyEncoded(store.manifest(base), store.rootDigest(base), env.body(),
