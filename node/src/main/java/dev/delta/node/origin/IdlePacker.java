@@ -165,7 +165,9 @@ public final class IdlePacker implements AutoCloseable {
                 awaitQuiet();
                 t0 = System.nanoTime();
             }
-            Manifest m = service.decoded(dataset, v);
+            // indexed by path and totalled now: the next version's rebuild from this one looks
+            // paths up in it and starts from its totals, on the cores the edges then update with
+            Manifest m = service.decoded(dataset, v).indexPaths();
             PackedBlocks.Pacer pacer = () -> {
                 awaitQuiet();
                 if (s.current().orElse(v) != v) {
