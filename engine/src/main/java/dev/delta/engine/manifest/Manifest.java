@@ -25,7 +25,7 @@ public final class Manifest {
     private final long createdMillis;
     private final ChunkerParams chunker;
     private final List<Entry> entries;
-    private volatile int[] byPath;
+    private volatile int[] pathIndex;
     private volatile Totals totals;
 
     /**
@@ -33,6 +33,22 @@ public final class Manifest {
      * a pass over 100,000 entries reads each from memory far from the others, 10-40 ms each time.
      */
     private record Totals(long bytes, long chunks, long files, long symlinks) {
+        static final Totals NONE = new Totals(0, 0, 0, 0);
+
+        /** These totals with {@code entries} counted in ({@code sign} 1) or out (-1). */
+        Totals plus(List<Entry> entries, int sign) {
+            long b = bytes;
+            long c = chunks;
+            long f = files;
+            long l = symlinks;
+            for (Entry e : entries) {
+                b += sign * e.size();
+                c += sign * e.chunks().size();
+                f += e.isFile() ? sign : 0;
+                l += e.isSymlink() ? sign : 0;
+            }
+            return new Totals(b, c, f, l);
+        }
     }
 
     /**
@@ -80,20 +96,7 @@ public final class Manifest {
                            ChunkerParams chunker, List<Entry> entries, Manifest base, List<Entry> removed,
                            List<Entry> added) {
         Manifest m = new Manifest(dataset, version, parentVersion, createdMillis, chunker, entries, true);
-        Totals t = base.totals();
-        long bytes = t.bytes();
-        long chunks = t.chunks();
-        long files = t.files();
-        long symlinks = t.symlinks();
-        for (int sign = -1; sign <= 1; sign += 2) {
-            for (Entry e : sign < 0 ? removed : added) {
-                bytes += sign * e.size();
-                chunks += sign * e.chunks().size();
-                files += e.isFile() ? sign : 0;
-                symlinks += e.isSymlink() ? sign : 0;
-            }
-        }
-        m.totals = new Totals(bytes, chunks, files, symlinks);
+        m.totals = base.totals().plus(removed, -1).plus(added, 1);
         return m;
     }
 
@@ -181,7 +184,7 @@ public final class Manifest {
 
     /** The index of {@code path} in {@link #entries()}, or -1. */
     public int indexOf(String path) {
-        int[] table = byPath();
+        int[] table = pathIndex();
         int mask = table.length - 1;
         for (int slot = slot(path, mask); ; slot = (slot + 1) & mask) {
             int i = table[slot] - 1;
@@ -197,7 +200,7 @@ public final class Manifest {
      * that cost paid now, off a latency-bound path.
      */
     public Manifest indexPaths() {
-        byPath();
+        pathIndex();
         totals();
         return this;
     }
@@ -231,8 +234,8 @@ public final class Manifest {
      * An open-addressing table of entry indexes (plus one; 0 is empty) by path, at most half full:
      * 1 MB for 100,000 entries, where a {@code HashMap} of them took over 4 MB of a 256 MB heap.
      */
-    private int[] byPath() {
-        int[] t = byPath;
+    private int[] pathIndex() {
+        int[] t = pathIndex;
         if (t == null) {
             t = new int[Math.max(16, Integer.highestOneBit(Math.max(1, entries.size())) << 2)];
             int mask = t.length - 1;
@@ -243,7 +246,7 @@ public final class Manifest {
                 }
                 t[slot] = i + 1;
             }
-            byPath = t;
+            pathIndex = t;
         }
         return t;
     }
@@ -251,17 +254,7 @@ public final class Manifest {
     private Totals totals() {
         Totals t = totals;
         if (t == null) {
-            long bytes = 0;
-            long chunks = 0;
-            long files = 0;
-            long symlinks = 0;
-            for (Entry e : entries) {
-                bytes += e.size();
-                chunks += e.chunks().size();
-                files += e.isFile() ? 1 : 0;
-                symlinks += e.isSymlink() ? 1 : 0;
-            }
-            t = new Totals(bytes, chunks, files, symlinks);
+            t = Totals.NONE.plus(entries, 1);
             totals = t;
         }
         return t;

@@ -883,13 +883,9 @@ public final class Syncer {
 
     /**
      * The reference for ranges of {@code path}: its old copy in the base and, per range, the old
-     * bytes between the chunks anchoring the edit; null when the base has no such file.
+     * bytes between the chunks anchoring the edit; null when the base has no such file. {@code neu}
+     * is the target's entry of {@code path} (null: none).
      */
-    static RangeReference reference(Base base, Manifest target, String path, List<FetchRange> batch) {
-        return reference(base, target.get(path), path, batch);
-    }
-
-    /** Same, given the target's entry of {@code path} (null: none). */
     static RangeReference reference(Base base, Entry neu, String path, List<FetchRange> batch) {
         if (base == null) {
             return null;

@@ -43,7 +43,7 @@ class SyncerReferenceTest {
         for (int i : new java.util.TreeSet<>(edits)) {
             ranges.add(new FetchRange("b.tar", i * 1000L, 1000, i, 1));
         }
-        RangeReference ref = Syncer.reference(base, target, "b.tar", ranges);
+        RangeReference ref = Syncer.reference(base, target.get("b.tar"), "b.tar", ranges);
         ReferenceWindows direct = new ReferenceWindows(oldBig, newBig);
         for (int k = 0; k < ranges.size(); k++) {
             long[] w = direct.window(ranges.get(k).firstChunk(), 1);
@@ -76,7 +76,7 @@ class SyncerReferenceTest {
         ReferenceWindows direct = new ReferenceWindows(oldA, newA);
         for (int from = 0; from < ranges.size(); from += 64) { // one request per 64 ranges, as fetchRound sends them
             List<FetchRange> batch = ranges.subList(from, Math.min(ranges.size(), from + 64));
-            RangeReference ref = Syncer.reference(base, target, "a.tar", batch);
+            RangeReference ref = Syncer.reference(base, target.get("a.tar"), "a.tar", batch);
             assertNotNull(ref);
             for (int k = 0; k < batch.size(); k++) {
                 long[] w = direct.window(batch.get(k).firstChunk(), 1);
@@ -84,7 +84,7 @@ class SyncerReferenceTest {
             }
         }
         assertEquals(1, base.windows().built, "four requests of one file, one index of its chunks");
-        RangeReference refB = Syncer.reference(base, target, "b.tar", List.of(new FetchRange("b.tar", 150_000, 1000, 150, 1)));
+        RangeReference refB = Syncer.reference(base, target.get("b.tar"), "b.tar", List.of(new FetchRange("b.tar", 150_000, 1000, 150, 1)));
         assertEquals(new RangeReference.Window(150_000, 1000), refB.windows().get(0));
         assertEquals(2, base.windows().built);
     }
