@@ -89,6 +89,8 @@ public final class ReleaseBuilder {
      * their final mode and mtime and that nothing in this build touches: commit leaves them be.
      */
     private final BitSet settled = new BitSet();
+    /** Entries whose writer set their mode and time as it wrote the whole file ({@link #accept}); guarded by this. */
+    private final BitSet metadataSet = new BitSet();
     /** Fetched bytes still missing per file verified on completion; see {@link #trackCompletion()}. */
     private final Map<String, Tracked> remaining =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -284,6 +286,9 @@ public final class ReleaseBuilder {
         pending.clear();
         linked.clear();
         settled.clear();
+        synchronized (this) {
+            metadataSet.clear();
+        }
         remaining.clear();
         trackedRanges = List.of();
         verified.clear();
@@ -1060,7 +1065,8 @@ public final class ReleaseBuilder {
      * @throws ChunkMismatchException when a chunk's bytes don't match its id (nothing is written)
      */
     public void accept(FetchRange r, ByteBuffer data) throws IOException {
-        Entry e = target.get(r.path());
+        int index = target.indexOf(r.path());
+        Entry e = index < 0 ? null : target.entries().get(index);
         if (e == null || !e.isFile()) {
             throw new StoreException("no file " + r.path() + " in " + target.dataset() + " v" + target.version());
         }
@@ -1081,6 +1087,7 @@ public final class ReleaseBuilder {
             pos += len;
         }
         // CREATE: a file fetched whole is made by its first range (see assembleLocal); never through a link
+        boolean whole;
         try (FileChannel out = FileChannel.open(staging.resolve(r.path()), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer d = data.duplicate();
@@ -1088,9 +1095,17 @@ public final class ReleaseBuilder {
             while (d.hasRemaining()) {
                 at += out.write(d, at);
             }
+            // The whole file in one range: nothing else writes to it (a later range, a copy, a
+            // duplicate's fill), so its mode and time are set now, on this descriptor, instead of
+            // by path at commit. Not a mode that would keep its owner from writing a refetch.
+            whole = r.offset() == 0 && r.length() == e.size() && (e.mode() & 0600) == 0600
+                    && DescriptorMetadata.set(out, e.mode(), settableNanos(e.mtimeNanos()));
         }
         synchronized (this) {
             bytesAccepted += r.length();
+            if (whole) {
+                metadataSet.set(index);
+            }
         }
         Tracked t = remaining.get(r.path());
         if (t != null) {
@@ -1300,8 +1315,8 @@ public final class ReleaseBuilder {
         List<Entry> closedDirs = new ArrayList<>();
         for (int i = entries.size() - 1; i >= 0; i--) { // deepest first: children before their directory
             Entry e = entries.get(i);
-            if (linked.get(i) || settled.get(i)) {
-                continue; // a hard link to an unchanged file, or a mirrored directory, already has them
+            if (linked.get(i) || settled.get(i) || metadataSet.get(i)) {
+                continue; // a hard link to an unchanged file, a mirrored directory, a file its writer set
             }
             if (e.isDir()) {
                 ((e.mode() & 0700) == 0700 ? openDirs : closedDirs).add(e);
@@ -1323,6 +1338,9 @@ public final class ReleaseBuilder {
 
     private void applyMetadata(Entry e) throws IOException {
         Path p = staging.resolve(e.path());
+        if (!e.isSymlink() && DescriptorMetadata.set(p, e.mode(), settableNanos(e.mtimeNanos()))) {
+            return;
+        }
         FileTime atime = null;
         if (!e.isSymlink()) {
             // One stat: the mode is changed only if it differs (a file made here mostly has it
@@ -1345,8 +1363,13 @@ public final class ReleaseBuilder {
      * (seen: a file of 1960-06-01 12:00:00.123456789 got 1970-01-01 00:00:00).
      */
     static FileTime settableTime(long nanos) {
+        return FileTime.from(settableNanos(nanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** {@link #settableTime} in nanoseconds. */
+    static long settableNanos(long nanos) {
         long second = 1_000_000_000L;
-        return FileTime.from(nanos < 0 ? Math.floorDiv(nanos, second) * second : nanos, TimeUnit.NANOSECONDS);
+        return nanos < 0 ? Math.floorDiv(nanos, second) * second : nanos;
     }
 
     private static Map<String, Object> modeAndAccessTime(Path p) throws IOException {

@@ -589,6 +589,44 @@ class ReleaseBuilderTest {
         assertTreeMatches(v1, store.currentLink());
     }
 
+    @Test
+    void aFileFetchedWhole_getsItsModeAndTimeFromItsWriter_aReadOnlyOneAtCommit() throws IOException {
+        assertTrue(DescriptorMetadata.AVAILABLE, "sun.nio.ch or sun.nio.fs not opened: is --add-opens missing?");
+        Path o = origin();
+        Files.writeString(o.resolve("docs/run.sh"), "#!/bin/sh\necho hi\n");
+        Files.setPosixFilePermissions(o.resolve("docs/run.sh"), PosixFilePermissions.fromString("rwxr-x--x"));
+        Files.setLastModifiedTime(o.resolve("docs/run.sh"), FileTime.from(
+                java.time.Instant.parse("2021-03-04T05:06:07.123456789Z")));
+        Files.writeString(o.resolve("docs/ro.txt"), "read only\n");
+        Files.setPosixFilePermissions(o.resolve("docs/ro.txt"), PosixFilePermissions.fromString("r--r--r--"));
+        Manifest v1 = scan(o, 1);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = ReleaseBuilder.start(store, v1, new ManifestCodec().encode(v1));
+            b.prepareLocal();
+            Path staging;
+            try (var s = Files.list(store.stagingRoot())) {
+                staging = s.findFirst().orElseThrow();
+            }
+            for (FetchRange x : b.pending()) {
+                b.accept(x, read(o, x));
+            }
+            // before the commit: the writer set the whole file's mode and time, to the nanosecond
+            Path run = staging.resolve("docs/run.sh");
+            assertEquals("rwxr-x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(run,
+                    LinkOption.NOFOLLOW_LINKS)));
+            assertEquals(java.time.Instant.parse("2021-03-04T05:06:07.123456789Z"),
+                    Files.getLastModifiedTime(run, LinkOption.NOFOLLOW_LINKS).toInstant());
+            // a mode that keeps its owner from writing waits for the commit (a refetch must write it)
+            assertEquals("rw-", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    staging.resolve("docs/ro.txt"), LinkOption.NOFOLLOW_LINKS)).substring(0, 3));
+            b.commit(true);
+        }
+        assertTreeMatches(v1, store.currentLink()); // every mode and time, set either way
+        assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                store.currentLink().resolve("docs/ro.txt"))));
+    }
+
     /** A tree with one file big enough to be hashed progressively, and v2 with edits spread through it. */
     private Manifest[] bigFileVersions(Path o) throws IOException {
         Files.createDirectories(o);
