@@ -118,6 +118,8 @@ public final class ReleaseBuilder {
     private final java.util.concurrent.atomic.AtomicLong copiedAlongside = new java.util.concurrent.atomic.AtomicLong();
 
     private final long maxRangeBytes;
+    /** A first build's directories, made while {@link #start} planned; joined by {@link #prepareLocal}. */
+    private java.util.concurrent.FutureTask<Boolean> freshDirectories;
     private long bytesResumed;
     private volatile long bytesAccepted;
 
@@ -207,9 +209,78 @@ public final class ReleaseBuilder {
         String digest = Sha256.hex(rootDigest).substring(0, 16);
         Path staging = store.stagingRoot().resolve("v" + target.version() + "-" + digest);
         removeOtherStaging(store, staging);
-        ChunkIndex ci = localIndex != null ? localIndex : store.chunkIndex(current, retained);
-        RangePlan plan = new RangePlanner(maxRangeBytes).plan(current, ci, target);
-        return new ReleaseBuilder(store, target, encoded, rootDigest, current, staging, plan, maxRangeBytes);
+        // A first build (nothing current, nothing staged or committed yet) makes its directories
+        // while the plan is made: tens of thousands of mkdirs, one after the other, on a core the
+        // plan leaves free. prepareLocal() waits for them.
+        java.util.concurrent.FutureTask<Boolean> dirs = null;
+        if (current == null && !Files.exists(staging, LinkOption.NOFOLLOW_LINKS)
+                && !Files.exists(store.releaseDir(target.version()), LinkOption.NOFOLLOW_LINKS)) {
+            dirs = new java.util.concurrent.FutureTask<>(() -> makeFreshDirectories(staging, target));
+            Thread t = new Thread(dirs, "release-dirs");
+            t.setDaemon(true);
+            t.start();
+        }
+        RangePlan plan;
+        try {
+            ChunkIndex ci = localIndex != null ? localIndex : store.chunkIndex(current, retained);
+            plan = new RangePlanner(maxRangeBytes).plan(current, ci, target);
+        } catch (RuntimeException | Error | IOException e) {
+            if (dirs != null) {
+                try {
+                    joinDirectories(dirs); // nothing goes on in staging once the caller lets go of the lock
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+        ReleaseBuilder b = new ReleaseBuilder(store, target, encoded, rootDigest, current, staging, plan, maxRangeBytes);
+        b.freshDirectories = dirs;
+        return b;
+    }
+
+    /**
+     * Makes {@code staging} and every directory of {@code target} in it, in canonical order (each
+     * parent before its children); false, with only {@code staging} made, when the umask keeps its
+     * owner from writing in it (then {@link #prepareLocal} treats it as a staging to resume).
+     */
+    private static boolean makeFreshDirectories(Path staging, Manifest target) throws IOException {
+        Files.createDirectories(staging);
+        if ((modeOf(staging) & 0700) != 0700) {
+            return false;
+        }
+        for (Entry e : target.entries()) {
+            if (e.isDir()) {
+                Files.createDirectory(staging.resolve(e.path()));
+            }
+        }
+        return true;
+    }
+
+    private static boolean joinDirectories(java.util.concurrent.FutureTask<Boolean> dirs) throws IOException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return dirs.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the directories are finished or failed, never left half-made behind us
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("making the release's directories failed", c);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static void removeOtherStaging(DatasetStore store, Path keep) throws IOException {
@@ -292,6 +363,16 @@ public final class ReleaseBuilder {
         remaining.clear();
         trackedRanges = List.of();
         verified.clear();
+        if (freshDirectories != null) {
+            boolean made = joinDirectories(freshDirectories);
+            freshDirectories = null;
+            if (made) {
+                makeWritableDir(staging);
+                prepareFresh(false);
+                trackCompletion();
+                return;
+            } // else staging only, which the umask keeps its owner from writing: resumed below
+        }
         if (alreadyCommitted()) {
             return;
         }
@@ -311,7 +392,7 @@ public final class ReleaseBuilder {
         fresh &= (modeOf(staging) & 0700) == 0700;
         makeWritableDir(staging);
         if (fresh) {
-            prepareFresh();
+            prepareFresh(true);
         } else {
             prepareResumed();
         }
@@ -320,11 +401,12 @@ public final class ReleaseBuilder {
 
     /**
      * Prepares a staging directory made just now: nothing in it to check or replace. Directories
-     * are made first, in canonical order (every parent before its children); then the files are
-     * linked, copied or assembled on several threads ({@link Batches}), since a release of many
+     * are made first, in canonical order (every parent before its children), unless
+     * {@code makeDirectories} is false ({@link #start} made them while planning); then the files
+     * are linked, copied or assembled on several threads ({@link Batches}), since a release of many
      * unchanged files is one {@code link(2)} per file, bound by system calls rather than by bytes.
      */
-    private void prepareFresh() throws IOException {
+    private void prepareFresh(boolean makeDirectories) throws IOException {
         Path currentDir = current == null ? null : store.releaseDir(current.version());
         List<PathChange> files = new ArrayList<>();
         List<Integer> indexes = new ArrayList<>();
@@ -336,7 +418,9 @@ public final class ReleaseBuilder {
             }
             index++;
             if (e.isDir()) {
-                Files.createDirectory(staging.resolve(e.path()));
+                if (makeDirectories) {
+                    Files.createDirectory(staging.resolve(e.path()));
+                }
             } else if (e.isFile()) {
                 files.add(c);
                 indexes.add(index);
