@@ -71,6 +71,13 @@ class ReleaseBuilderTest {
         return Builds.build(store, m, source);
     }
 
+    /** The build's staging directory (the only one under the store's staging root). */
+    private static Path theStaging(DatasetStore store) throws IOException {
+        try (var s = Files.list(store.stagingRoot())) {
+            return s.findFirst().orElseThrow();
+        }
+    }
+
     private static ByteBuffer read(Path source, FetchRange r) throws IOException {
         return Builds.read(source, r);
     }
@@ -570,10 +577,7 @@ class ReleaseBuilderTest {
         try (DatasetStore.Lock l = store.lock()) {
             ReleaseBuilder b = ReleaseBuilder.start(store, v1, new ManifestCodec().encode(v1));
             b.prepareLocal();
-            Path staging;
-            try (var s = Files.list(store.stagingRoot())) {
-                staging = s.findFirst().orElseThrow();
-            }
+            Path staging = theStaging(store);
             assertTrue(Files.isDirectory(staging.resolve("docs/deep")), "directories are made up front");
             assertFalse(Files.exists(staging.resolve("docs/a.txt")), "a file fetched whole waits for its bytes");
             FetchRange r = b.pending().stream().filter(x -> x.path().equals("docs/a.txt")).findFirst().orElseThrow();
@@ -604,10 +608,7 @@ class ReleaseBuilderTest {
         try (DatasetStore.Lock l = store.lock()) {
             ReleaseBuilder b = ReleaseBuilder.start(store, v1, new ManifestCodec().encode(v1));
             b.prepareLocal();
-            Path staging;
-            try (var s = Files.list(store.stagingRoot())) {
-                staging = s.findFirst().orElseThrow();
-            }
+            Path staging = theStaging(store);
             for (FetchRange x : b.pending()) {
                 b.accept(x, read(o, x));
             }
@@ -718,10 +719,7 @@ class ReleaseBuilderTest {
             b.prepareLocal(true);
             List<FetchRange> ranges = new java.util.ArrayList<>(b.pending());
             assertTrue(ranges.size() >= 3, "edits spread through the file: " + ranges);
-            Path staged;
-            try (java.util.stream.Stream<Path> st = Files.list(store.stagingRoot())) {
-                staged = st.findFirst().orElseThrow().resolve("big.img");
-            }
+            Path staged = theStaging(store).resolve("big.img");
             assertFalse(Files.exists(staged, java.nio.file.LinkOption.NOFOLLOW_LINKS),
                     "nothing copied yet: the copies (and the file) wait for startLocalCopies");
             b.startLocalCopies();
