@@ -71,6 +71,13 @@ class ReleaseBuilderTest {
         return Builds.build(store, m, source);
     }
 
+    /** A build of {@code m} started and its local part prepared (the caller holds the lock). */
+    private static ReleaseBuilder startAndPrepare(DatasetStore store, Manifest m) throws IOException {
+        ReleaseBuilder b = ReleaseBuilder.start(store, m, new ManifestCodec().encode(m));
+        b.prepareLocal();
+        return b;
+    }
+
     /** The build's staging directory (the only one under the store's staging root). */
     private static Path theStaging(DatasetStore store) throws IOException {
         try (var s = Files.list(store.stagingRoot())) {
@@ -575,8 +582,7 @@ class ReleaseBuilderTest {
         Manifest v1 = scan(o, 1);
         DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
         try (DatasetStore.Lock l = store.lock()) {
-            ReleaseBuilder b = ReleaseBuilder.start(store, v1, new ManifestCodec().encode(v1));
-            b.prepareLocal();
+            ReleaseBuilder b = startAndPrepare(store, v1);
             Path staging = theStaging(store);
             assertTrue(Files.isDirectory(staging.resolve("docs/deep")), "directories are made up front");
             assertFalse(Files.exists(staging.resolve("docs/a.txt")), "a file fetched whole waits for its bytes");
@@ -606,8 +612,7 @@ class ReleaseBuilderTest {
         Manifest v1 = scan(o, 1);
         DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
         try (DatasetStore.Lock l = store.lock()) {
-            ReleaseBuilder b = ReleaseBuilder.start(store, v1, new ManifestCodec().encode(v1));
-            b.prepareLocal();
+            ReleaseBuilder b = startAndPrepare(store, v1);
             Path staging = theStaging(store);
             for (FetchRange x : b.pending()) {
                 b.accept(x, read(o, x));
