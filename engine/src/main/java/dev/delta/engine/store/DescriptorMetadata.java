@@ -29,12 +29,15 @@ import java.nio.file.StandardOpenOption;
  */
 final class DescriptorMetadata {
     static final boolean AVAILABLE;
+    /** The JDK's file channel, whose descriptor is read; another kind of channel is set by path. */
+    private static final Class<?> CHANNEL_TYPE;
     private static final MethodHandle CHANNEL_FD;
     private static final MethodHandle FD_INT;
     private static final MethodHandle FCHMOD;
     private static final MethodHandle FUTIMENS;
 
     static {
+        Class<?> channelType = Void.class;
         MethodHandle channelFd = null;
         MethodHandle fdInt = null;
         MethodHandle fchmod = null;
@@ -42,6 +45,7 @@ final class DescriptorMetadata {
         boolean ok = false;
         try {
             Class<?> impl = Class.forName("sun.nio.ch.FileChannelImpl");
+            channelType = impl;
             channelFd = MethodHandles.privateLookupIn(impl, MethodHandles.lookup())
                     .findGetter(impl, "fd", FileDescriptor.class)
                     .asType(MethodType.methodType(FileDescriptor.class, FileChannel.class));
@@ -59,6 +63,7 @@ final class DescriptorMetadata {
             // not a Unix JDK, a different layout, or the packages are not opened: the public API it is
         }
         AVAILABLE = ok;
+        CHANNEL_TYPE = channelType;
         CHANNEL_FD = channelFd;
         FD_INT = fdInt;
         FCHMOD = fchmod;
@@ -74,7 +79,7 @@ final class DescriptorMetadata {
      * or a call failed: the caller then sets them by path, which reports any real error.
      */
     static boolean set(FileChannel ch, int mode, long mtimeNanos) {
-        if (!AVAILABLE || !(ch.getClass().getName().equals("sun.nio.ch.FileChannelImpl"))) {
+        if (!AVAILABLE || !CHANNEL_TYPE.isInstance(ch)) {
             return false;
         }
         try {

@@ -249,12 +249,17 @@ public final class ReleaseBuilder {
         if ((modeOf(staging) & 0700) != 0700) {
             return false;
         }
-        for (Entry e : target.entries()) {
+        makeDirectories(staging, target);
+        return true;
+    }
+
+    /** Makes every directory of {@code target} in an empty {@code staging}, each parent before its children. */
+    private static void makeDirectories(Path staging, Manifest target) throws IOException {
+        for (Entry e : target.entries()) { // canonical order
             if (e.isDir()) {
                 Files.createDirectory(staging.resolve(e.path()));
             }
         }
-        return true;
     }
 
     private static boolean joinDirectories(java.util.concurrent.FutureTask<Boolean> dirs) throws IOException {
@@ -407,6 +412,9 @@ public final class ReleaseBuilder {
      * unchanged files is one {@code link(2)} per file, bound by system calls rather than by bytes.
      */
     private void prepareFresh(boolean makeDirectories) throws IOException {
+        if (makeDirectories) {
+            makeDirectories(staging, target);
+        }
         Path currentDir = current == null ? null : store.releaseDir(current.version());
         List<PathChange> files = new ArrayList<>();
         List<Integer> indexes = new ArrayList<>();
@@ -417,11 +425,7 @@ public final class ReleaseBuilder {
                 continue;
             }
             index++;
-            if (e.isDir()) {
-                if (makeDirectories) {
-                    Files.createDirectory(staging.resolve(e.path()));
-                }
-            } else if (e.isFile()) {
+            if (e.isFile()) {
                 files.add(c);
                 indexes.add(index);
             }
