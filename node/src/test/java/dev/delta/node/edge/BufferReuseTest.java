@@ -59,11 +59,12 @@ class BufferReuseTest {
     /** What made a cold edge allocate: small files of every size, each its own range, between big files' ranges. */
     @Test
     void rangesOfMixedSizes_reuseTheirClassesBuffers() {
-        Syncer.SpareBuffers spare = new Syncer.SpareBuffers(Syncer.BUFFERED_KIB);
+        Syncer.SpareBuffers spare = new Syncer.SpareBuffers(Syncer.SPARE_KIB);
         Random rnd = new Random(5);
         java.util.Set<ByteBuffer> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         java.util.ArrayDeque<ByteBuffer> writing = new java.util.ArrayDeque<>();
         int taken = 0;
+        int writingKib = 0;
         for (int i = 0; i < 20_000; i++) {
             int length = rnd.nextInt(10) == 0 ? (int) Syncer.MAX_RANGE_BYTES : 1 + rnd.nextInt(200_000);
             ByteBuffer b = spare.take(length);
@@ -71,10 +72,13 @@ class BufferReuseTest {
             seen.add(b);
             taken++;
             writing.add(b);
-            if (writing.size() == 16) { // writers finish in order, 16 ranges behind
-                spare.give(writing.poll());
+            writingKib += Syncer.kib(b);
+            while (writingKib > Syncer.BUFFERED_KIB) { // writers finish in order, as far behind as the budget lets them
+                ByteBuffer done = writing.poll();
+                writingKib -= Syncer.kib(done);
+                spare.give(done);
             }
-            assertTrue(spare.kib() <= Syncer.BUFFERED_KIB);
+            assertTrue(spare.kib() <= Syncer.SPARE_KIB);
         }
         assertTrue(seen.size() < taken / 50, seen.size() + " buffers allocated for " + taken + " ranges");
     }
@@ -98,7 +102,7 @@ class BufferReuseTest {
     @Test
     void spareBuffers_stayWithinTheirBudget_whenSmallRangesComeBeforeBigOnes() {
         // what a cold edge did with a tree's small files (as groups) first, then a big file
-        Syncer.SpareBuffers spare = new Syncer.SpareBuffers(Syncer.BUFFERED_KIB);
+        Syncer.SpareBuffers spare = new Syncer.SpareBuffers(Syncer.SPARE_KIB);
         java.util.List<ByteBuffer> inUse = new java.util.ArrayList<>();
         for (int i = 0; i < Syncer.BUFFERED_KIB / (Syncer.MIN_RANGE_BUFFER / 1024); i++) {
             inUse.add(spare.take(9_000)); // as many small ranges as the writers' budget holds at once
@@ -111,7 +115,7 @@ class BufferReuseTest {
             if (writing.size() == 32) {
                 spare.give(writing.poll());
             }
-            assertTrue(spare.kib() <= Syncer.BUFFERED_KIB, "spare buffers hold " + spare.kib() + " KiB");
+            assertTrue(spare.kib() <= Syncer.SPARE_KIB, "spare buffers hold " + spare.kib() + " KiB");
         }
     }
 
