@@ -22,6 +22,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -577,6 +578,65 @@ class ReleaseBuilderTest {
     }
 
     @Test
+    void coldSync_listsItsRangesWhileItsDirectoriesAreMade_andEachWriteWaitsForItsOwn() throws IOException {
+        // 6,000 directories, made on a thread of their own; the files of the last one are written
+        // first, at once, and with them an empty file, one ending in zeros (a hole) and a duplicate.
+        Path o = tmp.resolve("origin");
+        for (int i = 0; i < 3000; i++) {
+            Files.createDirectories(o.resolve(String.format("d%04d/s", i)));
+        }
+        Path last = o.resolve("d2999/s");
+        Files.writeString(last.resolve("f.txt"), text(new Random(5), 400));
+        Files.createFile(last.resolve("empty"));
+        byte[] zeros = new byte[60_000];
+        for (int i = 0; i < 9_000; i++) {
+            zeros[i] = (byte) (i * 31 + 7);
+        }
+        Files.write(last.resolve("zeros.bin"), zeros);
+        Files.copy(last.resolve("f.txt"), o.resolve("d2998/s/copy.txt"));
+        Manifest v1 = scan(o, 1);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        ReleaseBuilder.FreshDirectories.beforeDirectory = path -> {
+            if (path.equals("d1500")) {
+                try {
+                    go.await(); // the thread stops halfway down the tree until the test lets it go on
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = startAndPrepare(store, v1);
+            List<FetchRange> ranges = new java.util.ArrayList<>(b.pending());
+            // (d2999/s/f.txt is filled at commit from its duplicate, the first in canonical order)
+            assertEquals(List.of("d2998/s/copy.txt", "d2999/s/zeros.bin"),
+                    ranges.stream().map(FetchRange::path).distinct().toList(), "every range is listed up front");
+            assertFalse(Files.exists(theStaging(store).resolve("d1500")), "listed before the directories are made");
+            java.util.Collections.reverse(ranges);
+            java.util.concurrent.CompletableFuture<Void> writes = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    for (FetchRange r : ranges) {
+                        b.accept(r, read(o, r));
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            assertThrows(java.util.concurrent.TimeoutException.class, () -> writes.get(300, TimeUnit.MILLISECONDS),
+                    "a write into d2999/s waits for its directory");
+            go.countDown();
+            writes.join();
+            b.commit(true);
+        } finally {
+            go.countDown();
+            ReleaseBuilder.FreshDirectories.beforeDirectory = null;
+        }
+        assertTreeMatches(v1, store.currentLink());
+        assertEquals(0, Files.size(store.currentLink().resolve("d2999/s/empty")));
+    }
+
+    @Test
     void coldSync_createsAFileFetchedWholeWhenItsFirstRangeArrives() throws IOException {
         Path o = origin();
         Manifest v1 = scan(o, 1);
@@ -584,7 +644,6 @@ class ReleaseBuilderTest {
         try (DatasetStore.Lock l = store.lock()) {
             ReleaseBuilder b = startAndPrepare(store, v1);
             Path staging = theStaging(store);
-            assertTrue(Files.isDirectory(staging.resolve("docs/deep")), "directories are made up front");
             assertFalse(Files.exists(staging.resolve("docs/a.txt")), "a file fetched whole waits for its bytes");
             FetchRange r = b.pending().stream().filter(x -> x.path().equals("docs/a.txt")).findFirst().orElseThrow();
             b.accept(r, read(o, r));

@@ -113,10 +113,12 @@ final class DeltaSide {
                     awaitSpare(e, work.resolve(e.name()), oldVersion, deadline);
                 }
             }
-            if (oldVersion > 0 && trees.files() > WarmUp.FILES) { // the nodes warm up once, while idle
+            if (oldVersion == 0 || trees.files() > WarmUp.FILES) { // the nodes warm up once, while idle
                 long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(TIMEOUT_MINUTES);
-                awaitWarmUp(origin, deadline);
-                for (NodeProcess e : edges) {
+                if (oldVersion > 0) { // an origin holding nothing yet warms up after its first publish
+                    awaitWarmUp(origin, deadline);
+                }
+                for (NodeProcess e : edges) { // an edge holding nothing warms up while it waits for a version
                     awaitWarmUp(e, deadline);
                 }
             }

@@ -1,5 +1,6 @@
 package dev.delta.node.edge;
 
+import dev.delta.engine.store.DatasetStore;
 import dev.delta.node.config.NodeConfig;
 import dev.delta.protocol.auth.TlsFiles;
 import dev.delta.protocol.client.Announcement;
@@ -99,6 +100,13 @@ public final class Follower implements AutoCloseable {
                                         dataset);
                                 toldWaiting = true;
                             }
+                            if (wake.isEmpty() && !WarmUp.settled() && !holdsRelease()) {
+                                // The first version will be a cold copy of the whole dataset, the
+                                // biggest sync this edge makes: its per-file code compiled by then,
+                                // not interpreted while the JIT catches up. The announcement cuts
+                                // the warm-up short between its steps.
+                                WarmUp.once(config.dataDir(), () -> closed || !wake.isEmpty());
+                            }
                             continue;
                         }
                         // Only a sync that worked resets the wait: one that fails on a connection that
@@ -160,6 +168,16 @@ public final class Follower implements AutoCloseable {
     static boolean nothingPublishedYet(DeltaException e) {
         return e.remoteError() == ErrorCode.UNKNOWN_DATASET
                 || (e.kind() == ErrorKind.VERSION_MISMATCH && String.valueOf(e.getMessage()).contains("no version yet"));
+    }
+
+    /** Whether this edge holds a release of the dataset (false when it cannot tell). */
+    private boolean holdsRelease() {
+        try {
+            return DatasetStore.exists(config.dataDir(), dataset)
+                    && DatasetStore.open(config.dataDir(), dataset).current().isPresent();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** The client settings for a node's upstream. */
