@@ -1,5 +1,7 @@
 package dev.delta.node.edge;
 
+import dev.delta.engine.store.DatasetStore;
+import dev.delta.node.demo.NodeProcess;
 import dev.delta.node.origin.Publisher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +26,47 @@ class WarmUpTest {
 
     @TempDir
     Path tmp;
+
+    /**
+     * An edge holding nothing, whose upstream has published nothing yet, warms up while it waits
+     * (its first version will be a cold copy of the whole dataset), leaves nothing of it behind, and
+     * syncs the first version when it comes. Real processes: the warm-up runs once per JVM.
+     */
+    @Test
+    void anEdgeWaitingForItsFirstVersion_warmsUpMeanwhile_thenSyncsIt() throws Exception {
+        String secret = "a-long-enough-secret-for-the-test";
+        Files.createDirectories(tmp.resolve("origin-data"));
+        Path originConfig = Files.writeString(tmp.resolve("origin.json"), "{\"role\": \"origin\", \"data_dir\": "
+                + "\"origin-data\", \"listen\": \"127.0.0.1:0\", \"secret\": \"" + secret + "\"}");
+        try (NodeProcess origin = NodeProcess.start("origin", originConfig, tmp)) {
+            Path edgeConfig = Files.writeString(tmp.resolve("edge.json"), "{\"role\": \"edge\", \"data_dir\": "
+                    + "\"edge-data\", \"listen\": \"127.0.0.1:0\", \"upstream\": \"127.0.0.1:" + origin.port()
+                    + "\", \"datasets\": [\"site\"], \"secret\": \"" + secret + "\"}");
+            try (NodeProcess edge = NodeProcess.start("edge", edgeConfig, tmp)) {
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(90);
+                String log = Files.readString(edge.log());
+                while (!log.contains(WarmUp.DONE_LINE) && System.nanoTime() < deadline && edge.isAlive()) {
+                    Thread.sleep(50);
+                    log = Files.readString(edge.log());
+                }
+                assertTrue(log.contains(WarmUp.DONE_LINE), log);
+                assertTrue(log.indexOf("has no version of site yet") < log.indexOf(WarmUp.DONE_LINE), log);
+                assertFalse(Files.exists(tmp.resolve("edge-data").resolve(WarmUp.SCRATCH)), "nothing left behind");
+
+                Path src = Files.createDirectories(tmp.resolve("src/d"));
+                Files.writeString(src.resolve("a.txt"), "first version\n");
+                new Publisher(tmp.resolve("origin-data"), "site").publish(tmp.resolve("src"));
+                Path edgeData = tmp.resolve("edge-data");
+                while (System.nanoTime() < deadline && !(DatasetStore.exists(edgeData, "site")
+                        && DatasetStore.open(edgeData, "site").current().isPresent())) {
+                    Thread.sleep(50);
+                }
+                assertEquals("first version\n",
+                        Files.readString(DatasetStore.open(edgeData, "site").currentLink().resolve("d/a.txt")),
+                        NodeProcess.tail(edge.log()));
+            }
+        }
+    }
 
     @Test
     void aGeneratedUpdate_isPublishedServedAndSynced_andTheScratchDirectoryGoes() throws Exception {
