@@ -219,10 +219,10 @@ public final class ReleaseBuilder {
         Path staging = store.stagingRoot().resolve("v" + target.version() + "-" + digest);
         removeOtherStaging(store, staging);
         // A first build (nothing current, nothing staged or committed yet) makes its directories
-        // while the plan is made: tens of thousands of mkdirs, one after the other, on a core the
-        // plan leaves free. prepareLocal() waits for them.
-        // (Not when the umask keeps the owner from writing in staging: prepareLocal() treats that
-        // as a staging to resume.)
+        // while the plan is made, and on while the ranges arrive: tens of thousands of mkdirs, one
+        // after the other, on a core the plan leaves free. prepareLocal(), the writes and the commit
+        // wait for what they need of them (see FreshDirectories). Not when the umask keeps the owner
+        // from writing in staging: prepareLocal() treats that as a staging to resume.
         FreshDirectories dirs = null;
         if (current == null && !Files.exists(staging, LinkOption.NOFOLLOW_LINKS)
                 && !Files.exists(store.releaseDir(target.version()), LinkOption.NOFOLLOW_LINKS)) {
