@@ -493,22 +493,6 @@ public final class ReleaseBuilder {
      */
     private boolean prepareFreshAhead() throws IOException {
         List<FilePlan> later = new ArrayList<>();
-        for (FilePlan fp : plan.files()) {
-            if (fp.target().size() >= ReleaseSpare.MIN_BYTES) {
-                return false;
-            }
-            for (Segment x : fp.segments()) {
-                if (x.kind() == Segment.Kind.LOCAL) {
-                    return false;
-                }
-            }
-        }
-        for (PathChange c : plan.diff().all()) {
-            Entry e = c.newEntry();
-            if (e != null && e.isFile() && !filePlans.containsKey(e.path())) {
-                return false; // not built from the plan (nothing current: should not happen)
-            }
-        }
         List<FetchRange> out = new ArrayList<>();
         for (PathChange c : plan.diff().all()) { // canonical order, as prepareFresh lists them
             Entry e = c.newEntry();
@@ -516,8 +500,14 @@ public final class ReleaseBuilder {
                 continue;
             }
             FilePlan fp = filePlans.get(e.path());
+            if (fp == null || e.size() >= ReleaseSpare.MIN_BYTES) {
+                return false; // not built from the plan (nothing current: should not happen), or a spare's
+            }
             boolean fetchedOnly = e.size() > 0;
             for (Segment x : fp.segments()) {
+                if (x.kind() == Segment.Kind.LOCAL) {
+                    return false;
+                }
                 if (x.kind() == Segment.Kind.FETCH) {
                     addMissing(e, x, null, out);
                 } else {
@@ -557,9 +547,9 @@ public final class ReleaseBuilder {
     }
 
     private void makeShells() throws IOException {
-        List<FilePlan> todo = shells;
+        List<FilePlan> toMake = shells;
         shells = List.of();
-        for (FilePlan fp : todo) {
+        for (FilePlan fp : toMake) {
             Entry e = fp.target();
             try (FileChannel ch = FileChannel.open(staging.resolve(e.path()), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
