@@ -115,9 +115,7 @@ final class DeltaSide {
             }
             if (oldVersion == 0 || trees.files() > WarmUp.FILES) { // the nodes warm up once, while idle
                 long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(TIMEOUT_MINUTES);
-                if (oldVersion > 0) { // (an origin that holds nothing warms up only after its first publish)
-                    awaitWarmUp(origin, deadline);
-                }
+                awaitWarmUp(origin, deadline); // an origin that has published nothing warms up too
                 for (NodeProcess e : edges) { // an edge holding nothing warms up while it waits for a version
                     awaitWarmUp(e, deadline);
                 }

@@ -87,9 +87,10 @@ public final class Node implements AutoCloseable {
 
     /**
      * An origin's {@link WarmUp}: on a thread of its own, once the node has been quiet for
-     * {@link #WARM_UP_WHEN_QUIET_MS} and a dataset it serves is big enough to be worth it; a request
-     * or an announcement cuts it short, and it is tried again when quiet. (An edge warms up after
-     * its first sync, on its follower's thread.)
+     * {@link #WARM_UP_WHEN_QUIET_MS} and a dataset it serves is big enough to be worth it, or while
+     * it has published nothing yet (its first release goes whole to every edge); a request or an
+     * announcement cuts it short, and it is tried again when quiet. (An edge warms up on its
+     * follower's thread.)
      */
     private void startWarmUp() {
         if (WarmUp.settled()) {
@@ -107,7 +108,8 @@ public final class Node implements AutoCloseable {
                 if (service.quietNanos() < quiet || System.nanoTime() - lastLook < quiet) {
                     continue;
                 }
-                if (WarmUp.worthIt(config.dataDir(), config.datasets())) {
+                if (WarmUp.nothingPublished(config.dataDir(), config.datasets())
+                        || WarmUp.worthIt(config.dataDir(), config.datasets())) {
                     WarmUp.once(config.dataDir(), () -> closed || service.quietNanos() < quiet);
                     lastLook = System.nanoTime();
                 } else {

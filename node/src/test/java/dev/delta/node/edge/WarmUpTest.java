@@ -30,10 +30,11 @@ class WarmUpTest {
     /**
      * An edge holding nothing, whose upstream has published nothing yet, warms up while it waits
      * (its first version will be a cold copy of the whole dataset), leaves nothing of it behind, and
-     * syncs the first version when it comes. Real processes: the warm-up runs once per JVM.
+     * syncs the first version when it comes; the origin, which has published nothing either, warms
+     * up too (it will serve that cold copy). Real processes: the warm-up runs once per JVM.
      */
     @Test
-    void anEdgeWaitingForItsFirstVersion_warmsUpMeanwhile_thenSyncsIt() throws Exception {
+    void nodesWaitingForTheFirstVersion_warmUpMeanwhile_thenTheEdgeSyncsIt() throws Exception {
         String secret = "a-long-enough-secret-for-the-test";
         Files.createDirectories(tmp.resolve("origin-data"));
         Path originConfig = Files.writeString(tmp.resolve("origin.json"), "{\"role\": \"origin\", \"data_dir\": "
@@ -52,6 +53,13 @@ class WarmUpTest {
                 assertTrue(log.contains(WarmUp.DONE_LINE), log);
                 assertTrue(log.indexOf("has no version of site yet") < log.indexOf(WarmUp.DONE_LINE), log);
                 assertFalse(Files.exists(tmp.resolve("edge-data").resolve(WarmUp.SCRATCH)), "nothing left behind");
+                String originLog = Files.readString(origin.log());
+                while (!originLog.contains(WarmUp.DONE_LINE) && System.nanoTime() < deadline && origin.isAlive()) {
+                    Thread.sleep(50);
+                    originLog = Files.readString(origin.log());
+                }
+                assertTrue(originLog.contains(WarmUp.DONE_LINE), originLog);
+                assertFalse(Files.exists(tmp.resolve("origin-data").resolve(WarmUp.SCRATCH)), "nothing left behind");
 
                 Path src = Files.createDirectories(tmp.resolve("src/d"));
                 Files.writeString(src.resolve("a.txt"), "first version\n");
@@ -98,6 +106,23 @@ class WarmUpTest {
         assertTrue(WarmUp.worthIt(data, List.of("big"), FILES));
         assertFalse(WarmUp.worthIt(data, List.of("small"), FILES), "only the datasets named");
         assertFalse(WarmUp.worthIt(data, List.of("big")), "not above the warm-up's own tree");
+    }
+
+    @Test
+    void nothingIsPublished_untilADatasetHasACurrentRelease() throws Exception {
+        Path data = tmp.resolve("data");
+        assertTrue(WarmUp.nothingPublished(data, List.of()), "no data directory yet");
+        Files.createDirectories(data.resolve(WarmUp.SCRATCH).resolve("x"));
+        Files.createDirectories(data.resolve("not-a-store"));
+        assertTrue(WarmUp.nothingPublished(data, List.of()), "no dataset store");
+        DatasetStore.open(data, "site"); // made, nothing committed
+        assertTrue(WarmUp.nothingPublished(data, List.of()), "a store without a current release");
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("a.txt"), "a");
+        new Publisher(data, "site").scratch().publish(src);
+        assertFalse(WarmUp.nothingPublished(data, List.of()), "any dataset of the data directory");
+        assertFalse(WarmUp.nothingPublished(data, List.of("site")));
+        assertTrue(WarmUp.nothingPublished(data, List.of("other")), "only the datasets named");
     }
 
     @Test
