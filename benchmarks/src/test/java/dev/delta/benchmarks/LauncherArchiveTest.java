@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -61,6 +63,56 @@ class LauncherArchiveTest {
         Run after = run(root);
         assertEquals(0, after.status, after.output);
         assertFalse(after.output.contains("preparing the start-up archive"), after.output);
+    }
+
+    /**
+     * A node ({@code serve}) gets the parallel collector, other commands the JVM's default, and a
+     * collector named in {@code DELTA_JAVA_OPTS} wins (the JVM refuses two). The JVM prints the
+     * flags it runs with ({@code -XX:+PrintCommandLineFlags}; without the compiler directives,
+     * whose option silences the VM's own output).
+     */
+    @Test
+    void aNodeRunsTheParallelCollector_otherCommandsTheDefault_unlessTheCallerNamesOne() throws Exception {
+        Path root = copyOfTheBuild();
+        Run serve = run(root, "-XX:+PrintCommandLineFlags", "serve", "--help");
+        assertEquals(0, serve.status, serve.output);
+        assertTrue(serve.output.contains("-XX:+UseParallelGC"), serve.output);
+        Run sync = run(root, "-XX:+PrintCommandLineFlags", "sync", "--help");
+        assertEquals(0, sync.status, sync.output);
+        assertFalse(sync.output.contains("-XX:+UseParallelGC"), sync.output);
+        Run chosen = run(root, "-XX:+UseSerialGC -XX:+PrintCommandLineFlags", "serve", "--help");
+        assertEquals(0, chosen.status, chosen.output);
+        assertTrue(chosen.output.contains("-XX:+UseSerialGC"), chosen.output);
+        assertFalse(chosen.output.contains("-XX:+UseParallelGC"), chosen.output);
+    }
+
+    private Path copyOfTheBuild() throws IOException {
+        Path repo = Path.of(System.getProperty("user.dir")).getParent();
+        Path jar = repo.resolve("node/target/delta.jar");
+        assertTrue(Files.isRegularFile(jar), "no " + jar + ": package the node module first (mvn -B verify does)");
+        Path root = tmp.resolve("delta-gc");
+        Files.createDirectories(root.resolve("node/target"));
+        Files.createDirectories(root.resolve("node/src/main/jvm"));
+        Files.copy(repo.resolve("delta"), root.resolve("delta"), StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(jar, root.resolve("node/target/delta.jar"));
+        Files.copy(repo.resolve("node/src/main/jvm/jit-directives.json"), root.resolve("node/src/main/jvm/jit-directives.json"));
+        return root;
+    }
+
+    /** {@code delta args...} with {@code DELTA_JAVA_OPTS=javaOpts}, without the compiler directives. */
+    private static Run run(Path root, String javaOpts, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(root.resolve("delta").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("DELTA_JAVA_OPTS", javaOpts);
+        pb.environment().put("DELTA_JIT", "default");
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("the launcher did not finish in 120 s");
+        }
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
     private record Run(int status, String output) {

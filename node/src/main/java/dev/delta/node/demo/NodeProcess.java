@@ -62,6 +62,12 @@ public final class NodeProcess implements AutoCloseable {
         return deltaCommand(List.of(), args);
     }
 
+    /**
+     * The garbage collector the launcher gives a node ({@code delta serve}) unless the caller names
+     * one; other commands keep the JVM's default (the launcher says why).
+     */
+    public static final String NODE_GC = "-XX:+UseParallelGC";
+
     /** Same, with extra JVM options before the class name. */
     public static List<String> deltaCommand(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>();
@@ -72,6 +78,10 @@ public final class NodeProcess implements AutoCloseable {
         cmd.add("-XX:+ExitOnOutOfMemoryError"); // as the launcher: fail visibly, never hang half-dead
         // ...and say why in the node's log, which the VM's own line does not reach (see the launcher)
         cmd.add("-XX:OnOutOfMemoryError=echo 'delta (pid %p): out of memory (Java heap), exiting with status 3' >&2");
+        if (args.length > 0 && args[0].equals("serve")
+                && jvmOptions.stream().noneMatch(o -> o.startsWith("-XX:+Use") && o.endsWith("GC"))) {
+            cmd.add(NODE_GC);
+        }
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NodeProcessTest {
     private static final List<String> LAUNCHER = List.of(
@@ -23,5 +25,14 @@ class NodeProcessTest {
                         "-Ddelta.spare=false"),
                 NodeProcess.inherited(LAUNCHER), "the launcher's options, compiler directives included, in order,"
                         + " and Delta's own switches");
+    }
+
+    @Test
+    void aNodeRunsTheLaunchersCollector_otherCommandsTheDefault_unlessTheCallerNamesOne() {
+        assertTrue(NodeProcess.deltaCommand("serve", "--config", "x.json").contains(NodeProcess.NODE_GC));
+        assertFalse(NodeProcess.deltaCommand("sync", "--data", "d").contains(NodeProcess.NODE_GC));
+        List<String> chosen = NodeProcess.deltaCommand(List.of("-XX:+UseG1GC"), "serve", "--config", "x.json");
+        assertFalse(chosen.contains(NodeProcess.NODE_GC), chosen.toString());
+        assertTrue(chosen.contains("-XX:+UseG1GC"), chosen.toString());
     }
 }
