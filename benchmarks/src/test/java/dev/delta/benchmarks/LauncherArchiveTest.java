@@ -33,15 +33,7 @@ class LauncherArchiveTest {
 
     @Test
     void aJarWithAnotherTimeThanTheArchivesGetsANewArchive() throws Exception {
-        Path repo = Path.of(System.getProperty("user.dir")).getParent();
-        Path jar = repo.resolve("node/target/delta.jar");
-        assertTrue(Files.isRegularFile(jar), "no " + jar + ": package the node module first (mvn -B verify does)");
-        Path root = tmp.resolve("delta");
-        Files.createDirectories(root.resolve("node/target"));
-        Files.createDirectories(root.resolve("node/src/main/jvm"));
-        Files.copy(repo.resolve("delta"), root.resolve("delta"), StandardCopyOption.COPY_ATTRIBUTES);
-        Files.copy(jar, root.resolve("node/target/delta.jar"));
-        Files.copy(repo.resolve("node/src/main/jvm/jit-directives.json"), root.resolve("node/src/main/jvm/jit-directives.json"));
+        Path root = copyOfTheBuild("delta");
 
         Run first = run(root);
         assertEquals(0, first.status, first.output);
@@ -73,7 +65,7 @@ class LauncherArchiveTest {
      */
     @Test
     void aNodeRunsTheParallelCollector_otherCommandsTheDefault_unlessTheCallerNamesOne() throws Exception {
-        Path root = copyOfTheBuild();
+        Path root = copyOfTheBuild("delta-gc");
         Run serve = run(root, "-XX:+PrintCommandLineFlags", "serve", "--help");
         assertEquals(0, serve.status, serve.output);
         assertTrue(serve.output.contains("-XX:+UseParallelGC"), serve.output);
@@ -86,11 +78,12 @@ class LauncherArchiveTest {
         assertFalse(chosen.output.contains("-XX:+UseParallelGC"), chosen.output);
     }
 
-    private Path copyOfTheBuild() throws IOException {
+    /** The launcher, the node's runnable jar and its compiler directives, copied into {@code tmp/name}. */
+    private Path copyOfTheBuild(String name) throws IOException {
         Path repo = Path.of(System.getProperty("user.dir")).getParent();
         Path jar = repo.resolve("node/target/delta.jar");
         assertTrue(Files.isRegularFile(jar), "no " + jar + ": package the node module first (mvn -B verify does)");
-        Path root = tmp.resolve("delta-gc");
+        Path root = tmp.resolve(name);
         Files.createDirectories(root.resolve("node/target"));
         Files.createDirectories(root.resolve("node/src/main/jvm"));
         Files.copy(repo.resolve("delta"), root.resolve("delta"), StandardCopyOption.COPY_ATTRIBUTES);
@@ -101,11 +94,26 @@ class LauncherArchiveTest {
 
     /** {@code delta args...} with {@code DELTA_JAVA_OPTS=javaOpts}, without the compiler directives. */
     private static Run run(Path root, String javaOpts, String... args) throws IOException, InterruptedException {
+        return launch(root, javaOpts, "default", args);
+    }
+
+    /** {@code delta --version}, refusing to start without the archive (when the launcher names one). */
+    private static Run run(Path root) throws IOException, InterruptedException {
+        return launch(root, "-Xshare:on", null, "--version");
+    }
+
+    /** {@code delta args...} with {@code DELTA_JAVA_OPTS=javaOpts} and {@code DELTA_JIT=jit} (null: unset). */
+    private static Run launch(Path root, String javaOpts, String jit, String... args)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(root.resolve("delta").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("DELTA_JAVA_OPTS", javaOpts);
-        pb.environment().put("DELTA_JIT", "default");
+        if (jit == null) {
+            pb.environment().remove("DELTA_JIT");
+        } else {
+            pb.environment().put("DELTA_JIT", jit);
+        }
         Process p = pb.start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -116,19 +124,5 @@ class LauncherArchiveTest {
     }
 
     private record Run(int status, String output) {
-    }
-
-    /** {@code delta --version}, refusing to start without the archive (when the launcher names one). */
-    private static Run run(Path root) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(root.resolve("delta").toString(), "--version").redirectErrorStream(true);
-        pb.environment().put("DELTA_JAVA_OPTS", "-Xshare:on");
-        pb.environment().remove("DELTA_JIT");
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("the launcher did not finish in 120 s");
-        }
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 }
