@@ -96,9 +96,9 @@ public final class WarmUp {
      * Whether no dataset in {@code dataDir} (of {@code datasets}, or any when empty) has a current
      * release: an origin that has published nothing yet. Its first publish is a cold copy for every
      * edge, the most it ever serves at once, and a node just started served it from the interpreter
-     * while the JIT caught up (replays of a following edge's cold copy of the spec tree: the
-     * manifest's answer took 0.56-0.75 s from a just-started origin, 0.14-0.16 s from one that had
-     * served before).
+     * while the JIT caught up (five alternating replays of a following edge's cold copy of the spec
+     * tree: the manifest's answer took 0.50-0.56 s from a just-started origin, 0.29-0.39 s from one
+     * that had warmed up).
      */
     public static boolean nothingPublished(Path dataDir, List<String> datasets) {
         List<String> names = new ArrayList<>(datasets);
