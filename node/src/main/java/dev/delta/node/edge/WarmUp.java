@@ -101,17 +101,13 @@ public final class WarmUp {
      * that had warmed up).
      */
     public static boolean nothingPublished(Path dataDir, List<String> datasets) {
-        List<String> names = new ArrayList<>(datasets);
-        if (names.isEmpty()) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
-                for (Path p : ds) {
-                    names.add(p.getFileName().toString());
-                }
-            } catch (java.nio.file.NoSuchFileException e) {
-                return true; // made by the first publish
-            } catch (IOException e) {
-                return false;
-            }
+        List<String> names;
+        try {
+            names = names(dataDir, datasets);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return true; // made by the first publish
+        } catch (IOException e) {
+            return false;
         }
         for (String d : names) {
             try {
@@ -128,15 +124,11 @@ public final class WarmUp {
 
     /** {@link #worthIt(Path, List)} for datasets of more than {@code files} files; for tests. */
     static boolean worthIt(Path dataDir, List<String> datasets, int files) {
-        List<String> names = new ArrayList<>(datasets);
-        if (names.isEmpty()) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
-                for (Path p : ds) {
-                    names.add(p.getFileName().toString());
-                }
-            } catch (IOException e) {
-                return false;
-            }
+        List<String> names;
+        try {
+            names = names(dataDir, datasets);
+        } catch (IOException e) {
+            return false;
         }
         for (String d : names) {
             try {
@@ -153,6 +145,19 @@ public final class WarmUp {
             }
         }
         return false;
+    }
+
+    /** {@code datasets}, or when none are named every name in {@code dataDir}. */
+    private static List<String> names(Path dataDir, List<String> datasets) throws IOException {
+        List<String> names = new ArrayList<>(datasets);
+        if (names.isEmpty()) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
+                for (Path p : ds) {
+                    names.add(p.getFileName().toString());
+                }
+            }
+        }
+        return names;
     }
 
     /**
