@@ -18,6 +18,7 @@ import dev.delta.engine.scan.ScanResult;
 import dev.delta.engine.scan.Scanner;
 import dev.delta.engine.store.ChunkMismatchException;
 import dev.delta.engine.store.DatasetStore;
+import dev.delta.engine.store.FileSystemSync;
 import dev.delta.engine.store.FetchRange;
 import dev.delta.engine.store.ReleaseBuilder;
 import dev.delta.engine.store.StoreException;
@@ -224,6 +225,7 @@ public final class Publisher {
                 pack(store, m, e -> isNewPath(prev, e.path()), "new content");
                 packGroups(store, m, newPathsOnly(prev, m), "small files in groups of new paths");
             }
+            flushToDisk(store, m.version());
             store.switchTo(m.version());
         } catch (IOException | RuntimeException e) {
             dropUnswitched(store, e);
@@ -373,6 +375,17 @@ public final class Publisher {
         long pack(PackedBlocks packs, Manifest m, Path releaseDir, int threads) throws IOException;
     }
 
+    /**
+     * Writes the new release (its files, packed copies, manifest and patches) to disk before
+     * {@code current} moves to it ({@link FileSystemSync}): a power cut after the switch finds it
+     * whole, and the edges told about it do not copy it while the kernel writes it back.
+     */
+    private void flushToDisk(DatasetStore store, long version) throws IOException {
+        long t0 = System.nanoTime();
+        FileSystemSync.flush(store.root());
+        LOG.info("{}: v{} written to disk in {} ms", dataset, version, (System.nanoTime() - t0) / 1_000_000);
+    }
+
     /** Runs one packing step, timed and logged; a failure is logged only (edges get it compressed on the fly). */
     private void packStep(DatasetStore store, Manifest m, Packing step, String what, String of) {
         long t0 = System.nanoTime();
@@ -443,6 +456,7 @@ public final class Publisher {
                     sig = ManifestSigner.sign(root, signingKey);
                     store.writeSignature(m.version(), sig.toText());
                 }
+                flushToDisk(store, m.version());
                 store.switchTo(m.version()); // after the signature: edges that require one find it
             } catch (IOException | RuntimeException e) {
                 dropUnswitched(store, e);
