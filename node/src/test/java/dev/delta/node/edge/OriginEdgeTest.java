@@ -763,8 +763,10 @@ class OriginEdgeTest {
             try (Node edge = Node.start(edgeNodeConfig(origin.port()))) {
                 Thread.sleep(3_700);
                 assertFalse(Files.exists(originData.resolve("site")), "a waiting edge makes nothing on the origin");
-                long t0 = System.nanoTime();
                 new Publisher(originData, "site").publish(src);
+                // From the publish's return: it syncs the file system before its switch, which
+                // takes as long as the machine's other dirty pages need (2.7 s once in CI).
+                long t0 = System.nanoTime();
                 DatasetStore es = DatasetStore.open(edgeData, "site");
                 long deadline = t0 + 30_000_000_000L;
                 while (es.current().isEmpty() && System.nanoTime() < deadline) {
@@ -772,7 +774,7 @@ class OriginEdgeTest {
                 }
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 assertTrue(es.current().isPresent(), "v1 never arrived");
-                assertTrue(ms < 2_500, "v1 applied " + ms + " ms after the publish");
+                assertTrue(ms < 2_500, "v1 applied " + ms + " ms after the publish returned");
                 assertMatches(edgeData, src);
             }
         }
