@@ -765,7 +765,8 @@ class OriginEdgeTest {
                 assertFalse(Files.exists(originData.resolve("site")), "a waiting edge makes nothing on the origin");
                 new Publisher(originData, "site").publish(src);
                 // From the publish's return: it syncs the file system before its switch, which
-                // takes as long as the machine's other dirty pages need (2.7 s once in CI).
+                // takes as long as the machine's other dirty pages need (in a CI run beside a big
+                // delete, the publish and the edge's copy took 2.7 s together).
                 long t0 = System.nanoTime();
                 DatasetStore es = DatasetStore.open(edgeData, "site");
                 long deadline = t0 + 30_000_000_000L;
