@@ -63,11 +63,11 @@ public final class FileSystemSync {
         String name = String.join(" ", args);
         Process p;
         try {
-            p = new ProcessBuilder(args).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            p = new ProcessBuilder(args).redirectErrorStream(true).start();
         } catch (IOException e) {
             return "'" + name + "' could not start (" + e.getMessage() + ")";
         }
-        p.getOutputStream().close();
+        p.getOutputStream().close(); // nothing to read: its input ends at once
         try {
             if (!p.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
