@@ -768,8 +768,7 @@ public final class ReleaseBuilder {
             FilePlan fp = filePlans.get(path);
             // Duplicates are filled at commit, and a hole is no range or copy to count in: such a
             // file is read back and verified at commit.
-            boolean atCommit = fp == null || fp.segments().stream().anyMatch(x -> x.kind() == Segment.Kind.DUPLICATE
-                    || x.kind() == Segment.Kind.ZERO);
+            boolean atCommit = fp == null || fp.has(Segment.Kind.DUPLICATE) || fp.has(Segment.Kind.ZERO);
             List<Segment> local = copies.getOrDefault(path, List.of());
             for (Segment x : local) {
                 bytes += x.length();
@@ -844,7 +843,7 @@ public final class ReleaseBuilder {
             deferred.add(fp);
             return;
         }
-        if (fresh && e.size() > 0 && fp.segments().stream().allMatch(s -> s.kind() == Segment.Kind.FETCH)) {
+        if (fresh && e.size() > 0 && fp.all(Segment.Kind.FETCH)) {
             for (Segment s : fp.segments()) {
                 addMissing(e, s, null, out);
             }
@@ -1417,7 +1416,7 @@ public final class ReleaseBuilder {
         }
         Set<String> incomplete = new HashSet<>();
         for (FilePlan fp : plan.files()) {
-            if (fp.segments().stream().anyMatch(seg -> seg.kind() != Segment.Kind.LOCAL && seg.kind() != Segment.Kind.ZERO)) {
+            if (fp.hasOtherThan(Segment.Kind.LOCAL, Segment.Kind.ZERO)) {
                 incomplete.add(fp.path());
             }
         }
@@ -1529,8 +1528,7 @@ public final class ReleaseBuilder {
     }
 
     private void fillDuplicates(FilePlan fp) throws IOException {
-        boolean any = fp.segments().stream().anyMatch(s -> s.kind() == Segment.Kind.DUPLICATE);
-        if (!any) {
+        if (!fp.has(Segment.Kind.DUPLICATE)) {
             return;
         }
         try (FileChannel out = FileChannel.open(staging.resolve(fp.path()), StandardOpenOption.WRITE,

@@ -1097,10 +1097,63 @@ public final class Syncer {
         return out;
     }
 
+    /**
+     * The writes of a round handed to the writers and not finished yet: a count, not a future per
+     * range (a cold copy of the spec tree hands over 80,000, and their futures lived, and were
+     * copied by the collector, until the round ended).
+     */
+    static final class WritesInFlight {
+        private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+        private final Object lock = new Object();
+        /** The first write that failed with an unchecked exception or an error. */
+        private final AtomicReference<Throwable> unexpected = new AtomicReference<>();
+
+        /** A write is about to be handed over. */
+        void begin() {
+            pending.incrementAndGet();
+        }
+
+        /** A write ended, with {@code failure} if it threw something unexpected (null if not). */
+        void end(Throwable failure) {
+            if (failure != null) {
+                unexpected.compareAndSet(null, failure);
+            }
+            if (pending.decrementAndGet() == 0) {
+                synchronized (lock) { // the waiter checks the count under the lock: no wake-up lost
+                    lock.notifyAll();
+                }
+            }
+        }
+
+        /**
+         * Waits (an interrupt is kept for later, as a join would) until every write handed over has
+         * ended; then throws the first unexpected failure, wrapped as a join throws it.
+         */
+        void await() {
+            boolean interrupted = false;
+            synchronized (lock) {
+                while (pending.get() > 0) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            Throwable t = unexpected.get();
+            if (t != null) {
+                throw new java.util.concurrent.CompletionException(t);
+            }
+        }
+    }
+
     /** What the receivers of one fetch round share. */
     private record Receivers(ReleaseBuilder b, ExecutorService writers, AtomicLong accepted, List<FetchRange> failed,
                              AtomicReference<IOException> writeError, Semaphore buffers,
-                             SpareBuffers spare, List<CompletableFuture<?>> writes,
+                             SpareBuffers spare, WritesInFlight writes,
                              java.util.concurrent.atomic.AtomicBoolean abort,
                              java.util.concurrent.atomic.AtomicInteger partialKib) {
     }
@@ -1193,8 +1246,10 @@ public final class Syncer {
                 rx.partialKib().addAndGet(-kib(buf));
             }
             ByteBuffer full = buf.flip();
+            rx.writes().begin();
             try {
-                rx.writes().add(CompletableFuture.runAsync(() -> {
+                rx.writers().execute(() -> {
+                    Throwable unexpected = null;
                     try {
                         rx.b().accept(r, full);
                         progress.accept(rx.accepted().addAndGet(r.length()));
@@ -1202,17 +1257,21 @@ public final class Syncer {
                         rx.failed().add(r);
                     } catch (IOException ex) {
                         rx.writeError().compareAndSet(null, ex);
+                    } catch (RuntimeException | Error ex) {
+                        unexpected = ex;
                     } finally {
                         rx.spare().give(full);
                         if (holds) {
                             rx.buffers().release(kib(full));
                         }
+                        rx.writes().end(unexpected);
                     }
-                }, rx.writers()));
+                });
             } catch (java.util.concurrent.RejectedExecutionException ex) {
                 if (holds) {
                     rx.buffers().release(kib(full));
                 }
+                rx.writes().end(null);
                 throw ex;
             }
         }
@@ -1392,7 +1451,7 @@ public final class Syncer {
         // and a new array for each cost the connection's I/O thread more than its bytes did.
         SpareBuffers spare = new SpareBuffers(SPARE_KIB);
         List<CompletableFuture<?>> requests = new ArrayList<>();
-        List<CompletableFuture<?>> writes = Collections.synchronizedList(new ArrayList<>());
+        WritesInFlight writes = new WritesInFlight();
         java.util.concurrent.atomic.AtomicBoolean abort = new java.util.concurrent.atomic.AtomicBoolean();
         // Whole small files that make up whole groups go a group per request (first round only: a
         // refetch isolates the files that failed), on connections that speak GET_FILES.
@@ -1462,7 +1521,7 @@ public final class Syncer {
             settle(requests);
             throw ex;
         }
-        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
+        writes.await();
         if (writeError.get() != null) {
             throw writeError.get();
         }
