@@ -78,6 +78,31 @@ class LauncherArchiveTest {
         assertFalse(chosen.output.contains("-XX:+UseParallelGC"), chosen.output);
     }
 
+    /**
+     * A node given a maximum heap commits all of it ({@code -Xms} the same) and touches it at start;
+     * one without {@code -Xmx}, or another command, does neither; the caller's own {@code -Xms} or
+     * {@code AlwaysPreTouch} wins.
+     */
+    @Test
+    void aNodeGivenAMaximumHeapCommitsAndTouchesItAtStart() throws Exception {
+        Path root = copyOfTheBuild("delta-heap");
+        // 600 MiB: above the JVM's default initial heap (1/64 of the memory) on most machines
+        Run node = run(root, "-Xmx600m -XX:+PrintCommandLineFlags", "serve", "--help");
+        assertEquals(0, node.status, node.output);
+        assertTrue(node.output.contains("-XX:InitialHeapSize=629145600") && node.output.contains("-XX:+AlwaysPreTouch"),
+                node.output);
+        Run noMax = run(root, "-XX:+PrintCommandLineFlags", "serve", "--help");
+        assertEquals(0, noMax.status, noMax.output);
+        assertFalse(noMax.output.contains("AlwaysPreTouch"), noMax.output);
+        Run own = run(root, "-Xmx200m -Xms64m -XX:-AlwaysPreTouch -XX:+PrintCommandLineFlags", "serve", "--help");
+        assertEquals(0, own.status, own.output);
+        assertTrue(own.output.contains("-XX:InitialHeapSize=67108864") && !own.output.contains("+AlwaysPreTouch"),
+                own.output);
+        Run sync = run(root, "-Xmx200m -XX:+PrintCommandLineFlags", "sync", "--help");
+        assertEquals(0, sync.status, sync.output);
+        assertFalse(sync.output.contains("AlwaysPreTouch"), sync.output);
+    }
+
     /** The launcher, the node's runnable jar and its compiler directives, copied into {@code tmp/name}. */
     private Path copyOfTheBuild(String name) throws IOException {
         Path repo = Path.of(System.getProperty("user.dir")).getParent();

@@ -68,19 +68,46 @@ public final class NodeProcess implements AutoCloseable {
      */
     public static final String NODE_GC = "-XX:+UseParallelGC";
 
+    /** The maximum heap of every command started here (the demo's and the bench's), unless the caller names another. */
+    static final String NODE_HEAP = "256m";
+
+    /**
+     * As the launcher does for a node given a maximum heap: all of it committed ({@code -Xms} the
+     * same as the last {@code -Xmx}) and touched at start ({@code -XX:+AlwaysPreTouch}), unless
+     * {@code jvmOptions} name either themselves. The launcher says why.
+     */
+    static List<String> nodeHeap(List<String> jvmOptions) {
+        List<String> out = new ArrayList<>();
+        String max = NODE_HEAP;
+        for (String o : jvmOptions) {
+            if (o.startsWith("-Xmx")) {
+                max = o.substring(4);
+            }
+        }
+        if (jvmOptions.stream().noneMatch(o -> o.startsWith("-Xms"))) {
+            out.add("-Xms" + max);
+        }
+        if (jvmOptions.stream().noneMatch(o -> o.contains("AlwaysPreTouch"))) {
+            out.add("-XX:+AlwaysPreTouch");
+        }
+        return out;
+    }
+
     /** Same, with extra JVM options before the class name. */
     public static List<String> deltaCommand(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(inherited(ManagementFactory.getRuntimeMXBean().getInputArguments()));
         cmd.add("-Dchronicle.analytics.disable=true");
-        cmd.add("-Xmx256m");
+        cmd.add("-Xmx" + NODE_HEAP);
         cmd.add("-XX:+ExitOnOutOfMemoryError"); // as the launcher: fail visibly, never hang half-dead
         // ...and say why in the node's log, which the VM's own line does not reach (see the launcher)
         cmd.add("-XX:OnOutOfMemoryError=echo 'delta (pid %p): out of memory (Java heap), exiting with status 3' >&2");
-        if (args.length > 0 && args[0].equals("serve")
-                && jvmOptions.stream().noneMatch(o -> o.startsWith("-XX:+Use") && o.endsWith("GC"))) {
-            cmd.add(NODE_GC);
+        if (args.length > 0 && args[0].equals("serve")) {
+            if (jvmOptions.stream().noneMatch(o -> o.startsWith("-XX:+Use") && o.endsWith("GC"))) {
+                cmd.add(NODE_GC);
+            }
+            cmd.addAll(nodeHeap(jvmOptions));
         }
         cmd.addAll(jvmOptions);
         cmd.add("-cp");

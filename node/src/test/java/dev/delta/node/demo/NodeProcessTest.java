@@ -35,4 +35,17 @@ class NodeProcessTest {
         assertFalse(chosen.contains(NodeProcess.NODE_GC), chosen.toString());
         assertTrue(chosen.contains("-XX:+UseG1GC"), chosen.toString());
     }
+
+    @Test
+    void aNodesHeapIsCommittedAndTouchedAtStart_asMuchAsItsMaximum_unlessTheCallerSaysOtherwise() {
+        List<String> node = NodeProcess.deltaCommand("serve", "--config", "x.json");
+        assertTrue(node.containsAll(List.of("-Xmx256m", "-Xms256m", "-XX:+AlwaysPreTouch")), node.toString());
+        List<String> bigger = NodeProcess.deltaCommand(List.of("-Xmx1g"), "serve", "--config", "x.json");
+        assertTrue(bigger.contains("-Xms1g") && !bigger.contains("-Xms256m"), bigger.toString());
+        assertTrue(bigger.indexOf("-Xmx1g") > bigger.indexOf("-Xmx256m"), "the caller's maximum comes last: " + bigger);
+        List<String> own = NodeProcess.deltaCommand(List.of("-Xms64m", "-XX:-AlwaysPreTouch"), "serve", "--config", "x.json");
+        assertFalse(own.contains("-Xms256m") || own.contains("-XX:+AlwaysPreTouch"), own.toString());
+        List<String> sync = NodeProcess.deltaCommand("sync", "--data", "d");
+        assertFalse(sync.contains("-XX:+AlwaysPreTouch") || sync.stream().anyMatch(o -> o.startsWith("-Xms")), sync.toString());
+    }
 }
