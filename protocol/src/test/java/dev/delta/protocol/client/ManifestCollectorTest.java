@@ -10,12 +10,23 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ManifestCollectorTest {
-    /** A declared length is not allocated up front: an upstream that declares 1 GiB and stalls costs 64 KiB. */
+    /** A declared length is allocated up front only up to 16 MiB: an upstream that declares 1 GiB and stalls costs that. */
     @Test
-    void growsAsPartsArrive() throws DeltaException {
+    void growsAsPartsArriveBeyondTheFirstAllocation() throws DeltaException {
         ManifestCollector huge = new ManifestCollector();
         huge.begin(new ManifestHeader(ManifestKind.FULL, 1, 1L << 30, Bytes32.ZERO));
-        assertTrue(huge.bytes().length <= 64 << 10, "allocated " + huge.bytes().length);
+        assertTrue(huge.bytes().length <= ManifestCollector.FIRST, "allocated " + huge.bytes().length);
+        assertTrue(ManifestCollector.FIRST <= 16 << 20);
+
+        // beyond the first allocation: parts of odd sizes, the array grown as they arrive
+        byte[] big = new byte[ManifestCollector.FIRST + 3 * 1_000_003];
+        new java.util.Random(7).nextBytes(big);
+        ManifestCollector g = new ManifestCollector();
+        g.begin(new ManifestHeader(ManifestKind.FULL, 1, big.length, Bytes32.ZERO));
+        for (int at = 0; at < big.length; at += 1_000_003) {
+            g.part(ByteBuffer.wrap(big, at, Math.min(1_000_003, big.length - at)));
+        }
+        assertArrayEquals(big, g.bytes());
 
         byte[] want = new byte[300_001];
         new java.util.Random(5).nextBytes(want);
