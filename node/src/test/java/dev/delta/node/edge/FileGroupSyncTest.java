@@ -172,6 +172,10 @@ class FileGroupSyncTest {
             viaGroups = s.sync("site", 0);
             assertEquals(groups.size(), s.lastGroups);
             assertEquals(1, s.lastRounds);
+            // the files of a group's block go to a writer together, not one task per file
+            int grouped0 = groups.stream().mapToInt(g -> g.length).sum();
+            assertTrue(s.lastHandOvers() > 0 && s.lastHandOvers() <= grouped0 / 2 + ((int) m.fileCount() - grouped0),
+                    s.lastHandOvers() + " hand-overs for " + grouped0 + " grouped files of " + m.fileCount());
         }
         assertMatches(grouped, src);
 
@@ -190,6 +194,7 @@ class FileGroupSyncTest {
             oneByOne = s.sync("site", 0);
             assertEquals(groups.size(), s.lastGroups, "asked for as groups first");
             assertEquals(2, s.lastRounds, "refused groups went again file by file");
+            assertTrue(s.lastHandOvers() >= m.fileCount() - 1, "a file per request, a hand-over each: " + s.lastHandOvers());
         }
         assertMatches(single, src);
         assertEquals(viaGroups.bytesFetched(), oneByOne.bytesFetched());
