@@ -19,21 +19,19 @@ class ManifestCollectorTest {
         assertTrue(ManifestCollector.FIRST <= 16 << 20);
 
         // beyond the first allocation: parts of odd sizes, the array grown as they arrive
-        byte[] big = new byte[ManifestCollector.FIRST + 3 * 1_000_003];
-        new java.util.Random(7).nextBytes(big);
-        ManifestCollector g = new ManifestCollector();
-        g.begin(new ManifestHeader(ManifestKind.FULL, 1, big.length, Bytes32.ZERO));
-        for (int at = 0; at < big.length; at += 1_000_003) {
-            g.part(ByteBuffer.wrap(big, at, Math.min(1_000_003, big.length - at)));
-        }
-        assertArrayEquals(big, g.bytes());
+        collectsInParts(ManifestCollector.FIRST + 3 * 1_000_003, 1_000_003, 7);
+        // within it: the declared length at once
+        collectsInParts(300_001, 7_001, 5);
+    }
 
-        byte[] want = new byte[300_001];
-        new java.util.Random(5).nextBytes(want);
+    /** Random bytes of {@code length} gathered from parts of {@code part} bytes come out whole. */
+    private static void collectsInParts(int length, int part, long seed) throws DeltaException {
+        byte[] want = new byte[length];
+        new java.util.Random(seed).nextBytes(want);
         ManifestCollector c = new ManifestCollector();
         c.begin(new ManifestHeader(ManifestKind.FULL, 1, want.length, Bytes32.ZERO));
-        for (int at = 0; at < want.length; at += 7_001) {
-            c.part(ByteBuffer.wrap(want, at, Math.min(7_001, want.length - at)));
+        for (int at = 0; at < want.length; at += part) {
+            c.part(ByteBuffer.wrap(want, at, Math.min(part, want.length - at)));
         }
         assertArrayEquals(want, c.bytes());
     }
