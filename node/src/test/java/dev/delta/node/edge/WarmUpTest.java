@@ -86,7 +86,22 @@ class WarmUpTest {
         assertTrue(r.filesAdded() >= FILES / 10 && r.filesDeleted() >= FILES / 10, r.toString());
         // the chunks an edit touched are fetched; they travel as patches against the old copies
         assertTrue(r.bytesFetched() > 0 && r.wireReceived() < r.bytesFetched() / 4, r.toString());
-        assertFalse(Files.exists(scratch), "nothing left in the data directory");
+        assertFalse(Files.exists(scratch), "the scratch directory moved aside at once");
+        WarmUp.awaitDiscard();
+        assertFalse(Files.exists(WarmUp.discarded(scratch)), "and deleted on a thread of its own");
+        assertEquals(List.of(), listing(tmp), "nothing left in the data directory");
+
+        // a run whose predecessor's tree is still there (a process killed while deleting it) removes it first
+        Files.createDirectories(WarmUp.discarded(scratch).resolve("left/over"));
+        assertNull(WarmUp.run(scratch, () -> true, FILES));
+        WarmUp.awaitDiscard();
+        assertEquals(List.of(), listing(tmp), "nothing left in the data directory");
+    }
+
+    private static List<String> listing(Path dir) throws java.io.IOException {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 
     @Test
@@ -132,5 +147,7 @@ class WarmUpTest {
         assertNull(WarmUp.run(scratch, () -> checks.incrementAndGet() > 1, FILES), "stopped at its second check");
         assertEquals(2, checks.get(), "it stopped as soon as it was told to");
         assertFalse(Files.exists(scratch));
+        WarmUp.awaitDiscard();
+        assertFalse(Files.exists(WarmUp.discarded(scratch)));
     }
 }
