@@ -31,7 +31,8 @@ import java.util.function.BooleanSupplier;
  * is published twice into a scratch directory of the node's data directory, served by a server of
  * this process on 127.0.0.1, and synced there as an edge syncs (the first version cold, then the
  * mirror and the chunk index, then the update: deletes, renames, new files and directories, and
- * edits fetched as patches against the old copies). Then the scratch directory is deleted. A
+ * edits fetched as patches against the old copies). Then the scratch directory is moved aside and
+ * deleted on a thread of its own ({@link #discard}). A
  * following edge runs it after its first sync's idle work; an origin once it has been quiet.
  *
  * <p>Why: the code an update runs per file and per piece runs in no other step (on an edge:
