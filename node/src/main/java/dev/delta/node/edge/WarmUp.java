@@ -259,29 +259,13 @@ public final class WarmUp {
         return scratch.resolveSibling(scratch.getFileName() + ".old");
     }
 
-    /** The thread deleting the last run's scratch directory, if one was started. */
-    private static Thread discarding;
+    /** The deletion of the last run's scratch directory, on a thread of its own (done when none). */
+    private static volatile java.util.concurrent.CompletableFuture<Void> discarding =
+            java.util.concurrent.CompletableFuture.completedFuture(null);
 
     /** Waits for the last run's scratch directory to be deleted (tests, and a run that starts anew). */
     static void awaitDiscard() {
-        Thread t;
-        synchronized (WarmUp.class) {
-            t = discarding;
-        }
-        if (t == null) {
-            return;
-        }
-        boolean interrupted = false;
-        while (t.isAlive()) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        discarding.join(); // never fails: the deletion logs what it could not do
     }
 
     /**
@@ -301,19 +285,18 @@ public final class WarmUp {
             DatasetStore.deleteTree(scratch);
             return;
         }
-        Thread t = new Thread(() -> {
+        discarding = java.util.concurrent.CompletableFuture.runAsync(() -> {
             try {
                 DatasetStore.deleteTree(old);
             } catch (IOException | RuntimeException e) {
                 LOG.debug("warm-up: {} not deleted yet ({}); the next run deletes it", old, e.toString());
             }
-        }, "warm-up-discard");
-        t.setDaemon(true);
-        t.setPriority(Thread.MIN_PRIORITY);
-        synchronized (WarmUp.class) {
-            discarding = t;
-        }
-        t.start();
+        }, r -> {
+            Thread t = new Thread(r, "warm-up-discard");
+            t.setDaemon(true);
+            t.setPriority(Thread.MIN_PRIORITY);
+            t.start();
+        });
     }
 
     /** {@code n} text files of 1-12 KB in 40 directories, some deeper; returns them. */
