@@ -98,11 +98,6 @@ public final class Syncer {
 
     /** Bytes the last sync copied locally while its ranges were on the wire; for tests. */
     volatile long lastCopiedAlongside;
-    /** Tasks the last sync's fetch handed to its writers; for tests. */
-    int lastHandOvers() {
-        return handOvers.get();
-    }
-
     /** Connections the last sync's fetch went over, and its rounds; for tests. */
     volatile int lastConnections;
     volatile int lastRounds;
@@ -112,6 +107,12 @@ public final class Syncer {
     volatile int lastGroups;
     /** Tasks the last sync's fetch handed to its writers (each one or more full ranges); for tests and the log. */
     private final java.util.concurrent.atomic.AtomicInteger handOvers = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Tasks the last sync's fetch handed to its writers; for tests. */
+    int lastHandOvers() {
+        return handOvers.get();
+    }
+
     /** The time the last rebuild of a manifest from a delta spent reading the held manifest's bytes. */
     private long lastRebuildRead;
     /** Whether the last sync planned against a chunk index built ahead ({@link #prepareIndex}); for tests. */
