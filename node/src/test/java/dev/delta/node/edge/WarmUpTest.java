@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,6 +54,7 @@ class WarmUpTest {
                 assertTrue(log.contains(WarmUp.DONE_LINE), log);
                 assertTrue(log.indexOf("has no version of site yet") < log.indexOf(WarmUp.DONE_LINE), log);
                 assertFalse(Files.exists(tmp.resolve("edge-data").resolve(WarmUp.SCRATCH)), "nothing left behind");
+                assertGoneFromMemory(tmp.resolve("edge-data"), deadline);
                 String originLog = Files.readString(origin.log());
                 while (!originLog.contains(WarmUp.DONE_LINE) && System.nanoTime() < deadline && origin.isAlive()) {
                     Thread.sleep(50);
@@ -60,6 +62,7 @@ class WarmUpTest {
                 }
                 assertTrue(originLog.contains(WarmUp.DONE_LINE), originLog);
                 assertFalse(Files.exists(tmp.resolve("origin-data").resolve(WarmUp.SCRATCH)), "nothing left behind");
+                assertGoneFromMemory(tmp.resolve("origin-data"), deadline);
 
                 Path src = Files.createDirectories(tmp.resolve("src/d"));
                 Files.writeString(src.resolve("a.txt"), "first version\n");
@@ -74,6 +77,85 @@ class WarmUpTest {
                         NodeProcess.tail(edge.log()));
             }
         }
+    }
+
+    /**
+     * A node's warm-up in memory (where this machine has a memory filesystem with room) is deleted
+     * on a thread of that node after its run: waits for it until {@code deadline}.
+     */
+    private static void assertGoneFromMemory(Path dataDir, long deadline) throws InterruptedException {
+        Path m = WarmUp.scratchDir(dataDir);
+        while ((Files.exists(m) || Files.exists(WarmUp.discarded(m))) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertFalse(Files.exists(m) || Files.exists(WarmUp.discarded(m)), "nothing left behind in " + m.getParent());
+    }
+
+    @Test
+    void aMemoryFilesystemWithRoom_holdsTheScratchDirectory_oneNamePerDataDirectory() throws Exception {
+        Path memory = Files.createDirectories(tmp.resolve("shm"));
+        java.util.Set<String> types = java.util.Set.of(Files.getFileStore(memory).type()); // as if memory
+        Path a = WarmUp.memoryScratch(tmp.resolve("a"), memory, types, 1);
+        assertNotNull(a);
+        assertEquals(memory, a.getParent());
+        assertTrue(a.getFileName().toString().matches("\\.delta-warm-up-[0-9a-f]{16}"), a.toString());
+        assertEquals(a, WarmUp.memoryScratch(tmp.resolve("x/../a"), memory, types, 1), "the same directory, spelt otherwise");
+        assertNotEquals(a, WarmUp.memoryScratch(tmp.resolve("b"), memory, types, 1), "another node's");
+
+        WarmUp.Result r = WarmUp.run(a, () -> false, FILES);
+        assertNotNull(r);
+        WarmUp.awaitDiscard();
+        assertEquals(List.of(), listing(memory), "nothing left in memory");
+
+        assertNull(WarmUp.memoryScratch(tmp.resolve("a"), memory, java.util.Set.of("tmpfs-of-no-kind"), 1),
+                "not a memory filesystem: the data directory");
+        assertNull(WarmUp.memoryScratch(tmp.resolve("a"), memory, types, Long.MAX_VALUE), "too little room");
+        assertNull(WarmUp.memoryScratch(tmp.resolve("a"), tmp.resolve("none"), types, 1), "no such directory");
+        assertNull(WarmUp.memoryDir("off"), "-Ddelta.warmup.memory-dir=off: none");
+        assertNull(WarmUp.memoryDir(""));
+        assertEquals(memory, WarmUp.memoryDir(memory.toString()));
+    }
+
+    /**
+     * The memory filesystem is written by every user: a link planted at the scratch directory's
+     * name (or its discarded twin's), or a file, is neither followed nor removed; the warm-up
+     * runs in the data directory instead.
+     */
+    @Test
+    void aNameTakenInMemory_byALinkOrAFile_isLeftAlone() throws Exception {
+        Path memory = Files.createDirectories(tmp.resolve("shm"));
+        java.util.Set<String> types = java.util.Set.of(Files.getFileStore(memory).type());
+        Path data = tmp.resolve("data");
+        Path name = WarmUp.memoryScratch(data, memory, types, 1);
+        Path victim = Files.createDirectories(tmp.resolve("victim"));
+        Files.writeString(victim.resolve("keep.txt"), "keep");
+        for (Path planted : List.of(name, WarmUp.discarded(name))) {
+            Files.createSymbolicLink(planted, victim);
+            assertNull(WarmUp.memoryScratch(data, memory, types, 1), planted + " a link");
+            assertTrue(Files.isSymbolicLink(planted), "the link is left alone");
+            Files.delete(planted);
+            Files.writeString(planted, "not a directory");
+            assertNull(WarmUp.memoryScratch(data, memory, types, 1), planted + " a file");
+            Files.delete(planted);
+        }
+        assertEquals("keep", Files.readString(victim.resolve("keep.txt")));
+        assertEquals(name, WarmUp.memoryScratch(data, memory, types, 1), "a directory of ours is reused");
+        Files.createDirectories(name.resolve("left/over")); // a killed run's leftovers
+        assertEquals(name, WarmUp.memoryScratch(data, memory, types, 1));
+    }
+
+    /** Another user's directory at the name is not ours to delete nor to write in. */
+    @Test
+    void aNameTakenInMemory_byAnotherUsersDirectory_isLeftAlone() throws Exception {
+        Path memory = Files.createDirectories(tmp.resolve("shm"));
+        java.util.Set<String> types = java.util.Set.of(Files.getFileStore(memory).type());
+        Path name = WarmUp.memoryScratch(tmp.resolve("data"), memory, types, 1);
+        Files.createDirectories(name);
+        int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        org.junit.jupiter.api.Assumptions.assumeTrue(uid == 0, "giving a directory to another user takes root");
+        Files.setAttribute(name, "unix:uid", 65534);
+        assertNull(WarmUp.memoryScratch(tmp.resolve("data"), memory, types, 1));
+        assertTrue(Files.isDirectory(name), "left alone");
     }
 
     @Test
