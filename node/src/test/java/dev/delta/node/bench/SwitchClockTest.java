@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SwitchClockTest {
@@ -39,6 +40,24 @@ class SwitchClockTest {
         assertTrue(t >= before, "seen before the switch");
         assertTrue(t - after < TimeUnit.MILLISECONDS.toNanos(150),
                 "seen " + (t - after) / 1_000_000 + " ms after the switch, not when it happened");
+    }
+
+    @Test
+    void theBenchWaitsOnTheClock_untilTheSwitch() throws Exception {
+        Path link = tmp.resolve("current");
+        point(link, "releases/v1");
+        SwitchClock clock = SwitchClock.start(link, 1, 2_000_000);
+        long t0 = System.nanoTime();
+        assertEquals(0, clock.awaitSwitch(50), "not moved yet");
+        assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(45), "it waited");
+        point(link, "releases/v1"); // the same version again: not a switch
+        assertEquals(0, clock.awaitSwitch(30));
+        long before = System.nanoTime();
+        point(link, "releases/v2");
+        long seen = clock.awaitSwitch(10_000);
+        assertTrue(seen >= before && seen - before < TimeUnit.MILLISECONDS.toNanos(150), (seen - before) + " ns");
+        assertEquals(seen, clock.awaitSwitch(0), "and stays seen");
+        assertEquals(seen, clock.stopAt(System.nanoTime()));
     }
 
     @Test
