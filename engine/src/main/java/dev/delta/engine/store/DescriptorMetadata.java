@@ -96,6 +96,26 @@ final class DescriptorMetadata {
     }
 
     /**
+     * Sets the modification time {@code mtimeNanos} (the access time to now) of the file open in
+     * {@code ch}, whose mode is right already (see {@link CreationMode}); false as {@link #set}.
+     */
+    static boolean setTime(FileChannel ch, long mtimeNanos) {
+        if (!AVAILABLE || !CHANNEL_TYPE.isInstance(ch)) {
+            return false;
+        }
+        try {
+            int fd = (int) FD_INT.invokeExact((FileDescriptor) CHANNEL_FD.invokeExact(ch));
+            if (fd < 0) {
+                return false;
+            }
+            FUTIMENS.invokeExact(fd, System.currentTimeMillis() * 1_000_000L, mtimeNanos);
+            return true;
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    /**
      * Opens {@code p} for reading without following a symlink at its last component and
      * {@link #set}s it; false as there, and when it cannot be opened so. A symlink is never
      * opened: the caller sets a link's times by path.

@@ -1348,25 +1348,34 @@ public final class ReleaseBuilder {
         if (dirs != null) {
             dirs.awaitThrough(index); // its parents, on a first build
         }
-        // CREATE: a file fetched whole is made by its first range (see assembleLocal); never through a link
+        // The whole file in one range: nothing else writes to it (a later range, a copy, a
+        // duplicate's fill), so its mode and time are set now, on its descriptor, instead of by
+        // path at commit; its mode by the open that creates it where the kernel keeps it whole
+        // (CreationMode). Not a mode that would keep its owner from writing a refetch.
+        boolean single = r.offset() == 0 && r.length() == e.size() && (e.mode() & 0600) == 0600;
+        Path file = staging.resolve(r.path());
+        FileChannel created = single && CreationMode.exact(e.mode(), creationMask())
+                ? CreationMode.create(file, e.mode()) : null;
         boolean whole;
-        try (FileChannel out = FileChannel.open(staging.resolve(r.path()), StandardOpenOption.CREATE,
+        // CREATE: a file fetched whole is made by its first range (see assembleLocal); never through a link
+        try (FileChannel out = created != null ? created : FileChannel.open(file, StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer d = data.duplicate();
             long at = r.offset();
             while (d.hasRemaining()) {
                 at += out.write(d, at);
             }
-            // The whole file in one range: nothing else writes to it (a later range, a copy, a
-            // duplicate's fill), so its mode and time are set now, on this descriptor, instead of
-            // by path at commit. Not a mode that would keep its owner from writing a refetch.
-            whole = r.offset() == 0 && r.length() == e.size() && (e.mode() & 0600) == 0600
-                    && DescriptorMetadata.set(out, e.mode(), settableNanos(e.mtimeNanos()));
+            long mtime = settableNanos(e.mtimeNanos());
+            whole = single && (created != null ? DescriptorMetadata.setTime(out, mtime)
+                    : DescriptorMetadata.set(out, e.mode(), mtime));
         }
         synchronized (this) {
             bytesAccepted += r.length();
             if (whole) {
                 metadataSet.set(index);
+            }
+            if (created != null) {
+                createdWithMode++;
             }
         }
         Tracked t = remaining.get(r.path());
@@ -1376,6 +1385,30 @@ public final class ReleaseBuilder {
             p.complete(r.offset(), r.offset() + r.length(), data.duplicate());
             countIn(t, p, e.path(), r.length()); // the last byte in: checked now, off the commit path
         }
+    }
+
+    /** Permission bits a file created in staging keeps ({@link CreationMode#mask}); probed at the first write. */
+    private volatile int creationMask = NOT_PROBED;
+    private static final int NOT_PROBED = Integer.MIN_VALUE;
+    /** Fetched files created with their mode ({@link CreationMode}), under this object's lock. */
+    private long createdWithMode;
+
+    private int creationMask() {
+        int m = creationMask;
+        if (m == NOT_PROBED) {
+            synchronized (this) {
+                if (creationMask == NOT_PROBED) {
+                    creationMask = CreationMode.mask(staging.getParent());
+                }
+                m = creationMask;
+            }
+        }
+        return m;
+    }
+
+    /** Fetched files that were given their mode by the call that created them (no {@code fchmod}). */
+    public synchronized long filesCreatedWithMode() {
+        return createdWithMode;
     }
 
     /** Files holding a digest under way: those with some ranges in and some still to come. */

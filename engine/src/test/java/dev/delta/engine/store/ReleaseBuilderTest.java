@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -690,6 +691,67 @@ class ReleaseBuilderTest {
         assertTreeMatches(v1, store.currentLink()); // every mode and time, set either way
         assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(
                 store.currentLink().resolve("docs/ro.txt"))));
+    }
+
+    /**
+     * A file fetched whole is created with its mode where the kernel keeps every bit of it (no
+     * {@code fchmod} after); any other mode (one the umask would cut, a set-id bit) is set on the
+     * descriptor as before. Either way each file ends up with exactly its mode.
+     */
+    @Test
+    void aFileFetchedWhole_isCreatedWithItsMode_whereTheKernelKeepsItWhole() throws IOException {
+        Path o = origin();
+        int[] modes = {0644, 0755, 0600, 0640, 0700, 0664, 0666, 0777, 0620, 04755, 02775, 01777};
+        for (int m : modes) {
+            Path f = o.resolve("modes/m" + Integer.toOctalString(m));
+            Files.createDirectories(f.getParent());
+            Files.writeString(f, "mode " + Integer.toOctalString(m) + "\n");
+            Files.setAttribute(f, "unix:mode", m);
+        }
+        Manifest v1 = scan(o, 1);
+        DatasetStore store = DatasetStore.open(tmp.resolve("data"), "site");
+        try (DatasetStore.Lock l = store.lock()) {
+            ReleaseBuilder b = startAndPrepare(store, v1);
+            Path staging = theStaging(store);
+            int mask = CreationMode.mask(staging.getParent());
+            assertNotEquals(CreationMode.UNKNOWN, mask);
+            long expected = 0;
+            for (FetchRange x : b.pending()) {
+                Entry e = v1.entries().get(v1.indexOf(x.path()));
+                if (x.offset() == 0 && x.length() == e.size() && (e.mode() & 0600) == 0600
+                        && CreationMode.exact(e.mode(), mask)) {
+                    expected++;
+                }
+                b.accept(x, read(o, x));
+            }
+            assertTrue(expected >= 5, "0644, 0755, 0600, 0640 and 0700 keep their bits under any usual umask: "
+                    + expected);
+            assertEquals(expected, b.filesCreatedWithMode());
+            for (int m : modes) { // before the commit: set by the writer, at creation or after it
+                Path f = staging.resolve("modes/m" + Integer.toOctalString(m));
+                assertEquals(Integer.toOctalString(m), Integer.toOctalString(
+                        (Integer) Files.getAttribute(f, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777), f.toString());
+            }
+            b.commit(true);
+        }
+        assertTreeMatches(v1, store.currentLink());
+        try (var s = Files.list(store.stagingRoot())) {
+            assertEquals(List.of(), s.filter(p -> p.getFileName().toString().startsWith(".mode-probe"))
+                    .map(Path::toString).toList(), "the probe is deleted");
+        }
+    }
+
+    @Test
+    void aModeIsGivenAtCreation_onlyWhenTheMaskKeepsAllOfIt() {
+        assertTrue(CreationMode.exact(0644, 0755));
+        assertTrue(CreationMode.exact(0755, 0755));
+        assertTrue(CreationMode.exact(0600, 0700));
+        assertFalse(CreationMode.exact(0664, 0755), "the umask 022 takes the group's write");
+        assertFalse(CreationMode.exact(0640, 0700), "an umask of 077 takes the group's read");
+        assertFalse(CreationMode.exact(04755, 0777), "a set-id bit is set after");
+        assertFalse(CreationMode.exact(01777, 0777), "and the sticky bit");
+        assertFalse(CreationMode.exact(0644, CreationMode.UNKNOWN), "no mask known");
+        assertEquals(CreationMode.UNKNOWN, CreationMode.mask(tmp.resolve("no-such-dir")));
     }
 
     /** A tree with one file big enough to be hashed progressively, and v2 with edits spread through it. */
