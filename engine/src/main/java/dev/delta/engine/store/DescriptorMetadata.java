@@ -79,6 +79,18 @@ final class DescriptorMetadata {
      * or a call failed: the caller then sets them by path, which reports any real error.
      */
     static boolean set(FileChannel ch, int mode, long mtimeNanos) {
+        return set(ch, true, mode, mtimeNanos);
+    }
+
+    /**
+     * Sets the modification time {@code mtimeNanos} (the access time to now) of the file open in
+     * {@code ch}, whose mode is right already (see {@link CreationMode}); false as {@link #set}.
+     */
+    static boolean setTime(FileChannel ch, long mtimeNanos) {
+        return set(ch, false, 0, mtimeNanos);
+    }
+
+    private static boolean set(FileChannel ch, boolean withMode, int mode, long mtimeNanos) {
         if (!AVAILABLE || !CHANNEL_TYPE.isInstance(ch)) {
             return false;
         }
@@ -87,26 +99,8 @@ final class DescriptorMetadata {
             if (fd < 0) {
                 return false;
             }
-            FCHMOD.invokeExact(fd, mode & 07777);
-            FUTIMENS.invokeExact(fd, System.currentTimeMillis() * 1_000_000L, mtimeNanos);
-            return true;
-        } catch (Throwable t) {
-            return false;
-        }
-    }
-
-    /**
-     * Sets the modification time {@code mtimeNanos} (the access time to now) of the file open in
-     * {@code ch}, whose mode is right already (see {@link CreationMode}); false as {@link #set}.
-     */
-    static boolean setTime(FileChannel ch, long mtimeNanos) {
-        if (!AVAILABLE || !CHANNEL_TYPE.isInstance(ch)) {
-            return false;
-        }
-        try {
-            int fd = (int) FD_INT.invokeExact((FileDescriptor) CHANNEL_FD.invokeExact(ch));
-            if (fd < 0) {
-                return false;
+            if (withMode) {
+                FCHMOD.invokeExact(fd, mode & 07777);
             }
             FUTIMENS.invokeExact(fd, System.currentTimeMillis() * 1_000_000L, mtimeNanos);
             return true;
