@@ -15,13 +15,20 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -47,8 +54,8 @@ import java.util.function.BooleanSupplier;
  *
  * <p>It touches nothing of the node's datasets: its own dataset, store, server and connection, in
  * a scratch directory of its own ({@value #SCRATCH} under the data directory, never a dataset:
- * names cannot start with a dot; or its twin in memory), removed before and after. Whatever the node's work is (a version arriving, a request) cuts it
- * short between its steps; it is tried again in a later idle moment, {@value #ATTEMPTS} times at
+ * names cannot start with a dot; or its twin in memory), removed before and after. Whatever the
+ * node's work is (a version arriving, a request) cuts it short between its steps; it is tried again in a later idle moment, {@value #ATTEMPTS} times at
  * most. Off with {@code -Ddelta.warmup=false}.
  */
 public final class WarmUp {
@@ -215,8 +222,8 @@ public final class WarmUp {
         DatasetStore.deleteTree(scratch);
         // made here, not found: in a directory every user writes to, a name someone else made
         // between the deletion and now fails the run instead of being written through
-        Files.createDirectory(scratch, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectory(scratch, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
         try {
             Path src = scratch.resolve("src");
             Path origin = scratch.resolve("origin");
@@ -275,7 +282,7 @@ public final class WarmUp {
      * must have free (its tree takes ~80 MB at its peak).
      */
     static final Path MEMORY_DIR = memoryDir(System.getProperty("delta.warmup.memory-dir", "/dev/shm"));
-    static final java.util.Set<String> MEMORY_TYPES = java.util.Set.of("tmpfs");
+    static final Set<String> MEMORY_TYPES = Set.of("tmpfs");
     static final long MEMORY_ROOM = 256L << 20;
 
     static Path memoryDir(String setting) {
@@ -293,28 +300,28 @@ public final class WarmUp {
      *
      * <p>Why memory: the warm-up's tree is thrown away, and on the data disk its 10,000 or so
      * files made the next update slower. On ext4 without a journal, a new inode is not given a
-     * number freed in the last five minutes while its inode table block is unwritten: each
+     * number freed in the last minute, or six while its inode table block is unwritten: each
      * creation scanned past every one of them again. A following edge's cold copy of the spec
      * tree, started seconds after its warm-up's deletion, spent 4.1 s of its writers' 8 s in
      * {@code openat}, 2.4 s of it in that scan; started five minutes later, 2.2 s and 1.1 s.
      */
-    static Path memoryScratch(Path dataDir, Path memoryDir, java.util.Set<String> types, long room) {
+    static Path memoryScratch(Path dataDir, Path memoryDir, Set<String> types, long room) {
         try {
             if (!Files.isDirectory(memoryDir)) {
                 return null;
             }
-            java.nio.file.FileStore fs = Files.getFileStore(memoryDir);
+            FileStore fs = Files.getFileStore(memoryDir);
             if (!types.contains(fs.type()) || fs.getUsableSpace() < room || !Files.isWritable(memoryDir)) {
                 return null;
             }
             byte[] key = dev.delta.engine.hash.Sha256.of(dataDir.toAbsolutePath().normalize().toString()
                     .getBytes(StandardCharsets.UTF_8));
-            Path p = memoryDir.resolve(SCRATCH + "-" + java.util.HexFormat.of().formatHex(key, 0, 8));
+            Path p = memoryDir.resolve(SCRATCH + "-" + HexFormat.of().formatHex(key, 0, 8));
             int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
             for (Path q : List.of(p, discarded(p))) {
-                if (Files.exists(q, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                        && !(Files.isDirectory(q, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                        && (Integer) Files.getAttribute(q, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS) == uid)) {
+                if (Files.exists(q, LinkOption.NOFOLLOW_LINKS)
+                        && !(Files.isDirectory(q, LinkOption.NOFOLLOW_LINKS)
+                        && (Integer) Files.getAttribute(q, "unix:uid", LinkOption.NOFOLLOW_LINKS) == uid)) {
                     LOG.debug("warm-up: {} is not a directory of ours; the data directory it is", q);
                     return null;
                 }
@@ -331,8 +338,8 @@ public final class WarmUp {
     }
 
     /** The deletion of the last run's scratch directory, on a thread of its own (done when none). */
-    private static volatile java.util.concurrent.CompletableFuture<Void> discarding =
-            java.util.concurrent.CompletableFuture.completedFuture(null);
+    private static volatile CompletableFuture<Void> discarding =
+            CompletableFuture.completedFuture(null);
 
     /** Waits for the last run's scratch directory to be deleted (tests, and a run that starts anew). */
     static void awaitDiscard() {
@@ -347,16 +354,16 @@ public final class WarmUp {
      * directory is deleted here, as before.
      */
     private static void discard(Path scratch, Path old) throws IOException {
-        if (!Files.exists(scratch, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(scratch, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try {
-            Files.move(scratch, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(scratch, old, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             DatasetStore.deleteTree(scratch);
             return;
         }
-        discarding = java.util.concurrent.CompletableFuture.runAsync(() -> {
+        discarding = CompletableFuture.runAsync(() -> {
             try {
                 DatasetStore.deleteTree(old);
             } catch (IOException | RuntimeException e) {
