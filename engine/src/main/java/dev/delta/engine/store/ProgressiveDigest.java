@@ -158,7 +158,7 @@ final class ProgressiveDigest {
     /** Hashes {@code data}, which ends at {@code to}, from memory; the caller holds the token (and loses it on a failure). */
     private void hashHeld(ByteBuffer data, long to) {
         try {
-            digest().update(data.duplicate());
+            update(digest(), data);
         } catch (RuntimeException e) {
             synchronized (this) {
                 failed = new IOException(e);
@@ -226,7 +226,7 @@ final class ProgressiveDigest {
                     }
                 }
                 if (piece != null && from == pieceFrom) {
-                    digest().update(piece.duplicate()); // only the token holder touches the digest
+                    update(digest(), piece); // only the token holder touches the digest
                     piece = null;
                 } else {
                     hash(from, to);
@@ -277,6 +277,23 @@ final class ProgressiveDigest {
                 throw new StoreException("verification failed: " + entry.path() + " in staging does not match its "
                         + "SHA-256 (hashed " + hashed + " of " + entry.size() + " bytes); the release is not committed");
             }
+        }
+    }
+
+    /** A direct buffer's bytes go through a thread's array: the digest's own copy is an array per digest. */
+    private static final ThreadLocal<byte[]> COPY = ThreadLocal.withInitial(() -> new byte[16 << 10]);
+
+    static void update(MessageDigest d, ByteBuffer data) {
+        if (data.hasArray()) {
+            d.update(data.array(), data.arrayOffset() + data.position(), data.remaining());
+            return;
+        }
+        byte[] a = COPY.get();
+        ByteBuffer b = data.duplicate();
+        while (b.hasRemaining()) {
+            int n = Math.min(a.length, b.remaining());
+            b.get(a, 0, n);
+            d.update(a, 0, n);
         }
     }
 

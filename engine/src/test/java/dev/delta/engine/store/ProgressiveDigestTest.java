@@ -45,6 +45,34 @@ class ProgressiveDigestTest {
         return new ProgressiveDigest(f, entry(content, Sha256.of(content)), ranges, copies, reread);
     }
 
+    /** A writer's bytes in a direct buffer (an edge's range buffers), a read-only one or an array's middle: each hashed from memory. */
+    @Test
+    void rangesInDirectReadOnlyAndOffsetBuffers_areHashedFromMemory() throws Exception {
+        byte[] content = random(2_500_000, 11);
+        byte[] zeros = new byte[content.length]; // wrong on disk: passes only if hashed from memory
+        LongAdder reread = new LongAdder();
+        List<FetchRange> ranges = List.of(new FetchRange("f", 0, 1_000_000, 0, 1),
+                new FetchRange("f", 1_000_000, 1_000_000, 1, 1), new FetchRange("f", 2_000_000, 500_000, 2, 1));
+        ProgressiveDigest d = digest(content, zeros, ranges, List.of(), reread);
+        java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(1_000_100);
+        direct.position(100);
+        direct.put(content, 0, 1_000_000).position(100); // 1,000,000 bytes from position 100
+        d.complete(0, 1_000_000, direct);
+        assertEquals(100, direct.position(), "the caller's buffer is left as it was");
+        d.complete(1_000_000, 2_000_000, slice(content, 1_000_000, 2_000_000).asReadOnlyBuffer());
+        d.complete(2_000_000, 2_500_000, java.nio.ByteBuffer.wrap(content, 2_000_000, 500_000)); // array offset 0, position 2,000,000
+        assertEquals(2_500_000, d.hashedBytes());
+        assertEquals(0, reread.sum());
+        d.verify();
+
+        ProgressiveDigest wrong = digest(content, zeros, List.of(new FetchRange("f", 0, 2_500_000, 0, 1)), List.of(),
+                new LongAdder());
+        java.nio.ByteBuffer bad = java.nio.ByteBuffer.allocateDirect(2_500_000).put(content);
+        bad.put(1_234_567, (byte) (content[1_234_567] ^ 1)).flip();
+        wrong.complete(0, 2_500_000, bad);
+        assertThrows(java.io.IOException.class, wrong::verify, "one byte off in a direct buffer fails the file");
+    }
+
     @Test
     void fedPieces_areHashedFromMemory_andOnlyAPieceAfterAGapIsReadBack() throws Exception {
         byte[] content = random(3_000_000, 5);

@@ -39,6 +39,40 @@ class BufferReuseTest {
         assertEquals(1, Syncer.kib(ByteBuffer.allocate(1)));
     }
 
+    /** Range buffers are direct (never copied by a young collection); what the pool drops or holds at its close is freed. */
+    @Test
+    void rangeBuffers_areDirect_andFreedWhenDroppedOrClosed() {
+        assertTrue(DirectBuffers.freesNow(), "this JDK lets a direct buffer be freed explicitly");
+        java.lang.management.BufferPoolMXBean direct = java.lang.management.ManagementFactory
+                .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
+        Syncer.SpareBuffers spare = new Syncer.SpareBuffers(1024); // 1 MiB
+        long before = direct.getTotalCapacity();
+        java.util.List<ByteBuffer> taken = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            ByteBuffer b = spare.take(10_000);
+            assertTrue(b.isDirect());
+            taken.add(b);
+        }
+        long held = 100L * Syncer.MIN_RANGE_BUFFER;
+        assertEquals(before + held, direct.getTotalCapacity(), "100 new buffers of 16 KiB");
+        taken.forEach(spare::give);
+        assertEquals(1024, spare.kib(), "64 kept within the budget");
+        assertEquals(before + 64L * Syncer.MIN_RANGE_BUFFER, direct.getTotalCapacity(), "the other 36 freed at once");
+        spare.close();
+        assertEquals(0, spare.kib());
+        assertEquals(before, direct.getTotalCapacity(), "the spares freed at the close");
+        ByteBuffer late = spare.take(10_000); // a writer still at work when the round ended
+        spare.give(late);
+        assertEquals(0, spare.kib(), "given back after the close: freed, not kept");
+        assertEquals(before, direct.getTotalCapacity());
+        DirectBuffers.free(ByteBuffer.allocate(10)); // a heap buffer: nothing to do
+        ByteBuffer owner = ByteBuffer.allocateDirect(4096);
+        DirectBuffers.free(owner.duplicate()); // a view: its memory is the owner's, left alone
+        owner.putLong(0, 42);
+        assertEquals(42, owner.getLong(0));
+    }
+
     @Test
     void sizeClasses_holdEachLength_withLessThanHalfToSpare() {
         Random rnd = new Random(3);
