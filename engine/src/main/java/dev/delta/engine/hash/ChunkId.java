@@ -34,6 +34,32 @@ public final class ChunkId implements Comparable<ChunkId> {
         }
     }
 
+    private static final boolean HASHES_DIRECT_BUFFERS = probeDirect();
+
+    /**
+     * Whether chunk ids can be computed straight from a direct buffer in this JVM: the hashing
+     * library reads one through {@code sun.nio.ch.DirectBuffer}, which needs
+     * {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED} (the launcher passes it, as do the
+     * tests' JVMs); a JVM started without it fails every such hash with an
+     * {@link IllegalAccessError}. Callers that choose where bytes land (an edge's range buffers)
+     * keep them on the heap then.
+     */
+    public static boolean hashesDirectBuffers() {
+        return HASHES_DIRECT_BUFFERS;
+    }
+
+    private static boolean probeDirect() {
+        try {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(16);
+            long[] out = new long[2];
+            XX128.hashBytes(b, 0, 16, out);
+            long[] heap = XX128.hashBytes(new byte[16]);
+            return out[0] == heap[0] && out[1] == heap[1];
+        } catch (LinkageError | RuntimeException e) {
+            return false;
+        }
+    }
+
     private final long hi;
     private final long lo;
 

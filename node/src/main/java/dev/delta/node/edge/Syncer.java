@@ -1,5 +1,6 @@
 package dev.delta.node.edge;
 
+import dev.delta.engine.hash.ChunkId;
 import dev.delta.engine.manifest.KeyFiles;
 import dev.delta.engine.manifest.Manifest;
 import dev.delta.engine.manifest.ManifestCodec;
@@ -1417,7 +1418,9 @@ public final class Syncer {
      * went through a temporary direct copy. Replays of a following edge's cold copy of the spec
      * tree: pauses 313-324 ms in 11 collections against 389-480 ms in 12, walls 4.9-5.4 s against
      * 5.9-6.7 s, three alternating pairs. Their memory is freed explicitly ({@link DirectBuffers}),
-     * never left for a collection of the old generation to find.
+     * never left for a collection of the old generation to find. On the heap as before in a JVM
+     * whose chunk hashing cannot read direct memory (started without the launcher's
+     * {@code --add-exports java.base/sun.nio.ch}).
      * (Unbounded, the spare buffers grew without limit when many small ranges came first — 2,048
      * buffers of 16 KiB fit the writers' budget — and then a big file's 1 MiB ranges each dropped
      * a small one and added a big one: 1.8 GB of buffers for a 256 MB heap. With one queue for all
@@ -1432,6 +1435,8 @@ public final class Syncer {
         private final java.util.concurrent.atomic.AtomicInteger kib = new java.util.concurrent.atomic.AtomicInteger();
         private final int budgetKib;
         private volatile boolean closed;
+        /** Direct where chunk ids can be hashed from direct memory in this JVM (see {@link ChunkId#hashesDirectBuffers}). */
+        static final boolean DIRECT = ChunkId.hashesDirectBuffers();
 
         @SuppressWarnings("unchecked")
         SpareBuffers(int budgetKib) {
@@ -1475,7 +1480,7 @@ public final class Syncer {
             if (b != null) {
                 kib.addAndGet(-Syncer.kib(b));
             } else {
-                b = ByteBuffer.allocateDirect(capacity);
+                b = DIRECT ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
             }
             return b.clear().limit(length);
         }
