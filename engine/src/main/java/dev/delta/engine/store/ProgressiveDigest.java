@@ -280,15 +280,16 @@ final class ProgressiveDigest {
         }
     }
 
-    /** A direct buffer's bytes go through a thread's array: the digest's own copy is an array per digest. */
-    private static final ThreadLocal<byte[]> COPY = ThreadLocal.withInitial(() -> new byte[16 << 10]);
-
+    /**
+     * A direct buffer's bytes go through the thread's read-back array (never itself the buffer
+     * hashed: that one is on the heap): the digest's own copy would be an array per digest.
+     */
     static void update(MessageDigest d, ByteBuffer data) {
         if (data.hasArray()) {
             d.update(data.array(), data.arrayOffset() + data.position(), data.remaining());
             return;
         }
-        byte[] a = COPY.get();
+        byte[] a = BUFFER.get().array();
         ByteBuffer b = data.duplicate();
         while (b.hasRemaining()) {
             int n = Math.min(a.length, b.remaining());
